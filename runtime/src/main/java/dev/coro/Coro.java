@@ -1,0 +1,179 @@
+package dev.coro;
+
+import dev.coro.internal.CoTask;
+import dev.coro.internal.Loop;
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The entry points: start a loop, spawn tasks, sleep, yield, join.
+ *
+ * <pre>{@code
+ * public class Hello {
+ *     @Coroutine static int work(int n) {
+ *         int sum = 0;
+ *         for (int i = 0; i < n; i++) { sum += i; Coro.sleep(10); }
+ *         return sum;
+ *     }
+ *     public static void main(String[] args) {
+ *         int total = Coro.run(() -> {
+ *             Task<Integer> a = Coro.spawn(() -> work(100));
+ *             Task<Integer> b = Coro.spawn(() -> work(100));
+ *             return a.join() + b.join();        // about 1 s, not 2: both run on this thread
+ *         });
+ *         System.out.println(total);
+ *     }
+ * }
+ * }</pre>
+ *
+ * Run with {@code java -javaagent:coro-agent.jar ...}. Methods taking a trailing {@link Stack} are the forms that
+ * instrumented code calls; they are not for direct use.
+ */
+public final class Coro {
+    private Coro() {
+    }
+
+    /**
+     * Starts a loop on the calling thread, runs {@code body} as its first task and returns its result once it
+     * finishes (or throws its exception). Tasks still running then are cancelled, and the loop runs until their
+     * {@code finally} blocks are done.
+     */
+    public static <T> T run(CoroutineCallable<T> body) {
+        return Loop.run(requireNonNull(body, "body"), "main");
+    }
+
+    /** {@link #run(CoroutineCallable)} for a body without a result. */
+    public static void run(CoroutineRunnable body) {
+        Loop.run(requireNonNull(body, "body"), "main");
+    }
+
+    /** Starts {@code body} as a new task on the current loop; it runs when the caller next suspends. */
+    public static <T> Task<T> spawn(CoroutineCallable<T> body) {
+        return loop("Coro.spawn").spawn(requireNonNull(body, "body"), null);
+    }
+
+    /** {@link #spawn(CoroutineCallable)} for a body without a result. */
+    public static Task<Void> spawn(CoroutineRunnable body) {
+        return loop("Coro.spawn").spawn(requireNonNull(body, "body"), null);
+    }
+
+    /** {@link #spawn(CoroutineCallable)} with a name for diagnostics. */
+    public static <T> Task<T> spawn(String name, CoroutineCallable<T> body) {
+        return loop("Coro.spawn").spawn(requireNonNull(body, "body"), requireNonNull(name, "name"));
+    }
+
+    /** {@link #spawn(CoroutineRunnable)} with a name for diagnostics. */
+    public static Task<Void> spawn(String name, CoroutineRunnable body) {
+        return loop("Coro.spawn").spawn(requireNonNull(body, "body"), requireNonNull(name, "name"));
+    }
+
+    /** The task running on this thread, or null outside any coroutine. */
+    public static Task<?> current() {
+        Loop l = Loop.current();
+        return l == null ? null : Stack.current().task();
+    }
+
+    /**
+     * Suspends the calling coroutine for {@code millis} milliseconds while the loop runs others. Outside a coroutine
+     * it sleeps the thread.
+     */
+    @Coroutine
+    public static void sleep(long millis) {
+        sleep(millis, Stack.current());
+    }
+
+    /** @hidden */
+    public static void sleep(long millis, Stack stack) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("sleep time is negative: " + millis + " ms");
+        }
+        Suspend.sleep(stack, TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
+    /** {@link #sleep(long)} for a {@link Duration}. */
+    @Coroutine
+    public static void sleep(Duration duration) {
+        sleep(duration, Stack.current());
+    }
+
+    /** @hidden */
+    public static void sleep(Duration duration, Stack stack) {
+        requireNonNull(duration, "duration");
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("sleep time is negative: " + duration);
+        }
+        Suspend.sleep(stack, saturatedNanos(duration));
+    }
+
+    /** Moves the calling coroutine to the back of the ready queue: every task ready now runs first. */
+    @Coroutine
+    public static void yield() {
+        Coro.yield(Stack.current());
+    }
+
+    /** @hidden */
+    public static void yield(Stack stack) {
+        Suspend.yieldNow(stack);
+    }
+
+    /**
+     * Waits until every task has finished. If any failed, the first failure (in argument order) is thrown once all
+     * are done, with the others attached as suppressed exceptions.
+     */
+    @Coroutine
+    public static void joinAll(Task<?>... tasks) {
+        joinAll(tasks, Stack.current());
+    }
+
+    /** @hidden */
+    public static void joinAll(Task<?>[] tasks, Stack stack) {
+        requireNonNull(tasks, "tasks");
+        for (Task<?> t : tasks) {
+            requireNonNull(t, "task");
+        }
+        Suspend.joinAll(stack, tasks);
+    }
+
+    /** {@link #joinAll(Task[])} for a collection of tasks. */
+    @Coroutine
+    public static void joinAll(List<? extends Task<?>> tasks) {
+        joinAll(tasks.toArray(new Task<?>[0]), Stack.current());
+    }
+
+    /** @hidden */
+    public static void joinAll(List<? extends Task<?>> tasks, Stack stack) {
+        joinAll(new ArrayList<Task<?>>(tasks).toArray(new Task<?>[0]), stack);
+    }
+
+    private static Loop loop(String what) {
+        Loop l = Loop.current();
+        if (l == null) {
+            if (!dev.coro.internal.AgentSupport.isInstalled()) {
+                throw new IllegalStateException(what + " needs the coro agent: add -javaagent:/path/to/coro-agent.jar "
+                        + "to the java command line");
+            }
+            throw new IllegalStateException(what + " called outside a loop: start one with Coro.run(...)");
+        }
+        return l;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static <T> T requireNonNull(T v, String what) {
+        if (v == null) {
+            throw new NullPointerException(what + " is null");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.coro;
+
+import dev.coro.internal.Stack;
+
+/**
+ * A running coroutine, as returned by {@link Coro#spawn(CoroutineCallable)}.
+ *
+ * <pre>{@code
+ * Coro.run(() -> {
+ *     Task<String> t = Coro.spawn(() -> { Coro.sleep(5); return "hi"; });
+ *     System.out.println(t.name() + " -> " + t.join());
+ * });
+ * }</pre>
+ *
+ * @param <T> the result type
+ */
+public interface Task<T> {
+
+    /**
+     * Waits for the task and returns its value. Inside a coroutine this suspends the caller; on a plain thread it
+     * blocks that thread. A task that failed rethrows its exception: unchecked ones as they are, checked ones
+     * wrapped in {@link TaskFailedException}; a cancelled task throws {@link java.util.concurrent.CancellationException}.
+     */
+    @Coroutine
+    T join();
+
+    /**
+     * The form of {@link #join()} that instrumented code calls; not for direct use.
+     *
+     * @hidden
+     */
+    T join(Stack stack);
+
+    /**
+     * Asks the task to stop: a task not yet started never runs; a suspended one gets a
+     * {@link java.util.concurrent.CancellationException} where it is suspended, so its {@code finally} blocks run.
+     *
+     * @return false if the task had already finished
+     */
+    boolean cancel();
+
+    /** True once the task has finished: with a value, an exception, or cancelled. */
+    boolean isDone();
+
+    /** True if the task finished because it was cancelled. */
+    boolean isCancelled();
+
+    /** The task's name, for diagnostics. */
+    String name();
+}

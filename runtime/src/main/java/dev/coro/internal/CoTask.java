@@ -1,0 +1,310 @@
+package dev.coro.internal;
+
+import dev.coro.CoroutineCallable;
+import dev.coro.CoroutineRunnable;
+import dev.coro.Task;
+import dev.coro.TaskFailedException;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A task: one coroutine's entry point, its {@link Stack}, and its life cycle on its {@link Loop}.
+ *
+ * <p>The states and who moves between them: {@code NEW -> READY} when spawned; {@code READY -> RUNNING -> READY |
+ * SUSPENDED | DONE} only on the loop thread, in {@link Loop#resume}; {@code SUSPENDED -> READY} only on the loop
+ * thread, through {@link Loop#wake}. Other threads never change the state: they post work to the loop.
+ */
+public final class CoTask<T> implements Task<T> {
+    static final int NEW = 0;
+    static final int READY = 1;
+    static final int RUNNING = 2;
+    static final int SUSPENDED = 3;
+    static final int DONE = 4;
+
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(CoTask.class, "waiters", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Marks the waiter list of a finished task: late waiters run at once. */
+    private static final Object COMPLETED = new Object();
+
+    final Loop loop;
+    final Stack stack;
+    private final Object entry;
+    private final long id;
+    private String name;
+
+    volatile int state = NEW;
+    volatile boolean cancelRequested;
+    /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. */
+    int waitSeq;
+    /** What the task is suspended on, for diagnostics. */
+    String waitingOn;
+
+    private T result;
+    private Throwable failure;
+    private boolean cancelled;
+    private volatile Object waiters;
+
+    /** Intrusive list of the loop's live tasks: no allocation to track them. */
+    CoTask<?> prevLive, nextLive;
+    private SleepTimer sleepTimer;
+
+    CoTask(Loop loop, Object entry, String name, long id) {
+        this.loop = loop;
+        this.entry = entry;
+        this.name = name;
+        this.id = id;
+        this.stack = new Stack(this);
+    }
+
+    @SuppressWarnings("unchecked")
+    T invokeEntry() throws Exception {
+        if (entry instanceof CoroutineCallable) {
+            return ((CoroutineCallable<T>) entry).call();
+        }
+        ((CoroutineRunnable) entry).run();
+        return null;
+    }
+
+    // ---- Task ----
+
+    @Override
+    public T join() {
+        return join(Stack.current());
+    }
+
+    @Override
+    public T join(Stack s) {
+        if (s.mode == Stack.RESUMING) {
+            s.resumed();
+            Suspend.checkCancelled(s.task);
+            return report();
+        }
+        if (state == DONE) {
+            return report();
+        }
+        CoTask<?> me = s.task;
+        if (me == null) {
+            return joinBlocking();
+        }
+        if (me == this) {
+            throw new IllegalStateException("task " + name() + " cannot join itself");
+        }
+        if (s.pinned > 0) {
+            throw Pinning.cannotSuspend("Task.join()");
+        }
+        Suspend.checkCancelled(me);
+        me.loop.suspend(me, "join " + name());
+        addWaiter(new TaskWaker(me, me.waitSeq));
+        return null;
+    }
+
+    private T joinBlocking() {
+        if (loop.isLoopThread()) {
+            throw new IllegalStateException("Task.join() from plain code on the loop thread of " + name()
+                    + " would block the loop forever; call it from a coroutine (a @Coroutine method or lambda)");
+        }
+        ThreadWaiter w = new ThreadWaiter(Thread.currentThread());
+        addWaiter(w);
+        boolean interrupted = false;
+        while (state != DONE) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return report();
+    }
+
+    T report() {
+        if (cancelled) {
+            throw new CancellationException("task " + name() + " was cancelled");
+        }
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException) {
+                throw (RuntimeException) f;
+            }
+            if (f instanceof Error) {
+                throw (Error) f;
+            }
+            throw new TaskFailedException(name(), f);
+        }
+        return result;
+    }
+
+    @Override
+    public boolean cancel() {
+        if (state == DONE) {
+            return false;
+        }
+        cancelRequested = true;
+        loop.cancelFromAnyThread(this);
+        return true;
+    }
+
+    @Override
+    public boolean isDone() {
+        return state == DONE;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return state == DONE && cancelled;
+    }
+
+    @Override
+    public String name() {
+        String n = name;
+        if (n == null) {
+            n = "task-" + id;
+            name = n;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "Task[" + name() + ", " + stateName() + "]";
+    }
+
+    String stateName() {
+        switch (state) {
+            case NEW: return "new";
+            case READY: return "ready";
+            case RUNNING: return "running";
+            case SUSPENDED: return "suspended on " + waitingOn;
+            default: return cancelled ? "cancelled" : failure != null ? "failed" : "done";
+        }
+    }
+
+    // ---- completion, on the loop thread ----
+
+    /** Publishes the outcome and runs the waiters; true if anybody was waiting. */
+    boolean complete(T value, Throwable error, boolean wasCancelled) {
+        result = value;
+        failure = error;
+        cancelled = wasCancelled;
+        state = DONE;
+        Object ws = WAITERS.getAndSet(this, COMPLETED);
+        boolean any = ws != null;
+        while (ws instanceof WaiterNode) {
+            WaiterNode n = (WaiterNode) ws;
+            n.waiter.taskDone(this);
+            ws = n.next;
+        }
+        return any;
+    }
+
+    String entryDescription() {
+        return entry.getClass().getName();
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    void addWaiter(Waiter w) {
+        WaiterNode node = null;
+        for (;;) {
+            Object head = waiters;
+            if (head == COMPLETED) {
+                w.taskDone(this);
+                return;
+            }
+            if (node == null) {
+                node = new WaiterNode(w);
+            }
+            node.next = head;
+            if (WAITERS.compareAndSet(this, head, node)) {
+                return;
+            }
+        }
+    }
+
+    SleepTimer sleepTimer() {
+        SleepTimer t = sleepTimer;
+        if (t == null) {
+            t = new SleepTimer(this);
+            sleepTimer = t;
+        }
+        return t;
+    }
+
+    void disarmTimer() {
+        if (sleepTimer != null && sleepTimer.isScheduled()) {
+            loop.timers.remove(sleepTimer);
+        }
+    }
+
+    private static final class WaiterNode {
+        final Waiter waiter;
+        Object next;
+
+        WaiterNode(Waiter waiter) {
+            this.waiter = waiter;
+        }
+    }
+
+    /** Wakes a joining task on its own loop. */
+    static final class TaskWaker implements Waiter, Runnable {
+        private final CoTask<?> task;
+        private final int seq;
+
+        TaskWaker(CoTask<?> task, int seq) {
+            this.task = task;
+            this.seq = seq;
+        }
+
+        @Override
+        public void taskDone(CoTask<?> done) {
+            task.loop.execute(this);
+        }
+
+        @Override
+        public void run() {
+            task.loop.wake(task, seq);
+        }
+    }
+
+    private static final class ThreadWaiter implements Waiter {
+        private final Thread thread;
+
+        ThreadWaiter(Thread thread) {
+            this.thread = thread;
+        }
+
+        @Override
+        public void taskDone(CoTask<?> done) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** The timer a task sleeps on; one per task, reused. */
+    static final class SleepTimer extends TimerNode {
+        private final CoTask<?> task;
+        int seq;
+
+        SleepTimer(CoTask<?> task) {
+            this.task = task;
+        }
+
+        @Override
+        void fire(Loop loop) {
+            loop.wake(task, seq);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.coro.internal;
+
+import dev.coro.DeadlockException;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One event loop, run by the thread that called {@code Coro.run}: a FIFO ready queue, a timer heap, and one
+ * door for work from other threads (a lock-free queue plus a wake-up that cannot be lost).
+ *
+ * <p>Everything but {@link #execute} and {@link #cancelFromAnyThread} runs on the loop thread only.
+ */
+public final class Loop {
+    private static final AtomicLong TASK_IDS = new AtomicLong();
+
+    /** Parking states of the loop thread; the door's wake-up protocol. */
+    private static final int AWAKE = 0;
+    private static final int PARKED = 1;
+
+    /** Tasks resumed per turn at most, so a crowd of yielding tasks cannot starve timers or the door. */
+    private static final int MAX_BATCH = 1024;
+
+    final Thread thread;
+    final TimerHeap timers = new TimerHeap();
+    private final ArrayDeque<CoTask<?>> ready = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger parkState = new AtomicInteger(AWAKE);
+    private final Carrier carrier;
+
+    private CoTask<?> root;
+    private CoTask<?> liveHead;
+    private int liveCount;
+    /** Waits that only another thread can end (a join on a task of another loop, a blocked offload...). */
+    int externalWaits;
+
+    private Loop(Carrier carrier) {
+        this.thread = Thread.currentThread();
+        this.carrier = carrier;
+    }
+
+    /** The loop of the calling thread, or null. */
+    public static Loop current() {
+        return Carrier.get().loop;
+    }
+
+    /** Runs {@code entry} as the first task of a new loop on this thread until it finishes. */
+    public static <T> T run(Object entry, String name) {
+        AgentSupport.requireAgent("Coro.run");
+        Carrier c = Carrier.get();
+        if (c.loop != null) {
+            throw new IllegalStateException("Coro.run called on a thread that already runs a loop; "
+                    + "inside a coroutine use Coro.spawn(...).join() instead");
+        }
+        Loop loop = new Loop(c);
+        c.loop = loop;
+        try {
+            @SuppressWarnings("unchecked")
+            CoTask<T> root = (CoTask<T>) loop.spawn(entry, name);
+            loop.root = root;
+            return loop.runUntilDone(root);
+        } finally {
+            c.loop = null;
+            c.current = c.plain;
+        }
+    }
+
+    public <T> CoTask<T> spawn(Object entry, String name) {
+        CoTask<T> t = new CoTask<>(this, entry, name, TASK_IDS.incrementAndGet());
+        link(t);
+        t.state = CoTask.READY;
+        ready.addLast(t);
+        return t;
+    }
+
+    boolean isLoopThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    private <T> T runUntilDone(CoTask<T> root) {
+        while (root.state != CoTask.DONE) {
+            turn(root);
+        }
+        // Structured end: whatever the body left running is cancelled and allowed to run its finally blocks.
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            t.cancelRequested = true;
+            cancelOnLoop(t);
+        }
+        while (liveHead != null) {
+            turn(null);
+        }
+        return root.join(carrier.plain);
+    }
+
+    private void turn(CoTask<?> root) {
+        int n = Math.min(ready.size(), MAX_BATCH);
+        for (int i = 0; i < n; i++) {
+            resume(ready.pollFirst());
+        }
+        drainInbox();
+        long now = System.nanoTime();
+        fireTimers(now);
+        if (ready.isEmpty() && (root == null || root.state != CoTask.DONE)) {
+            idle(now);
+        }
+    }
+
+    private void fireTimers(long now) {
+        while (!timers.isEmpty() && timers.nextDeadline() - now <= 0) {
+            timers.poll().fire(this);
+        }
+    }
+
+    private void drainInbox() {
+        Runnable r;
+        while ((r = inbox.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** Nothing is ready: sleep until the next timer or until another thread knocks. */
+    private void idle(long now) {
+        if (timers.isEmpty() && externalWaits == 0 && inbox.isEmpty()) {
+            throw deadlock();
+        }
+        parkState.set(PARKED);
+        // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work
+        if (inbox.isEmpty()) {
+            if (timers.isEmpty()) {
+                LockSupport.park(this);
+            } else {
+                long wait = timers.nextDeadline() - now;
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, wait);
+                }
+            }
+        }
+        parkState.set(AWAKE);
+    }
+
+    /** Runs work on this loop's thread; callable from any thread. The wake-up is never lost. */
+    public void execute(Runnable r) {
+        if (Thread.currentThread() == thread) {
+            r.run();
+            return;
+        }
+        inbox.offer(r);
+        if (parkState.get() == PARKED && parkState.compareAndSet(PARKED, AWAKE)) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    // ---- the task life cycle; every state change of a task happens in these methods ----
+
+    private void resume(CoTask<?> t) {
+        if (t.state != CoTask.READY) {
+            return;
+        }
+        if (t.cancelRequested && t.stack.isEmpty() && t.stack.mode == Stack.RUNNING) {
+            finish(t, null, null, true); // never started: never runs
+            return;
+        }
+        Stack s = t.stack;
+        t.state = CoTask.RUNNING;
+        carrier.current = s;
+        s.armed = true;
+        Object value = null;
+        Throwable error = null;
+        try {
+            value = t.invokeEntry();
+        } catch (Throwable e) {
+            error = e;
+        } finally {
+            s.armed = false;
+            carrier.current = carrier.plain;
+        }
+        if (error == null && s.mode == Stack.SUSPENDING) {
+            s.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
+            return;
+        }
+        if (error == null && s.mode == Stack.RESUMING) {
+            error = new IllegalStateException("task " + t.name() + " could not be resumed: its entry point "
+                    + t.entryDescription() + " returned without restoring its frames; is its class instrumented? "
+                    + "(check the agent's include/exclude options)");
+        }
+        s.clear();
+        finish(t, value, error, error instanceof CancellationException && t.cancelRequested);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void finish(CoTask t, Object value, Throwable error, boolean cancelled) {
+        unlink(t);
+        t.disarmTimer();
+        boolean observed = t.complete(cancelled ? null : value, cancelled ? null : error, cancelled);
+        if (error != null && !cancelled && !observed && t != root) {
+            Failures.taskFailed(t, error);
+        }
+    }
+
+    /** Called by a leaf on the loop thread: the running task is about to unwind and wait for {@code what}. */
+    void suspend(CoTask<?> t, String what) {
+        t.state = CoTask.SUSPENDED;
+        t.waitSeq++;
+        t.waitingOn = what;
+        t.stack.mode = Stack.SUSPENDING;
+    }
+
+    /** The running task goes to the back of the ready queue. */
+    void suspendReady(CoTask<?> t) {
+        t.waitSeq++;
+        t.waitingOn = "yield";
+        t.state = CoTask.READY;
+        t.stack.mode = Stack.SUSPENDING;
+        ready.addLast(t);
+    }
+
+    void sleep(CoTask<?> t, long nanos) {
+        suspend(t, "sleep");
+        CoTask.SleepTimer timer = t.sleepTimer();
+        timer.seq = t.waitSeq;
+        timers.add(timer, System.nanoTime() + nanos);
+    }
+
+    /** Ends the wait {@code seq} of {@code t}, if it is still the current one. Loop thread only. */
+    void wake(CoTask<?> t, int seq) {
+        if (t.state == CoTask.SUSPENDED && t.waitSeq == seq) {
+            t.state = CoTask.READY;
+            t.disarmTimer();
+            ready.addLast(t);
+        }
+    }
+
+    void cancelFromAnyThread(CoTask<?> t) {
+        execute(() -> cancelOnLoop(t));
+    }
+
+    private void cancelOnLoop(CoTask<?> t) {
+        if (t.state == CoTask.SUSPENDED) {
+            t.waitSeq++; // whatever it waited on may still fire: ignore it
+            t.state = CoTask.READY;
+            t.disarmTimer();
+            ready.addLast(t);
+        }
+        // NEW/READY tasks see the request when resumed; a RUNNING one at its next suspension point
+    }
+
+    private void link(CoTask<?> t) {
+        t.nextLive = liveHead;
+        if (liveHead != null) {
+            liveHead.prevLive = t;
+        }
+        liveHead = t;
+        liveCount++;
+    }
+
+    private void unlink(CoTask<?> t) {
+        if (t.prevLive != null) {
+            t.prevLive.nextLive = t.nextLive;
+        } else if (liveHead == t) {
+            liveHead = t.nextLive;
+        }
+        if (t.nextLive != null) {
+            t.nextLive.prevLive = t.prevLive;
+        }
+        t.prevLive = t.nextLive = null;
+        liveCount--;
+    }
+
+    private DeadlockException deadlock() {
+        List<String> lines = new ArrayList<>();
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            lines.add(t.name() + ": " + t.stateName());
+        }
+        return new DeadlockException(lines);
+    }
+
+    int liveCount() {
+        return liveCount;
+    }
+
+    static long toNanos(long millis) {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+    }
+}

@@ -1,0 +1,78 @@
+package dev.coro.internal;
+
+import java.lang.StackWalker.StackFrame;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Diagnoses a suspension that cannot unwind because a frame between the leaf and the task's root was not
+ * rewritten by the agent, or holds a monitor. Only runs on that (rare) path: the hot path is a counter check.
+ */
+final class Pinning {
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    private Pinning() {
+    }
+
+    /** A suspension that can complete by blocking the thread: warn once per culprit call site. */
+    static void warnPinned(String primitive) {
+        String where = culprit();
+        if (WARNED.add(primitive + " " + where)) {
+            Diagnostics.warn(primitive + " inside a coroutine blocked the loop thread instead of suspending, because "
+                    + where + ". Every other coroutine of this loop waited meanwhile.");
+        }
+    }
+
+    /** A suspension that cannot complete by blocking: fail with the frame to fix. */
+    static IllegalStateException cannotSuspend(String primitive) {
+        return new IllegalStateException(primitive + " cannot suspend here: " + culprit());
+    }
+
+    /**
+     * Names the frame that prevents unwinding. Walking up from the leaf: runtime frames, then twins (instrumented
+     * bodies, whose last parameter is a Stack), then one stub; the frame above the stub called it as plain code.
+     * If that frame is itself a twin, it called the stub because it holds a monitor.
+     */
+    static String culprit() {
+        List<StackFrame> frames = WALKER.walk(st -> st.collect(Collectors.toList()));
+        int i = 0;
+        while (i < frames.size() && isRuntime(frames.get(i))) {
+            i++;
+        }
+        while (i < frames.size() && isTwin(frames.get(i))) {
+            i++;
+        }
+        if (i < frames.size()) {
+            i++; // the stub
+        }
+        if (i >= frames.size()) {
+            return "a frame that is not instrumented calls into coroutine code";
+        }
+        StackFrame f = frames.get(i);
+        String at = f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
+        if (isTwin(f)) {
+            return "it is called while holding a monitor at " + at
+                    + ": a coroutine cannot suspend inside synchronized; use a coroutine lock, or move the call out";
+        }
+        Optional<StackFrame> above = i + 1 < frames.size() ? Optional.of(frames.get(i + 1)) : Optional.empty();
+        return "it is reached through " + at + ", which is not a coroutine"
+                + above.map(a -> " (called from " + a.getClassName() + "." + a.getMethodName() + ")").orElse("")
+                + "; annotate " + f.getClassName() + "." + f.getMethodName()
+                + " with @dev.coro.Coroutine so it can suspend (or check the agent's include/exclude options)";
+    }
+
+    private static boolean isRuntime(StackFrame f) {
+        String c = f.getClassName();
+        return c.startsWith("dev.coro.") && c.indexOf('.', "dev.coro.".length()) < 0
+                || c.startsWith("dev.coro.internal.");
+    }
+
+    private static boolean isTwin(StackFrame f) {
+        Class<?>[] params = f.getMethodType().parameterArray();
+        return params.length > 0 && params[params.length - 1] == Stack.class;
+    }
+}

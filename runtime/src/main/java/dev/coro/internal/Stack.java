@@ -1,0 +1,185 @@
+package dev.coro.internal;
+
+import java.util.Arrays;
+
+/**
+ * The saved frames of one coroutine, and the contract between instrumented code and the runtime.
+ *
+ * <p>Every instrumented method {@code m(args)} gets a twin {@code m(args, Stack)} holding the real body; the
+ * original becomes a stub that finds the current stack with {@link #current()} and calls the twin. The twin
+ * reads {@link #mode} twice on its hot path: at entry ({@code RESUMING} means jump back to the saved call site)
+ * and after each call to another coroutine method ({@code SUSPENDING} means save this frame and return).
+ *
+ * <p>Frames are saved innermost first while unwinding and restored outermost first while rewinding, so the
+ * three arrays work as plain LIFO stacks: each frame pops exactly what it pushed, in reverse order, with its
+ * resume point pushed last. Arrays only grow, so a steady suspend/resume cycle allocates nothing.
+ */
+public final class Stack {
+    /** Running normally. */
+    public static final int RUNNING = 0;
+    /** A leaf asked to suspend: every frame saves itself and returns. */
+    public static final int SUSPENDING = 1;
+    /** Rewinding: every frame restores itself and re-enters its saved call site. */
+    public static final int RESUMING = 2;
+
+    /** One of {@link #RUNNING}, {@link #SUSPENDING}, {@link #RESUMING}; read by instrumented code. */
+    public int mode;
+
+    /** The next stub entered is a trampoline the runtime knows to be transparent (a task's entry point). */
+    boolean armed;
+    /** How many frames that cannot unwind (plain code, a held monitor) stand between here and the task's root. */
+    int pinned;
+    /** The task these frames belong to; null for a thread's stack outside any coroutine. */
+    final CoTask<?> task;
+
+    private int[] ints;
+    private long[] longs;
+    private Object[] refs;
+    private int ip, lp, rp;
+
+    private static final int[] NO_INTS = new int[0];
+    private static final long[] NO_LONGS = new long[0];
+    private static final Object[] NO_REFS = new Object[0];
+
+    Stack(CoTask<?> task) {
+        this.task = task;
+        this.ints = NO_INTS;
+        this.longs = NO_LONGS;
+        this.refs = NO_REFS;
+    }
+
+    /** The stack of the coroutine running on this thread, or the thread's plain stack outside any coroutine. */
+    public static Stack current() {
+        return Carrier.get().current;
+    }
+
+    /**
+     * Called by a stub before it runs its twin. True when the runtime armed this entry (a task's root being
+     * started or resumed through its entry object); otherwise the caller is plain code that cannot unwind, and the
+     * stub runs the twin pinned, between {@link #pin()} and {@link #unpin()}.
+     */
+    public boolean enter() {
+        if (armed) {
+            armed = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** Marks a frame that cannot unwind; suspensions below it block or fail with a diagnostic. */
+    public void pin() {
+        pinned++;
+    }
+
+    public void unpin() {
+        pinned--;
+    }
+
+    /**
+     * Called by the twin an interface or abstract class gets for a coroutine method it does not implement. A
+     * lambda proxy (synthetic) only forwards to the lambda body, so it is transparent: arm its stub. Any other
+     * implementation the agent did not rewrite is plain code and runs pinned.
+     */
+    public boolean bridge(Object target) {
+        if (target.getClass().isSynthetic()) {
+            armed = true;
+            return true;
+        }
+        pinned++;
+        return false;
+    }
+
+    /** Ends a {@link #bridge(Object)} call. */
+    public void bridged(boolean transparent) {
+        if (transparent) {
+            armed = false;
+        } else {
+            pinned--;
+        }
+    }
+
+    // ---- frame storage, used by the save and restore code the agent emits ----
+
+    public void pushI(int v) {
+        if (ip == ints.length) {
+            ints = Arrays.copyOf(ints, grow(ip));
+        }
+        ints[ip++] = v;
+    }
+
+    public void pushF(float v) {
+        pushI(Float.floatToRawIntBits(v));
+    }
+
+    public void pushJ(long v) {
+        if (lp == longs.length) {
+            longs = Arrays.copyOf(longs, grow(lp));
+        }
+        longs[lp++] = v;
+    }
+
+    public void pushD(double v) {
+        pushJ(Double.doubleToRawLongBits(v));
+    }
+
+    public void pushA(Object v) {
+        if (rp == refs.length) {
+            refs = Arrays.copyOf(refs, grow(rp));
+        }
+        refs[rp++] = v;
+    }
+
+    public int popI() {
+        return ints[--ip];
+    }
+
+    public float popF() {
+        return Float.intBitsToFloat(popI());
+    }
+
+    public long popJ() {
+        return longs[--lp];
+    }
+
+    public double popD() {
+        return Double.longBitsToDouble(popJ());
+    }
+
+    public Object popA() {
+        Object v = refs[--rp];
+        refs[rp] = null; // the frame owns it again; don't keep it alive from here
+        return v;
+    }
+
+    private static int grow(int size) {
+        return size < 4 ? 4 : size + (size >> 1) + 1;
+    }
+
+    /** The task these frames belong to, or null outside any coroutine. */
+    public CoTask<?> task() {
+        return task;
+    }
+
+    /** Leaves call this when the rewind reaches them: the suspension is over. */
+    void resumed() {
+        mode = RUNNING;
+    }
+
+    /** Drops whatever a failed or cancelled rewind left behind. */
+    void clear() {
+        Arrays.fill(refs, 0, rp, null);
+        ip = lp = rp = 0;
+        mode = RUNNING;
+        armed = false;
+        pinned = 0;
+    }
+
+    boolean isEmpty() {
+        return ip == 0 && lp == 0 && rp == 0;
+    }
+
+    /** Bytes the saved frames occupy in their arrays (for diagnostics). */
+    int savedSlots() {
+        return ip + lp + rp;
+    }
+}
