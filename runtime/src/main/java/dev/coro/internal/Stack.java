@@ -151,6 +151,15 @@ public final class Stack {
         return v;
     }
 
+    /** Instrumented code found a resume point it does not have: the saved frames do not match the code. */
+    public IllegalStateException corrupt() {
+        IllegalStateException e = new IllegalStateException("coro: saved frames do not match the code being resumed"
+                + (task == null ? "" : " in task " + task.name())
+                + "; was a class redefined, or instrumented twice, while a coroutine was suspended in it?");
+        clear();
+        return e;
+    }
+
     private static int grow(int size) {
         return size < 4 ? 4 : size + (size >> 1) + 1;
     }

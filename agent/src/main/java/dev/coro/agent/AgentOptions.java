@@ -1,0 +1,134 @@
+package dev.coro.agent;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's options, from {@code -javaagent:coro-agent.jar=opt=value,...}:
+ * <ul>
+ * <li>{@code include=GLOB} (repeatable): only classes matching one of these are rewritten (default: all);
+ * <li>{@code exclude=GLOB} (repeatable): classes matching one of these are never rewritten;
+ * <li>{@code verbose}: print each rewritten method with its size before and after;
+ * <li>{@code dump=DIR}: write each rewritten class file under DIR, for {@code javap};
+ * <li>{@code strict}: a class the agent cannot rewrite fails to initialise with the report, instead of loading
+ * as it is with a warning.
+ * </ul>
+ * A glob matches dotted class names: {@code *} within one package segment, {@code **} across segments; a glob
+ * without wildcards names a package and everything below it, or one class.
+ */
+public final class AgentOptions {
+    /** Never rewritten: the JDK, and coro's own runtime and agent. */
+    private static final String[] ALWAYS_EXCLUDED = {
+        "java.**", "javax.**", "jdk.**", "sun.**", "com.sun.**",
+        "dev.coro.*", "dev.coro.internal.**", "dev.coro.agent.**"
+    };
+
+    final List<Pattern> includes = new ArrayList<>();
+    final List<Pattern> excludes = new ArrayList<>();
+    boolean verbose;
+    boolean strict;
+    Path dump;
+
+    static AgentOptions parse(String args) {
+        AgentOptions o = new AgentOptions();
+        for (String g : ALWAYS_EXCLUDED) {
+            o.excludes.add(glob(g));
+        }
+        if (args == null || args.isBlank()) {
+            return o;
+        }
+        for (String part : args.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int eq = p.indexOf('=');
+            String key = eq < 0 ? p : p.substring(0, eq).trim();
+            String value = eq < 0 ? null : p.substring(eq + 1).trim();
+            switch (key) {
+                case "include":
+                    o.includes.add(glob(require(key, value)));
+                    break;
+                case "exclude":
+                    o.excludes.add(glob(require(key, value)));
+                    break;
+                case "verbose":
+                    o.verbose = flag(key, value);
+                    break;
+                case "strict":
+                    o.strict = flag(key, value);
+                    break;
+                case "dump":
+                    o.dump = Path.of(require(key, value));
+                    break;
+                default:
+                    throw new IllegalArgumentException("coro agent: unknown option '" + key + "' in '" + args
+                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict");
+            }
+        }
+        return o;
+    }
+
+    private static String require(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("coro agent: option '" + key + "' needs a value, as in " + key
+                    + (key.equals("dump") ? "=/tmp/coro-dump" : "=com.example.**"));
+        }
+        return value;
+    }
+
+    private static boolean flag(String key, String value) {
+        if (value == null || value.equals("true")) {
+            return true;
+        }
+        if (value.equals("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("coro agent: option '" + key + "' takes no value or true/false, not '"
+                + value + "'");
+    }
+
+    /** Whether a class (internal name) may be rewritten. */
+    boolean accepts(String internalName) {
+        String name = internalName.replace('/', '.');
+        for (Pattern p : excludes) {
+            if (p.matcher(name).matches()) {
+                return false;
+            }
+        }
+        if (includes.isEmpty()) {
+            return true;
+        }
+        for (Pattern p : includes) {
+            if (p.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Pattern glob(String glob) {
+        if (glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
+            return Pattern.compile(Pattern.quote(glob) + "(\\..*)?");
+        }
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*') {
+                if (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                    re.append(".*");
+                    i++;
+                } else {
+                    re.append("[^.]*");
+                }
+            } else if (c == '?') {
+                re.append("[^.]");
+            } else {
+                re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
+    }
+}

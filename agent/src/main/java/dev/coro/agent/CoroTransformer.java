@@ -1,0 +1,154 @@
+package dev.coro.agent;
+
+import dev.coro.agent.hierarchy.ClassHierarchy;
+import dev.coro.agent.instrument.ClassInstrumenter;
+import dev.coro.agent.instrument.Policy;
+import dev.coro.agent.instrument.Problem;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.LdcInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.instrument.ClassFileTransformer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Rewrites classes as they load. Never throws into the JVM: any failure becomes a report naming the class, and
+ * the class loads unchanged (or, with {@code strict}, fails to initialise with the report).
+ */
+final class CoroTransformer implements ClassFileTransformer {
+    private final AgentOptions options;
+    private final PrintStream err;
+    private final Map<ClassLoader, ClassHierarchy> hierarchies = new WeakHashMap<>();
+    private final ClassHierarchy bootHierarchy = ClassHierarchy.of(null);
+    /** Methods of not-yet-loaded classes that coroutine method references target: class -> name+desc. */
+    private final Map<String, Set<String>> pendingTargets = new ConcurrentHashMap<>();
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    CoroTransformer(AgentOptions options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain pd,
+                            byte[] classFile) {
+        if (className == null || !options.accepts(className)) {
+            return null;
+        }
+        try {
+            return rewrite(loader, className, classFile);
+        } catch (Throwable t) {
+            String report = "coro: error: could not rewrite class " + className.replace('/', '.') + ": " + t
+                    + "; it loads unchanged, so its coroutines run pinned. Please report this to the coro project";
+            err.println(report);
+            if (options.verbose) {
+                t.printStackTrace(err);
+            }
+            return options.strict ? failing(classFile, report) : null;
+        }
+    }
+
+    private byte[] rewrite(ClassLoader loader, String className, byte[] classFile) throws IOException {
+        ClassHierarchy hierarchy = hierarchy(loader);
+        hierarchy.remember(classFile);
+        seen.add(className);
+        Set<String> extra = pendingTargets.getOrDefault(className, Set.of());
+        ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy)).instrument(classFile, extra);
+        for (String[] target : r.foreignTargets) {
+            String owner = target[0];
+            String method = target[1];
+            int paren = method.indexOf('(');
+            if (hierarchy.isCoroutine(owner, method.substring(0, paren), method.substring(paren))) {
+                continue; // rewritten anyway
+            }
+            if (seen.contains(owner)) {
+                report("coro: warning: " + className.replace('/', '.') + " uses " + owner.replace('/', '.') + "::"
+                        + method.substring(0, paren) + " as a coroutine, but that class was loaded before; it runs"
+                        + " pinned. Fix: annotate " + method.substring(0, paren) + " with @dev.coro.Coroutine");
+            } else {
+                pendingTargets.computeIfAbsent(owner, k -> ConcurrentHashMap.newKeySet()).add(method);
+            }
+        }
+        for (Problem p : r.problems) {
+            report("coro: " + p);
+        }
+        if (options.strict && r.hasErrors()) {
+            return failing(classFile, "coro could not rewrite " + className.replace('/', '.') + ":\n  "
+                    + r.problems.stream().map(Problem::toString).collect(Collectors.joining("\n  ")));
+        }
+        if (r.bytes == null) {
+            return null;
+        }
+        if (options.verbose) {
+            for (String m : r.rewritten) {
+                err.println("coro: rewrote " + className.replace('/', '.') + "." + m);
+            }
+        }
+        if (options.dump != null) {
+            Path out = options.dump.resolve(className + ".class");
+            Files.createDirectories(out.getParent());
+            Files.write(out, r.bytes);
+        }
+        return r.bytes;
+    }
+
+    private void report(String line) {
+        if (reported.add(line)) {
+            err.println(line);
+        }
+    }
+
+    private ClassHierarchy hierarchy(ClassLoader loader) {
+        if (loader == null) {
+            return bootHierarchy;
+        }
+        synchronized (hierarchies) {
+            return hierarchies.computeIfAbsent(loader, ClassHierarchy::of);
+        }
+    }
+
+    /** The class as it is, but its initialisation throws {@code InstrumentationError(report)}: the strict mode. */
+    static byte[] failing(byte[] classFile, String report) {
+        ClassNode cn = new ClassNode(Opcodes.ASM9);
+        new ClassReader(classFile).accept(cn, 0);
+        MethodNode clinit = null;
+        for (MethodNode m : cn.methods) {
+            if (m.name.equals("<clinit>")) {
+                clinit = m;
+            }
+        }
+        if (clinit == null) {
+            clinit = new MethodNode(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+            clinit.instructions.add(new InsnNode(Opcodes.RETURN));
+            cn.methods.add(clinit);
+        }
+        InsnList t = new InsnList();
+        t.add(new TypeInsnNode(Opcodes.NEW, "dev/coro/InstrumentationError"));
+        t.add(new InsnNode(Opcodes.DUP));
+        t.add(new LdcInsnNode(report));
+        t.add(new MethodInsnNode(Opcodes.INVOKESPECIAL, "dev/coro/InstrumentationError", "<init>",
+                "(Ljava/lang/String;)V", false));
+        t.add(new InsnNode(Opcodes.ATHROW));
+        clinit.instructions.insert(t);
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cn.accept(cw);
+        return cw.toByteArray();
+    }
+}

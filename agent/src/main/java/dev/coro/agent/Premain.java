@@ -1,0 +1,23 @@
+package dev.coro.agent;
+
+import dev.coro.internal.AgentSupport;
+
+import java.lang.instrument.Instrumentation;
+
+/**
+ * The agent's entry point: {@code java -javaagent:coro-agent.jar[=options] ...}. See {@link AgentOptions}.
+ */
+public final class Premain {
+    private Premain() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        AgentOptions options = AgentOptions.parse(args);
+        inst.addTransformer(new CoroTransformer(options, System.err), true);
+        AgentSupport.markInstalled();
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        premain(args, inst);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.coro.agent.hierarchy;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** What the agent needs to know of a class without loading it: its supertypes and its methods. */
+public final class ClassInfo {
+    /** Stands for a class whose class file could not be found. */
+    static final ClassInfo UNKNOWN = new ClassInfo("?", 0, null, List.of(), Map.of(), Set.of(), Map.of());
+
+    final String name;
+    final int access;
+    final String superName;
+    final List<String> interfaces;
+    /** name+descriptor to access flags, for every declared method. */
+    final Map<String, Integer> methods;
+    /** name+descriptor of methods annotated @Coroutine. */
+    final Set<String> annotated;
+    /** For each bridge method (name+descriptor), the method of this class it forwards to. */
+    final Map<String, String> bridges;
+
+    ClassInfo(String name, int access, String superName, List<String> interfaces, Map<String, Integer> methods,
+              Set<String> annotated, Map<String, String> bridges) {
+        this.name = name;
+        this.access = access;
+        this.superName = superName;
+        this.interfaces = Collections.unmodifiableList(interfaces);
+        this.methods = methods;
+        this.annotated = annotated;
+        this.bridges = bridges;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String superName() {
+        return superName;
+    }
+
+    public List<String> interfaces() {
+        return interfaces;
+    }
+
+    public boolean isInterface() {
+        return (access & org.objectweb.asm.Opcodes.ACC_INTERFACE) != 0;
+    }
+
+    public boolean declares(String name, String desc) {
+        return methods.containsKey(name + desc);
+    }
+}

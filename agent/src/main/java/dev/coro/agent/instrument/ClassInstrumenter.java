@@ -1,0 +1,276 @@
+package dev.coro.agent.instrument;
+
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.commons.JSRInlinerAdapter;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.IincInsnNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.LocalVariableNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.VarInsnNode;
+import org.objectweb.asm.tree.analysis.AnalyzerException;
+import org.objectweb.asm.tree.analysis.BasicValue;
+import org.objectweb.asm.tree.analysis.Frame;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rewrites one class: every coroutine method becomes a stub with the original signature plus a twin holding the
+ * body as a state machine; every abstract coroutine method gets a bridge twin. The passes, in order, per method:
+ * {@link #toTwin} (signature and locals), {@link NewRelocator}, {@link FlowAnalyzer} (types and monitors),
+ * {@link StateMachine}.
+ */
+public final class ClassInstrumenter {
+    private static final String LAMBDA_FACTORY = "java/lang/invoke/LambdaMetafactory";
+
+    private final Policy policy;
+
+    public ClassInstrumenter(Policy policy) {
+        this.policy = policy;
+    }
+
+    /** The outcome for one class. */
+    public static final class Result {
+        /** The new class file, or null if the class is unchanged. */
+        public final byte[] bytes;
+        public final List<Problem> problems;
+        /** One line per rewritten method: name, size before and after. */
+        public final List<String> rewritten;
+        /** Method references to other classes' methods that coroutine lambdas target: owner, name+desc. */
+        public final List<String[]> foreignTargets;
+
+        Result(byte[] bytes, List<Problem> problems, List<String> rewritten, List<String[]> foreignTargets) {
+            this.bytes = bytes;
+            this.problems = problems;
+            this.rewritten = rewritten;
+            this.foreignTargets = foreignTargets;
+        }
+
+        public boolean hasErrors() {
+            return problems.stream().anyMatch(p -> p.severity() == Problem.Severity.ERROR);
+        }
+    }
+
+    public Result instrument(byte[] classFile) {
+        return instrument(classFile, Set.of());
+    }
+
+    /** @param extraTargets name+desc of methods of this class to treat as coroutines (method-reference targets) */
+    public Result instrument(byte[] classFile, Set<String> extraTargets) {
+        ClassReader reader = new ClassReader(classFile);
+        ClassNode cn = new ClassNode(Opcodes.ASM9);
+        reader.accept(new ClassVisitor(Opcodes.ASM9, cn) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] exc) {
+                return new JSRInlinerAdapter(super.visitMethod(access, name, desc, sig, exc), access, name, desc, sig,
+                        exc);
+            }
+        }, ClassReader.SKIP_FRAMES);
+
+        List<Problem> problems = new ArrayList<>();
+        List<String> rewritten = new ArrayList<>();
+        List<String[]> foreign = new ArrayList<>();
+        Set<String> lambdaBodies = new HashSet<>(extraTargets);
+        findCoroutineLambdas(cn, lambdaBodies, foreign);
+
+        boolean itf = (cn.access & Opcodes.ACC_INTERFACE) != 0;
+        Set<String> existing = new HashSet<>();
+        for (MethodNode m : cn.methods) {
+            existing.add(m.name + m.desc);
+        }
+        List<MethodNode> added = new ArrayList<>();
+        boolean changed = false;
+        for (MethodNode m : new ArrayList<>(cn.methods)) {
+            if (!policy.isCoroutine(cn, m, lambdaBodies)) {
+                continue;
+            }
+            String where = m.name + m.desc;
+            if (existing.contains(m.name + Insns.twinDesc(m.desc)) || m.desc.contains(Insns.STACK_DESC)) {
+                continue; // already rewritten (a retransform, or a second agent)
+            }
+            if (m.name.equals("<init>") || m.name.equals("<clinit>")) {
+                problems.add(new Problem(Problem.Severity.ERROR, cn.name, where, Insns.firstLine(m),
+                        (m.name.equals("<init>") ? "a constructor" : "a static initialiser") + " cannot be a coroutine",
+                        "move the suspending work into a @Coroutine method (a static factory, or an init method)"));
+                continue;
+            }
+            if ((m.access & Opcodes.ACC_NATIVE) != 0) {
+                problems.add(new Problem(Problem.Severity.ERROR, cn.name, where, -1,
+                        "a native method cannot be a coroutine", "remove @Coroutine, or wrap the call in Coro.blocking"));
+                continue;
+            }
+            if ((m.access & Opcodes.ACC_ABSTRACT) != 0) {
+                added.add(Stubs.bridge(cn.name, itf, m));
+                changed = true;
+                continue;
+            }
+            try {
+                int before = sizeOf(m);
+                MethodNode twin = rewrite(cn, m, problems);
+                int line = Insns.firstLine(twin);
+                MethodNode stub = Stubs.stub(cn.name, itf, m, line);
+                cn.methods.set(cn.methods.indexOf(m), stub);
+                added.add(twin);
+                rewritten.add(where + " " + before + " -> " + sizeOf(twin) + " bytes");
+                changed = true;
+            } catch (InstrumentationException e) {
+                problems.add(new Problem(Problem.Severity.ERROR, cn.name, where, e.line, e.getMessage()
+                        + "; it runs pinned (never suspends)", e.fix));
+                added.add(Stubs.pinnedTwin(cn.name, itf, m));
+                changed = true;
+            } catch (AnalyzerException e) {
+                problems.add(new Problem(Problem.Severity.ERROR, cn.name, where,
+                        e.node == null ? -1 : Insns.lineOf(e.node),
+                        "its bytecode could not be analysed (" + e.getMessage() + "); it runs pinned (never suspends)",
+                        "report this class to the coro project"));
+                added.add(Stubs.pinnedTwin(cn.name, itf, m));
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return new Result(null, problems, rewritten, foreign);
+        }
+        cn.methods.addAll(added);
+        try {
+            ClassWriter cw = new HierarchyClassWriter(policy.hierarchy());
+            cn.accept(cw);
+            return new Result(cw.toByteArray(), problems, rewritten, foreign);
+        } catch (MethodTooLargeException e) {
+            problems.add(new Problem(Problem.Severity.ERROR, cn.name, e.getMethodName() + e.getDescriptor(), -1,
+                    "rewritten as a coroutine it would take " + e.getCodeSize()
+                            + " bytes, over the JVM's 65535-byte limit for one method",
+                    "split the method into smaller @Coroutine methods"));
+            return new Result(null, problems, rewritten, foreign);
+        }
+    }
+
+    /** The twin of {@code m}: same body, a trailing Stack parameter, rewritten into a state machine. */
+    private MethodNode rewrite(ClassNode cn, MethodNode m, List<Problem> problems)
+            throws InstrumentationException, AnalyzerException {
+        MethodNode twin = toTwin(m);
+        int stackLocal = Stubs.argsSize(m.desc, (m.access & Opcodes.ACC_STATIC) != 0);
+
+        Set<MethodInsnNode> calls = new LinkedHashSet<>();
+        for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
+            if (insn instanceof MethodInsnNode) {
+                MethodInsnNode call = (MethodInsnNode) insn;
+                if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
+                    calls.add(call);
+                }
+            }
+        }
+        if (calls.isEmpty()) {
+            return twin;
+        }
+        NewRelocator.relocate(twin, calls);
+
+        FlowAnalyzer analyzer = new FlowAnalyzer(new TypeInterpreter(policy.hierarchy(), cn.name, cn.superName,
+                (cn.access & Opcodes.ACC_INTERFACE) != 0));
+        Frame<BasicValue>[] frames = analyzer.analyze(cn.name, twin);
+        int[] monitors = analyzer.monitorDepths(twin);
+        List<MethodInsnNode> sites = new ArrayList<>();
+        List<Frame<BasicValue>> siteFrames = new ArrayList<>();
+        for (MethodInsnNode call : calls) {
+            int i = twin.instructions.indexOf(call);
+            if (frames[i] == null) {
+                continue; // unreachable: javac leaves none, and it can never run
+            }
+            if (monitors[i] > 0) {
+                problems.add(new Problem(Problem.Severity.WARNING, cn.name, m.name + m.desc, Insns.lineOf(call),
+                        "the call to " + call.owner.replace('/', '.') + "." + call.name
+                                + " is made while holding a monitor (synchronized), which a coroutine cannot release "
+                                + "while suspended: it runs pinned, blocking the loop thread if it waits",
+                        "use a coroutine lock instead of synchronized, or make the call outside the synchronized block"));
+                continue; // stays a plain call: the callee's stub runs it pinned
+            }
+            sites.add(call);
+            siteFrames.add(frames[i]);
+        }
+        if (!sites.isEmpty()) {
+            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames);
+        }
+        return twin;
+    }
+
+    /** A copy of {@code m}'s body in a new method with a trailing Stack parameter, locals shifted up by one. */
+    private static MethodNode toTwin(MethodNode m) {
+        boolean isStatic = (m.access & Opcodes.ACC_STATIC) != 0;
+        int stackLocal = Stubs.argsSize(m.desc, isStatic);
+        MethodNode copy = new MethodNode(Opcodes.ASM9, m.access, m.name, m.desc, null, null);
+        m.accept(copy);
+        int access = (m.access & ~Opcodes.ACC_VARARGS) | Opcodes.ACC_SYNTHETIC;
+        MethodNode twin = new MethodNode(Opcodes.ASM9, access, m.name, Insns.twinDesc(m.desc), null,
+                m.exceptions == null ? null : m.exceptions.toArray(new String[0]));
+        twin.instructions = copy.instructions;
+        twin.tryCatchBlocks = copy.tryCatchBlocks;
+        twin.localVariables = copy.localVariables;
+        twin.maxLocals = m.maxLocals + 1;
+        twin.maxStack = m.maxStack;
+        for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
+            if (insn instanceof VarInsnNode && ((VarInsnNode) insn).var >= stackLocal) {
+                ((VarInsnNode) insn).var++;
+            } else if (insn instanceof IincInsnNode && ((IincInsnNode) insn).var >= stackLocal) {
+                ((IincInsnNode) insn).var++;
+            }
+        }
+        if (twin.localVariables != null) {
+            for (LocalVariableNode lv : twin.localVariables) {
+                if (lv.index >= stackLocal) {
+                    lv.index++;
+                }
+            }
+        }
+        return twin;
+    }
+
+    /** Lambda bodies of this class whose functional interface method is a coroutine; foreign targets are listed. */
+    private void findCoroutineLambdas(ClassNode cn, Set<String> bodies, List<String[]> foreign) {
+        for (MethodNode m : cn.methods) {
+            for (AbstractInsnNode insn = m.instructions.getFirst(); insn != null; insn = insn.getNext()) {
+                if (!(insn instanceof InvokeDynamicInsnNode)) {
+                    continue;
+                }
+                InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) insn;
+                if (!indy.bsm.getOwner().equals(LAMBDA_FACTORY) || indy.bsmArgs.length < 3
+                        || !(indy.bsmArgs[0] instanceof Type) || !(indy.bsmArgs[1] instanceof Handle)) {
+                    continue;
+                }
+                Type iface = Type.getReturnType(indy.desc);
+                Type sam = (Type) indy.bsmArgs[0];
+                if (iface.getSort() != Type.OBJECT
+                        || !policy.hierarchy().isCoroutine(iface.getInternalName(), indy.name, sam.getDescriptor())) {
+                    continue;
+                }
+                Handle impl = (Handle) indy.bsmArgs[1];
+                if (impl.getName().equals("<init>")) {
+                    continue; // a constructor reference: constructors cannot suspend
+                }
+                if (impl.getOwner().equals(cn.name)) {
+                    bodies.add(impl.getName() + impl.getDesc());
+                } else {
+                    foreign.add(new String[] {impl.getOwner(), impl.getName() + impl.getDesc()});
+                }
+            }
+        }
+    }
+
+    private static int sizeOf(MethodNode m) {
+        org.objectweb.asm.commons.CodeSizeEvaluator e = new org.objectweb.asm.commons.CodeSizeEvaluator(null);
+        m.accept(e);
+        return e.getMaxSize();
+    }
+
+}

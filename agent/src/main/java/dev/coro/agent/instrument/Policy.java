@@ -1,0 +1,64 @@
+package dev.coro.agent.instrument;
+
+import dev.coro.agent.hierarchy.ClassHierarchy;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodNode;
+
+import java.util.Set;
+
+/** Decides which methods become coroutines and which calls are suspension points. */
+public interface Policy {
+
+    /** True if {@code m} of {@code c} must be rewritten; {@code lambdaBodies} are methods a coroutine lambda targets. */
+    boolean isCoroutine(ClassNode c, MethodNode m, Set<String> lambdaBodies);
+
+    /** True if this call may suspend the caller. */
+    boolean isSuspending(int opcode, String owner, String name, String desc);
+
+    /** The class hierarchy answering type questions for frames. */
+    ClassHierarchy hierarchy();
+
+    /** The normal policy: {@code @Coroutine} methods, their overrides and coroutine lambdas. */
+    static Policy coroutines(ClassHierarchy hierarchy) {
+        return new Policy() {
+            @Override
+            public boolean isCoroutine(ClassNode c, MethodNode m, Set<String> lambdaBodies) {
+                return lambdaBodies.contains(m.name + m.desc) || hierarchy.isCoroutine(c.name, m.name, m.desc)
+                        || hierarchy.isAnnotated(c.name, m.name, m.desc);
+            }
+
+            @Override
+            public boolean isSuspending(int opcode, String owner, String name, String desc) {
+                return hierarchy.isCoroutine(owner, name, desc);
+            }
+
+            @Override
+            public ClassHierarchy hierarchy() {
+                return hierarchy;
+            }
+        };
+    }
+
+    /**
+     * Every method with code is a coroutine and every call a suspension point: the harshest input for the
+     * instrumenter, used to verify it against large real code bases.
+     */
+    static Policy everything(ClassHierarchy hierarchy) {
+        return new Policy() {
+            @Override
+            public boolean isCoroutine(ClassNode c, MethodNode m, Set<String> lambdaBodies) {
+                return !m.name.startsWith("<");
+            }
+
+            @Override
+            public boolean isSuspending(int opcode, String owner, String name, String desc) {
+                return !name.startsWith("<") && !owner.startsWith("[");
+            }
+
+            @Override
+            public ClassHierarchy hierarchy() {
+                return hierarchy;
+            }
+        };
+    }
+}

@@ -1,0 +1,314 @@
+package dev.coro.agent.instrument;
+
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.FieldInsnNode;
+import org.objectweb.asm.tree.IincInsnNode;
+import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.JumpInsnNode;
+import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LineNumberNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TableSwitchInsnNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+import org.objectweb.asm.tree.VarInsnNode;
+import org.objectweb.asm.tree.analysis.BasicValue;
+import org.objectweb.asm.tree.analysis.Frame;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a twin's body into a resumable state machine. For suspension point {@code k}:
+ *
+ * <pre>
+ *  entry:     if (stack.mode != RUNNING) goto dispatch           -- the only cost on entry
+ *  call k:    [spill receiver]  CALL_k: aload stack; invoke m(args, stack)
+ *             if (stack.mode != RUNNING) goto SAVE_k             -- the only cost per call
+ *  SAVE_k:    pop result; push locals, receiver, operand values below the call, then k; return zero
+ *  dispatch:  switch (stack.popI()) { case k: goto RESTORE_k }
+ *  RESTORE_k: pop operand values back onto the stack, receiver and locals into place;
+ *             push zero arguments (the callee restores its own); goto CALL_k
+ * </pre>
+ *
+ * Save, dispatch and restore code lies after the method's last instruction, outside every exception range; the
+ * jump back lands inside the call's ranges, so exceptions thrown after a resume reach the original handlers.
+ */
+final class StateMachine {
+    private final MethodNode m;
+    private final int stackLocal;
+    private final boolean isStatic;
+    private final boolean thisIsConstant;
+    private final Type returnType;
+
+    StateMachine(MethodNode twin, int stackLocal) {
+        this.m = twin;
+        this.stackLocal = stackLocal;
+        this.isStatic = (twin.access & Opcodes.ACC_STATIC) != 0;
+        this.thisIsConstant = !isStatic && !storesTo(twin, 0);
+        this.returnType = Type.getReturnType(twin.desc);
+    }
+
+    private static boolean storesTo(MethodNode m, int local) {
+        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof VarInsnNode && ((VarInsnNode) i).var == local && i.getOpcode() >= Opcodes.ISTORE
+                    && i.getOpcode() <= Opcodes.ASTORE) {
+                return true;
+            }
+            if (i instanceof IincInsnNode && ((IincInsnNode) i).var == local) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rewrites the sites, which must be reachable and given with the frames from before any change. */
+    void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames) throws InstrumentationException {
+        InsnList tail = new InsnList();
+        List<LabelNode> restores = new ArrayList<>();
+        InsnList restoreCode = new InsnList();
+        for (int k = 0; k < sites.size(); k++) {
+            LabelNode restore = new LabelNode();
+            restores.add(restore);
+            rewriteSite(k, sites.get(k), frames.get(k), tail, restore, restoreCode);
+        }
+        LabelNode dispatch = new LabelNode();
+        InsnList entry = new InsnList();
+        entry.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        entry.add(new FieldInsnNode(Opcodes.GETFIELD, Insns.STACK, "mode", "I"));
+        entry.add(new JumpInsnNode(Opcodes.IFNE, dispatch));
+        m.instructions.insert(entry);
+
+        tail.add(dispatch);
+        tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "popI", "()I", false));
+        LabelNode corrupt = new LabelNode();
+        tail.add(new TableSwitchInsnNode(0, sites.size() - 1, corrupt, restores.toArray(new LabelNode[0])));
+        tail.add(corrupt);
+        tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "corrupt",
+                "()Ljava/lang/IllegalStateException;", false));
+        tail.add(new InsnNode(Opcodes.ATHROW));
+        tail.add(restoreCode);
+        m.instructions.add(tail);
+    }
+
+    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, InsnList tail, LabelNode restore,
+                             InsnList restoreCode) throws InstrumentationException {
+        int line = Insns.lineOf(call);
+        Type[] args = Type.getArgumentTypes(call.desc);
+        boolean hasReceiver = call.getOpcode() != Opcodes.INVOKESTATIC;
+        int consumed = args.length + (hasReceiver ? 1 : 0);
+        int below = f.getStackSize() - consumed;
+
+        // before the call: keep a copy of the receiver, which the call consumes
+        InsnList pre = new InsnList();
+        int receiverLocal = -1;
+        BasicValue receiver = hasReceiver ? f.getStack(below) : null;
+        if (hasReceiver) {
+            receiverLocal = newLocal(1);
+            int[] argLocals = new int[args.length];
+            for (int i = args.length - 1; i >= 0; i--) {
+                argLocals[i] = newLocal(args[i].getSize());
+                pre.add(Insns.store(args[i], argLocals[i]));
+            }
+            pre.add(new InsnNode(Opcodes.DUP));
+            pre.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
+            for (int i = 0; i < args.length; i++) {
+                pre.add(Insns.load(args[i], argLocals[i]));
+            }
+        }
+        LabelNode callLabel = new LabelNode();
+        pre.add(callLabel);
+        pre.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        m.instructions.insertBefore(call, pre);
+        String originalDesc = call.desc;
+        call.desc = Insns.twinDesc(call.desc);
+
+        LabelNode save = new LabelNode();
+        InsnList post = new InsnList();
+        post.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        post.add(new FieldInsnNode(Opcodes.GETFIELD, Insns.STACK, "mode", "I"));
+        post.add(new JumpInsnNode(Opcodes.IFNE, save));
+        m.instructions.insert(call, post);
+
+        // SAVE_k: the callee returned a dummy; the values below the call are still on the operand stack
+        tail.add(save);
+        if (line > 0) {
+            LabelNode l = new LabelNode();
+            tail.add(l);
+            tail.add(new LineNumberNode(line, l));
+        }
+        Type ret = Type.getReturnType(originalDesc);
+        if (ret.getSize() == 1) {
+            tail.add(new InsnNode(Opcodes.POP));
+        } else if (ret.getSize() == 2) {
+            tail.add(new InsnNode(Opcodes.POP2));
+        }
+        List<int[]> savedLocals = new ArrayList<>(); // {index, kind}
+        List<BasicValue> savedLocalValues = new ArrayList<>();
+        for (int i = 0; i < f.getLocals(); ) {
+            BasicValue v = f.getLocal(i);
+            int size = v == null || v.getType() == null ? 1 : v.getSize();
+            if (i != stackLocal && !(i == 0 && thisIsConstant) && isSavable(v, line)) {
+                savedLocals.add(new int[] {i});
+                savedLocalValues.add(v);
+                if (!isNull(v)) {
+                    tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                    tail.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ILOAD), i));
+                    tail.add(push(v));
+                }
+            }
+            i += size;
+        }
+        if (hasReceiver) {
+            tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+            tail.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
+            tail.add(push(receiver));
+        }
+        for (int j = below - 1; j >= 0; j--) {
+            BasicValue v = f.getStack(j);
+            if (!isSavable(v, line)) {
+                throw new InstrumentationException("an operand-stack value of an unsupported kind (" + v
+                        + ") is pending across the call to " + call.name, line,
+                        "evaluate the call into a local variable first");
+            }
+            if (isNull(v)) {
+                tail.add(new InsnNode(Opcodes.POP));
+            } else if (v.getSize() == 1) {
+                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                tail.add(new InsnNode(Opcodes.SWAP));
+                tail.add(push(v));
+            } else {
+                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                tail.add(new InsnNode(Opcodes.DUP_X2));
+                tail.add(new InsnNode(Opcodes.POP));
+                tail.add(push(v));
+            }
+        }
+        tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+        tail.add(Insns.intConst(k));
+        tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "pushI", "(I)V", false));
+        AbstractInsnNode zero = Insns.zero(returnType);
+        if (zero != null) {
+            tail.add(zero);
+        }
+        tail.add(new InsnNode(returnType.getOpcode(Opcodes.IRETURN)));
+
+        // RESTORE_k: pop in the reverse order of the pushes above
+        restoreCode.add(restore);
+        if (line > 0) {
+            LabelNode l = new LabelNode();
+            restoreCode.add(l);
+            restoreCode.add(new LineNumberNode(line, l));
+        }
+        for (int j = 0; j < below; j++) {
+            BasicValue v = f.getStack(j);
+            if (isNull(v)) {
+                restoreCode.add(new InsnNode(Opcodes.ACONST_NULL));
+            } else {
+                restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                pop(v, restoreCode);
+            }
+        }
+        if (hasReceiver) {
+            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+            pop(receiver, restoreCode);
+            restoreCode.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
+        }
+        for (int s = savedLocals.size() - 1; s >= 0; s--) {
+            int index = savedLocals.get(s)[0];
+            BasicValue v = savedLocalValues.get(s);
+            if (isNull(v)) {
+                restoreCode.add(new InsnNode(Opcodes.ACONST_NULL));
+            } else {
+                restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                pop(v, restoreCode);
+            }
+            restoreCode.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ISTORE), index));
+        }
+        if (hasReceiver) {
+            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
+        }
+        for (Type a : args) {
+            restoreCode.add(Insns.zero(a));
+        }
+        restoreCode.add(new JumpInsnNode(Opcodes.GOTO, callLabel));
+    }
+
+    private int newLocal(int size) {
+        int index = m.maxLocals;
+        m.maxLocals += size;
+        return index;
+    }
+
+    private static boolean isSavable(BasicValue v, int line) throws InstrumentationException {
+        if (v == null || v.getType() == null) {
+            return false; // unset slot, or the second half of a long/double
+        }
+        if (v == BasicValue.RETURNADDRESS_VALUE) {
+            throw new InstrumentationException("a jsr/ret subroutine is active across a suspension point", line,
+                    "recompile the class with a Java 6+ compiler");
+        }
+        return true;
+    }
+
+    private static boolean isNull(BasicValue v) {
+        Type t = v.getType();
+        return t.getSort() == Type.OBJECT && t.getInternalName().equals("null");
+    }
+
+    private static MethodInsnNode push(BasicValue v) {
+        Type t = v.getType();
+        switch (t.getSort()) {
+            case Type.BOOLEAN:
+            case Type.BYTE:
+            case Type.CHAR:
+            case Type.SHORT:
+            case Type.INT:
+                return stackCall("pushI", "(I)V");
+            case Type.FLOAT:
+                return stackCall("pushF", "(F)V");
+            case Type.LONG:
+                return stackCall("pushJ", "(J)V");
+            case Type.DOUBLE:
+                return stackCall("pushD", "(D)V");
+            default:
+                return stackCall("pushA", "(Ljava/lang/Object;)V");
+        }
+    }
+
+    private static void pop(BasicValue v, InsnList out) {
+        Type t = v.getType();
+        switch (t.getSort()) {
+            case Type.BOOLEAN:
+            case Type.BYTE:
+            case Type.CHAR:
+            case Type.SHORT:
+            case Type.INT:
+                out.add(stackCall("popI", "()I"));
+                break;
+            case Type.FLOAT:
+                out.add(stackCall("popF", "()F"));
+                break;
+            case Type.LONG:
+                out.add(stackCall("popJ", "()J"));
+                break;
+            case Type.DOUBLE:
+                out.add(stackCall("popD", "()D"));
+                break;
+            default:
+                out.add(stackCall("popA", "()Ljava/lang/Object;"));
+                if (!t.getDescriptor().equals("Ljava/lang/Object;") && !t.getDescriptor().equals("Lnull;")) {
+                    out.add(new TypeInsnNode(Opcodes.CHECKCAST, t.getInternalName()));
+                }
+        }
+    }
+
+    private static MethodInsnNode stackCall(String name, String desc) {
+        return new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, name, desc, false);
+    }
+}

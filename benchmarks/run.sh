@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the coro benchmarks and their peers (Loom virtual threads, Kotlin coroutines) in ONE JMH run, on JDK 25,
+# every fork with the coro agent and a one-carrier virtual-thread scheduler. See README.md.
+#
+#   ./run.sh                      all benchmarks, short settings (-wi 3 -i 5 -f 1 -w 1s -r 1s)
+#   ./run.sh Yield -i 10          extra JMH arguments: a regex, or options that replace the defaults
+#   ./run.sh -rf json -rff out.json
+#   ./run.sh --heap [count]       no JMH: dev.coro.bench.HeapPerCoroutine prints the three heap figures
+#   ./run.sh --no-agent ...       without the agent: the coro benchmarks are left out (-e 'dev.coro.bench.Coro')
+#
+# Environment: JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64), CORO_AGENT_JAR (default
+# ../agent/target/coro-agent.jar). Build first: cd benchmarks && mvn -q package.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+java_home="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+java="$java_home/bin/java"
+agent="${CORO_AGENT_JAR:-$root/agent/target/coro-agent.jar}"
+jar="$here/target/benchmarks.jar"
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+[ -x "$java" ] || die "no JDK at $java_home (virtual threads need 21+; set JAVA25_HOME)"
+[ -f "$jar" ] || die "$jar is missing: build it with 'cd $here && mvn -q package'"
+
+use_agent=1
+heap=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --no-agent) use_agent=0 ;;
+    --heap) heap=1 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+# One carrier thread for virtual threads, as coro and Kotlin have one loop thread. JMH itself uses sun.misc.Unsafe,
+# which JDK 24+ warns about on every fork: allowed here to keep the output readable (it changes nothing measured).
+quiet=(--sun-misc-unsafe-memory-access=allow)
+vm_args=(-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.virtualThreadScheduler.maxPoolSize=1 "${quiet[@]}")
+if [ "$use_agent" = 1 ]; then
+  [ -f "$agent" ] || die "$agent is missing: build the agent, set CORO_AGENT_JAR, or pass --no-agent"
+  case "$agent" in *" "*) die "the agent path must not contain spaces (JMH splits -jvmArgsAppend on them)" ;; esac
+  vm_args=("-javaagent:$agent" "${vm_args[@]}")
+fi
+
+if [ "$heap" = 1 ]; then
+  cp="$jar"
+  # the coro runtime is not in benchmarks.jar: -javaagent puts the agent jar (which carries it) on the class path
+  peers=()
+  [ "$use_agent" = 1 ] || peers=(loom kotlin)
+  exec "$java" "${vm_args[@]}" -cp "$cp" dev.coro.bench.HeapPerCoroutine ${args[@]+"${args[@]}"} ${peers[@]+"${peers[@]}"}
+fi
+
+# Defaults, each unless the caller gave that option; a caller's -jvmArgsAppend is added to ours.
+has() { local o; for o in ${args[@]+"${args[@]}"}; do [ "$o" = "$1" ] && return 0; done; return 1; }
+jmh=()
+extra_append=""
+i=0
+while [ $i -lt ${#args[@]} ]; do
+  if [ "${args[$i]}" = "-jvmArgsAppend" ] && [ $((i + 1)) -lt ${#args[@]} ]; then
+    extra_append="$extra_append ${args[$((i + 1))]}"
+    i=$((i + 2))
+    continue
+  fi
+  jmh+=("${args[$i]}")
+  i=$((i + 1))
+done
+has -wi || jmh+=(-wi 3)
+has -i || jmh+=(-i 5)
+has -f || jmh+=(-f 1)
+has -w || jmh+=(-w 1s)
+has -r || jmh+=(-r 1s)
+[ "$use_agent" = 1 ] || jmh+=(-e 'dev\.coro\.bench\.Coro')
+# the heap benchmarks report their bytes per coroutine through this profiler (see HeapBytesProfiler)
+jmh+=(-prof dev.coro.bench.HeapBytesProfiler)
+
+echo "# $("$java" -version 2>&1 | head -1); $(nproc) cores; agent: $([ "$use_agent" = 1 ] && echo "$agent" || echo none)" >&2
+exec "$java" "${quiet[@]}" -jar "$jar" -jvmArgsAppend "${vm_args[*]}$extra_append" "${jmh[@]}"
