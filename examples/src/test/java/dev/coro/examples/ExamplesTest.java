@@ -1,0 +1,66 @@
+package dev.coro.examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs every example as a user would: a fresh JVM with {@code -javaagent:coro-agent.jar}. */
+class ExamplesTest {
+
+    static String run(String mainClass, String... args) throws IOException, InterruptedException {
+        String agent = System.getProperty("coro.agent.jar");
+        assertTrue(agent != null && Files.exists(Path.of(agent)), "agent jar not built: " + agent);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-javaagent:" + agent);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "example did not finish: " + mainClass);
+        assertEquals(0, p.exitValue(), mainClass + " failed:\n" + out);
+        assertTrue(!out.contains("coro: error"), "the agent reported an error:\n" + out);
+        return out;
+    }
+
+    @Test
+    void helloRunsBothWorkersConcurrentlyOnOneThread() throws Exception {
+        String out = run("dev.coro.examples.Hello");
+        Matcher m = Pattern.compile("total (\\d+) in (\\d+) ms").matcher(out);
+        assertTrue(m.find(), out);
+        assertEquals(2 * 4950, Integer.parseInt(m.group(1)), out);
+        // 2 x 100 sleeps of 10 ms: about 1 s together, 2 s one after the other
+        assertTrue(Long.parseLong(m.group(2)) < 1800, "the two coroutines did not overlap:\n" + out);
+        assertTrue(out.contains("a done on main") && out.contains("b done on main"), out);
+    }
+
+    @Test
+    void manyCoroutinesSleepTogether() throws Exception {
+        String out = run("dev.coro.examples.ManyCoroutines", "20000");
+        assertTrue(out.contains("20000 coroutines, checksum ok"), out);
+    }
+
+    @Test
+    void withoutTheAgentTheFirstEntryExplainsWhatIsMissing() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.coro.examples.Hello");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        assertTrue(p.exitValue() != 0, out);
+        assertTrue(out.contains("-javaagent:") && out.contains("coro-agent.jar"), out);
+    }
+}
