@@ -43,7 +43,8 @@ public final class CoTask<T> implements Task<T> {
     private final long id;
     private String name;
 
-    volatile int state = NEW;
+    /** Loop thread only; other threads learn of completion through {@link #isDone()}. */
+    int state = NEW;
     volatile boolean cancelRequested;
     /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. */
     int waitSeq;
@@ -90,7 +91,7 @@ public final class CoTask<T> implements Task<T> {
             Suspend.checkCancelled(s.task);
             return report();
         }
-        if (state == DONE) {
+        if (isDone()) {
             return report();
         }
         CoTask<?> me = s.task;
@@ -105,7 +106,11 @@ public final class CoTask<T> implements Task<T> {
         }
         Suspend.checkCancelled(me);
         me.loop.suspend(me, "join " + name());
-        addWaiter(new TaskWaker(me, me.waitSeq));
+        boolean foreign = loop != me.loop;
+        if (foreign) {
+            me.loop.externalWaits++; // only another thread can end this wait: not a deadlock while it lasts
+        }
+        addWaiter(new TaskWaker(me, me.waitSeq, foreign));
         return null;
     }
 
@@ -117,7 +122,7 @@ public final class CoTask<T> implements Task<T> {
         ThreadWaiter w = new ThreadWaiter(Thread.currentThread());
         addWaiter(w);
         boolean interrupted = false;
-        while (state != DONE) {
+        while (!isDone()) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 interrupted = true;
@@ -148,7 +153,7 @@ public final class CoTask<T> implements Task<T> {
 
     @Override
     public boolean cancel() {
-        if (state == DONE) {
+        if (isDone()) {
             return false;
         }
         cancelRequested = true;
@@ -158,12 +163,12 @@ public final class CoTask<T> implements Task<T> {
 
     @Override
     public boolean isDone() {
-        return state == DONE;
+        return waiters == COMPLETED; // published after the outcome, by complete()
     }
 
     @Override
     public boolean isCancelled() {
-        return state == DONE && cancelled;
+        return isDone() && cancelled;
     }
 
     @Override
@@ -263,10 +268,12 @@ public final class CoTask<T> implements Task<T> {
     static final class TaskWaker implements Waiter, Runnable {
         private final CoTask<?> task;
         private final int seq;
+        private final boolean foreign;
 
-        TaskWaker(CoTask<?> task, int seq) {
+        TaskWaker(CoTask<?> task, int seq, boolean foreign) {
             this.task = task;
             this.seq = seq;
+            this.foreign = foreign;
         }
 
         @Override
@@ -276,6 +283,9 @@ public final class CoTask<T> implements Task<T> {
 
         @Override
         public void run() {
+            if (foreign) {
+                task.loop.externalWaits--;
+            }
             task.loop.wake(task, seq);
         }
     }

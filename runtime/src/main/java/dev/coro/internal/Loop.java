@@ -86,7 +86,9 @@ public final class Loop {
 
     private <T> T runUntilDone(CoTask<T> root) {
         while (root.state != CoTask.DONE) {
-            turn(root);
+            if (!turn(root)) {
+                throw deadlock();
+            }
         }
         // Structured end: whatever the body left running is cancelled and allowed to run its finally blocks.
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
@@ -94,22 +96,26 @@ public final class Loop {
             cancelOnLoop(t);
         }
         while (liveHead != null) {
-            turn(null);
+            if (!turn(null)) {
+                break; // what is left waits on what can never happen, even cancelled: abandon it
+            }
         }
         return root.join(carrier.plain);
     }
 
-    private void turn(CoTask<?> root) {
+    /** One turn of the loop; false if nothing is ready and nothing could ever make anything ready. */
+    private boolean turn(CoTask<?> root) {
         int n = Math.min(ready.size(), MAX_BATCH);
         for (int i = 0; i < n; i++) {
             resume(ready.pollFirst());
         }
         drainInbox();
-        long now = System.nanoTime();
+        long now = timers.isEmpty() ? 0 : System.nanoTime();
         fireTimers(now);
         if (ready.isEmpty() && (root == null || root.state != CoTask.DONE)) {
-            idle(now);
+            return idle(now);
         }
+        return true;
     }
 
     private void fireTimers(long now) {
@@ -125,10 +131,10 @@ public final class Loop {
         }
     }
 
-    /** Nothing is ready: sleep until the next timer or until another thread knocks. */
-    private void idle(long now) {
+    /** Nothing is ready: sleep until the next timer or until another thread knocks; false if neither can come. */
+    private boolean idle(long now) {
         if (timers.isEmpty() && externalWaits == 0 && inbox.isEmpty()) {
-            throw deadlock();
+            return false;
         }
         parkState.set(PARKED);
         // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work
@@ -143,6 +149,7 @@ public final class Loop {
             }
         }
         parkState.set(AWAKE);
+        return true;
     }
 
     /** Runs work on this loop's thread; callable from any thread. The wake-up is never lost. */

@@ -101,7 +101,14 @@ public final class Suspend {
         }
         checkCancelled(me);
         me.loop.suspend(me, "joinAll of " + tasks.length + " tasks");
-        JoinAll j = new JoinAll(me, me.waitSeq, pending);
+        boolean foreign = false;
+        for (dev.coro.Task<?> t : tasks) {
+            foreign |= ((CoTask<?>) t).loop != me.loop;
+        }
+        if (foreign) {
+            me.loop.externalWaits++;
+        }
+        JoinAll j = new JoinAll(me, me.waitSeq, pending, foreign);
         for (dev.coro.Task<?> t : tasks) {
             if (!t.isDone()) {
                 ((CoTask<?>) t).addWaiter(j);
@@ -134,11 +141,13 @@ public final class Suspend {
         private final CoTask<?> joiner;
         private final int seq;
         private final java.util.concurrent.atomic.AtomicInteger remaining;
+        private final boolean foreign;
 
-        JoinAll(CoTask<?> joiner, int seq, int count) {
+        JoinAll(CoTask<?> joiner, int seq, int count, boolean foreign) {
             this.joiner = joiner;
             this.seq = seq;
             this.remaining = new java.util.concurrent.atomic.AtomicInteger(count);
+            this.foreign = foreign;
         }
 
         @Override
@@ -150,6 +159,9 @@ public final class Suspend {
 
         @Override
         public void run() {
+            if (foreign) {
+                joiner.loop.externalWaits--;
+            }
             joiner.loop.wake(joiner, seq);
         }
     }

@@ -181,8 +181,10 @@ public final class ClassInstrumenter {
                 (cn.access & Opcodes.ACC_INTERFACE) != 0));
         Frame<BasicValue>[] frames = analyzer.analyze(cn.name, twin);
         int[] monitors = analyzer.monitorDepths(twin);
+        java.util.BitSet[] live = analyzer.liveLocals(twin);
         List<MethodInsnNode> sites = new ArrayList<>();
         List<Frame<BasicValue>> siteFrames = new ArrayList<>();
+        List<java.util.BitSet> siteLive = new ArrayList<>();
         for (MethodInsnNode call : calls) {
             int i = twin.instructions.indexOf(call);
             if (frames[i] == null) {
@@ -198,9 +200,10 @@ public final class ClassInstrumenter {
             }
             sites.add(call);
             siteFrames.add(frames[i]);
+            siteLive.add(live[i]);
         }
         if (!sites.isEmpty()) {
-            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames);
+            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive);
         }
         return twin;
     }

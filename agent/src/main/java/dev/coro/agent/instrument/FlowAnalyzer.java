@@ -1,7 +1,10 @@
 package dev.coro.agent.instrument;
 
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.IincInsnNode;
 import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.VarInsnNode;
 import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 import org.objectweb.asm.tree.analysis.BasicValue;
@@ -10,6 +13,7 @@ import org.objectweb.asm.tree.analysis.Interpreter;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
@@ -74,6 +78,62 @@ final class FlowAnalyzer extends Analyzer<BasicValue> {
             propagate(handlers[i], depth[i], depth, work);
         }
         return depth;
+    }
+
+    /**
+     * The locals each instruction may read before overwriting them (backward liveness over the normal and
+     * exception edges), for the method last analysed. A throwing instruction does not complete its store, so
+     * what its handlers read stays live across it.
+     */
+    BitSet[] liveLocals(MethodNode method) {
+        int n = method.instructions.size();
+        BitSet[] in = new BitSet[n];
+        BitSet[] use = new BitSet[n];
+        int[] def = new int[n];
+        for (int i = 0; i < n; i++) {
+            in[i] = new BitSet();
+            use[i] = new BitSet();
+            def[i] = -1;
+            AbstractInsnNode insn = method.instructions.get(i);
+            if (insn instanceof VarInsnNode) {
+                int var = ((VarInsnNode) insn).var;
+                int op = insn.getOpcode();
+                if (op >= Opcodes.ISTORE && op <= Opcodes.ASTORE) {
+                    def[i] = var;
+                } else {
+                    use[i].set(var);
+                }
+            } else if (insn instanceof IincInsnNode) {
+                use[i].set(((IincInsnNode) insn).var);
+            }
+        }
+        boolean changed = true;
+        BitSet scratch = new BitSet();
+        while (changed) {
+            changed = false;
+            for (int i = n - 1; i >= 0; i--) {
+                scratch.clear();
+                if (successors[i] != null) {
+                    for (int s : successors[i]) {
+                        scratch.or(in[s]);
+                    }
+                }
+                if (def[i] >= 0) {
+                    scratch.clear(def[i]);
+                }
+                if (handlers[i] != null) {
+                    for (int s : handlers[i]) {
+                        scratch.or(in[s]);
+                    }
+                }
+                scratch.or(use[i]);
+                if (!scratch.equals(in[i])) {
+                    in[i] = (BitSet) scratch.clone();
+                    changed = true;
+                }
+            }
+        }
+        return in;
     }
 
     private static void propagate(List<Integer> targets, int d, int[] depth, Deque<Integer> work) {

@@ -19,6 +19,7 @@ import org.objectweb.asm.tree.analysis.BasicValue;
 import org.objectweb.asm.tree.analysis.Frame;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -28,7 +29,7 @@ import java.util.List;
  *  entry:     if (stack.mode != RUNNING) goto dispatch           -- the only cost on entry
  *  call k:    [spill receiver]  CALL_k: aload stack; invoke m(args, stack)
  *             if (stack.mode != RUNNING) goto SAVE_k             -- the only cost per call
- *  SAVE_k:    pop result; push locals, receiver, operand values below the call, then k; return zero
+ *  SAVE_k:    pop result; push live locals, receiver, operand values below the call, then k; return zero
  *  dispatch:  switch (stack.popI()) { case k: goto RESTORE_k }
  *  RESTORE_k: pop operand values back onto the stack, receiver and locals into place;
  *             push zero arguments (the callee restores its own); goto CALL_k
@@ -66,14 +67,15 @@ final class StateMachine {
     }
 
     /** Rewrites the sites, which must be reachable and given with the frames from before any change. */
-    void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames) throws InstrumentationException {
+    void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames, List<BitSet> live)
+            throws InstrumentationException {
         InsnList tail = new InsnList();
         List<LabelNode> restores = new ArrayList<>();
         InsnList restoreCode = new InsnList();
         for (int k = 0; k < sites.size(); k++) {
             LabelNode restore = new LabelNode();
             restores.add(restore);
-            rewriteSite(k, sites.get(k), frames.get(k), tail, restore, restoreCode);
+            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), tail, restore, restoreCode);
         }
         LabelNode dispatch = new LabelNode();
         InsnList entry = new InsnList();
@@ -96,7 +98,8 @@ final class StateMachine {
         m.instructions.add(tail);
     }
 
-    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, InsnList tail, LabelNode restore,
+    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, InsnList tail,
+                             LabelNode restore,
                              InsnList restoreCode) throws InstrumentationException {
         int line = Insns.lineOf(call);
         Type[] args = Type.getArgumentTypes(call.desc);
@@ -153,7 +156,7 @@ final class StateMachine {
         for (int i = 0; i < f.getLocals(); ) {
             BasicValue v = f.getLocal(i);
             int size = v == null || v.getType() == null ? 1 : v.getSize();
-            if (i != stackLocal && !(i == 0 && thisIsConstant) && isSavable(v, line)) {
+            if (i != stackLocal && !(i == 0 && thisIsConstant) && live.get(i) && isSavable(v, line)) {
                 savedLocals.add(new int[] {i});
                 savedLocalValues.add(v);
                 if (!isNull(v)) {
