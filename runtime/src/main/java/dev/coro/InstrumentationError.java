@@ -1,12 +1,14 @@
 package dev.coro;
 
 /**
- * Thrown when a class whose coroutine methods the agent could not rewrite is initialised while the agent runs with
- * its {@code strict} option; the message is the agent's report (class, method, line, reason and fix).
+ * Thrown by the first use of a class whose coroutine methods the agent could not rewrite, when the agent runs with
+ * its {@code strict} option (later uses get a {@link NoClassDefFoundError}); the message is the agent's report:
+ * class, method, line, reason and fix.
  *
  * <pre>{@code
  * // java -javaagent:coro-agent.jar=strict -cp app.jar Main
- * // -> ExceptionInInitializerError caused by InstrumentationError: coro could not rewrite ...
+ * // -> dev.coro.InstrumentationError: coro could not rewrite com.acme.Foo:
+ * //      error: com.acme.Foo.work()V: a native method cannot be a coroutine. Fix: ...
  * }</pre>
  */
 public final class InstrumentationError extends LinkageError {

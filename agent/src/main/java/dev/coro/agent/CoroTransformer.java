@@ -8,7 +8,6 @@ import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.ClassNode;
-import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
@@ -128,25 +127,15 @@ final class CoroTransformer implements ClassFileTransformer {
     static byte[] failing(byte[] classFile, String report) {
         ClassNode cn = new ClassNode(Opcodes.ASM9);
         new ClassReader(classFile).accept(cn, 0);
-        MethodNode clinit = null;
-        for (MethodNode m : cn.methods) {
-            if (m.name.equals("<clinit>")) {
-                clinit = m;
-            }
-        }
-        if (clinit == null) {
-            clinit = new MethodNode(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
-            clinit.instructions.add(new InsnNode(Opcodes.RETURN));
-            cn.methods.add(clinit);
-        }
-        InsnList t = new InsnList();
-        t.add(new TypeInsnNode(Opcodes.NEW, "dev/coro/InstrumentationError"));
-        t.add(new InsnNode(Opcodes.DUP));
-        t.add(new LdcInsnNode(report));
-        t.add(new MethodInsnNode(Opcodes.INVOKESPECIAL, "dev/coro/InstrumentationError", "<init>",
+        cn.methods.removeIf(m -> m.name.equals("<clinit>")); // it would never complete anyway
+        MethodNode clinit = new MethodNode(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+        clinit.instructions.add(new TypeInsnNode(Opcodes.NEW, "dev/coro/InstrumentationError"));
+        clinit.instructions.add(new InsnNode(Opcodes.DUP));
+        clinit.instructions.add(new LdcInsnNode(report));
+        clinit.instructions.add(new MethodInsnNode(Opcodes.INVOKESPECIAL, "dev/coro/InstrumentationError", "<init>",
                 "(Ljava/lang/String;)V", false));
-        t.add(new InsnNode(Opcodes.ATHROW));
-        clinit.instructions.insert(t);
+        clinit.instructions.add(new InsnNode(Opcodes.ATHROW));
+        cn.methods.add(clinit);
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cn.accept(cw);
         return cw.toByteArray();

@@ -1,0 +1,71 @@
+package dev.coro.agent;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AgentOptionsTest {
+
+    @Test
+    void noOptionsRewritesEverythingButTheJdkAndCoroItself() {
+        AgentOptions o = AgentOptions.parse(null);
+        assertTrue(o.accepts("com/acme/Foo"));
+        assertTrue(o.accepts("dev/coro/examples/Hello"));
+        assertFalse(o.accepts("java/lang/String"));
+        assertFalse(o.accepts("jdk/internal/misc/Unsafe"));
+        assertFalse(o.accepts("dev/coro/Coro"));
+        assertFalse(o.accepts("dev/coro/internal/Loop"));
+        assertFalse(o.accepts("dev/coro/agent/shaded/asm/ClassReader"));
+        assertFalse(o.verbose || o.strict);
+    }
+
+    @Test
+    void includeAndExcludeGlobsMatchDottedNames() {
+        AgentOptions o = AgentOptions.parse("include=com.acme.**,include=org.x.*,exclude=com.acme.gen.**");
+        assertTrue(o.accepts("com/acme/Foo"));
+        assertTrue(o.accepts("com/acme/deep/Bar"));
+        assertFalse(o.accepts("com/acme/gen/Baz"));
+        assertTrue(o.accepts("org/x/Top"));
+        assertFalse(o.accepts("org/x/sub/Nested"), "* stays within one package segment");
+        assertFalse(o.accepts("net/other/Foo"));
+    }
+
+    @Test
+    void aGlobWithoutWildcardsNamesAPackageAndEverythingBelowOrOneClass() {
+        AgentOptions o = AgentOptions.parse("include=com.acme");
+        assertTrue(o.accepts("com/acme/Foo"));
+        assertTrue(o.accepts("com/acme/a/b/C"));
+        assertFalse(o.accepts("com/acmeco/Foo"));
+        assertTrue(AgentOptions.parse("include=com.acme.Foo").accepts("com/acme/Foo"));
+    }
+
+    @Test
+    void flagsAndDump() {
+        AgentOptions o = AgentOptions.parse(" verbose , strict=true, dump=/tmp/d ");
+        assertTrue(o.verbose);
+        assertTrue(o.strict);
+        assertEquals(Path.of("/tmp/d"), o.dump);
+        assertFalse(AgentOptions.parse("verbose=false").verbose);
+    }
+
+    @Test
+    void anUnknownOptionIsRejectedWithTheListOfValidOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("verbose,incude=com.acme.**"));
+        assertTrue(e.getMessage().contains("unknown option 'incude'"), e.getMessage());
+        assertTrue(e.getMessage().contains("include=GLOB"), e.getMessage());
+    }
+
+    @Test
+    void anOptionMissingItsValueSaysWhatItNeeds() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("dump="));
+        assertTrue(e.getMessage().contains("'dump' needs a value"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("strict=maybe"));
+        assertTrue(e.getMessage().contains("'maybe'"), e.getMessage());
+    }
+}
