@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * Run with {@code java -javaagent:coro-agent.jar ...}. Methods taking a trailing {@link Stack} are the forms that
- * instrumented code calls; they are not for direct use.
+ * instrumented code calls; they are not for direct use. The plain forms are what code the agent did not rewrite
+ * reaches: there a suspension cannot unwind, so they block the thread (sleep, yield) or refuse (joins).
  */
 public final class Coro {
     private Coro() {
@@ -84,7 +85,13 @@ public final class Coro {
      */
     @Coroutine
     public static void sleep(long millis) {
-        sleep(millis, Stack.current());
+        Stack s = Stack.current(); // reached only from code the agent did not rewrite: it cannot unwind
+        s.pin();
+        try {
+            sleep(millis, s);
+        } finally {
+            s.unpin();
+        }
     }
 
     /** @hidden */
@@ -98,7 +105,13 @@ public final class Coro {
     /** {@link #sleep(long)} for a {@link Duration}. */
     @Coroutine
     public static void sleep(Duration duration) {
-        sleep(duration, Stack.current());
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            sleep(duration, s);
+        } finally {
+            s.unpin();
+        }
     }
 
     /** @hidden */
@@ -113,7 +126,13 @@ public final class Coro {
     /** Moves the calling coroutine to the back of the ready queue: every task ready now runs first. */
     @Coroutine
     public static void yield() {
-        Coro.yield(Stack.current());
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            Coro.yield(s);
+        } finally {
+            s.unpin();
+        }
     }
 
     /** @hidden */
@@ -127,7 +146,13 @@ public final class Coro {
      */
     @Coroutine
     public static void joinAll(Task<?>... tasks) {
-        joinAll(tasks, Stack.current());
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            joinAll(tasks, s);
+        } finally {
+            s.unpin();
+        }
     }
 
     /** @hidden */
@@ -142,7 +167,7 @@ public final class Coro {
     /** {@link #joinAll(Task[])} for a collection of tasks. */
     @Coroutine
     public static void joinAll(List<? extends Task<?>> tasks) {
-        joinAll(tasks.toArray(new Task<?>[0]), Stack.current());
+        joinAll(tasks.toArray(new Task<?>[0]));
     }
 
     /** @hidden */

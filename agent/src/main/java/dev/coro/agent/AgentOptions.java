@@ -109,6 +109,14 @@ public final class AgentOptions {
         return false;
     }
 
+    /**
+     * Whether a class has twins for its coroutine methods: rewritten by this agent, or part of coro's public API,
+     * whose suspending methods are written with their twins by hand.
+     */
+    boolean hasTwins(String internalName) {
+        return accepts(internalName) || internalName.startsWith("dev/coro/") && internalName.indexOf('/', 9) < 0;
+    }
+
     static Pattern glob(String glob) {
         if (glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
             return Pattern.compile(Pattern.quote(glob) + "(\\..*)?");

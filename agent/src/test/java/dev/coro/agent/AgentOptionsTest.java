@@ -68,4 +68,14 @@ class AgentOptionsTest {
         e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("strict=maybe"));
         assertTrue(e.getMessage().contains("'maybe'"), e.getMessage());
     }
+
+    @Test
+    void coroPublicApiHasTwinsThoughItIsNeverRewritten() {
+        AgentOptions o = AgentOptions.parse("exclude=com.lib.**");
+        assertTrue(o.hasTwins("dev/coro/Coro"));
+        assertTrue(o.hasTwins("dev/coro/Task"));
+        assertFalse(o.hasTwins("dev/coro/internal/Loop"));
+        assertFalse(o.hasTwins("com/lib/Client"), "an excluded class has no twins: calls to it stay plain");
+        assertTrue(o.hasTwins("com/app/Main"));
+    }
 }

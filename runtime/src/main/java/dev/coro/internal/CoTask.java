@@ -81,7 +81,13 @@ public final class CoTask<T> implements Task<T> {
 
     @Override
     public T join() {
-        return join(Stack.current());
+        Stack s = Stack.current(); // reached only from code the agent did not rewrite: it cannot unwind
+        s.pin();
+        try {
+            return join(s);
+        } finally {
+            s.unpin();
+        }
     }
 
     @Override

@@ -34,8 +34,8 @@ final class Pinning {
 
     /**
      * Names the frame that prevents unwinding. Walking up from the leaf: runtime frames, then twins (instrumented
-     * bodies, whose last parameter is a Stack), then one stub; the frame above the stub called it as plain code.
-     * If that frame is itself a twin, it called the stub because it holds a monitor.
+     * bodies, whose last parameter is a Stack), then the stub of the last twin; the next frame called it as plain
+     * code. If that frame is itself a twin, it made a plain call because it holds a monitor.
      */
     static String culprit() {
         List<StackFrame> frames = WALKER.walk(st -> st.collect(Collectors.toList()));
@@ -43,11 +43,12 @@ final class Pinning {
         while (i < frames.size() && isRuntime(frames.get(i))) {
             i++;
         }
+        StackFrame lastTwin = null;
         while (i < frames.size() && isTwin(frames.get(i))) {
-            i++;
+            lastTwin = frames.get(i++);
         }
-        if (i < frames.size()) {
-            i++; // the stub
+        if (lastTwin != null && i < frames.size() && isStubOf(frames.get(i), lastTwin)) {
+            i++;
         }
         if (i >= frames.size()) {
             return "a frame that is not instrumented calls into coroutine code";
@@ -63,6 +64,11 @@ final class Pinning {
                 + above.map(a -> " (called from " + a.getClassName() + "." + a.getMethodName() + ")").orElse("")
                 + "; annotate " + f.getClassName() + "." + f.getMethodName()
                 + " with @dev.coro.Coroutine so it can suspend (or check the agent's include/exclude options)";
+    }
+
+    private static boolean isStubOf(StackFrame f, StackFrame twin) {
+        return !isTwin(f) && f.getClassName().equals(twin.getClassName())
+                && f.getMethodName().equals(twin.getMethodName());
     }
 
     private static boolean isRuntime(StackFrame f) {

@@ -150,6 +150,39 @@ public final class ClassHierarchy {
         return cached;
     }
 
+    /**
+     * The classes where a call to {@code owner.name desc} may resolve: {@code owner} and every supertype declaring
+     * a method of that name and parameters. Their twins must all exist for the call to become a suspension point.
+     */
+    public List<String> declaringClasses(String owner, String name, String desc) {
+        String params = desc.substring(0, desc.indexOf(')') + 1);
+        List<String> result = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<String> todo = new ArrayList<>();
+        todo.add(owner);
+        while (!todo.isEmpty()) {
+            String c = todo.remove(todo.size() - 1);
+            if (!seen.add(c)) {
+                continue;
+            }
+            ClassInfo info = get(c);
+            if (info == null) {
+                continue;
+            }
+            for (String m : info.methods.keySet()) {
+                if (m.startsWith(name + params)) {
+                    result.add(c);
+                    break;
+                }
+            }
+            if (info.superName != null) {
+                todo.add(info.superName);
+            }
+            todo.addAll(info.interfaces);
+        }
+        return result;
+    }
+
     /** True if {@code name desc} is annotated in {@code owner} itself. */
     public boolean isAnnotated(String owner, String name, String desc) {
         ClassInfo info = get(owner);

@@ -87,6 +87,11 @@ public final class ClassInstrumenter {
         findCoroutineLambdas(cn, lambdaBodies, foreign);
 
         boolean itf = (cn.access & Opcodes.ACC_INTERFACE) != 0;
+        if ((cn.access & Opcodes.ACC_ANNOTATION) != 0) {
+            return new Result(null, problems, rewritten, foreign); // annotation members are constants, not code
+        }
+        // before Java 8 (class file 52) an interface can hold only abstract methods: no bridges, no bodies
+        boolean oldInterface = itf && (cn.version & 0xFFFF) < Opcodes.V1_8;
         Set<String> existing = new HashSet<>();
         for (MethodNode m : cn.methods) {
             existing.add(m.name + m.desc);
@@ -113,6 +118,13 @@ public final class ClassInstrumenter {
                 continue;
             }
             if ((m.access & Opcodes.ACC_ABSTRACT) != 0) {
+                if (oldInterface) {
+                    problems.add(new Problem(Problem.Severity.ERROR, cn.name, where, -1,
+                            "the interface's class file (version " + (cn.version & 0xFFFF) + ") predates Java 8, so it"
+                                    + " cannot get the default method a coroutine interface needs; its implementations"
+                                    + " are called pinned", "recompile the interface for Java 8 or later"));
+                    continue;
+                }
                 added.add(Stubs.bridge(cn.name, itf, m));
                 changed = true;
                 continue;

@@ -18,8 +18,16 @@ public interface Policy {
     /** The class hierarchy answering type questions for frames. */
     ClassHierarchy hierarchy();
 
-    /** The normal policy: {@code @Coroutine} methods, their overrides and coroutine lambdas. */
+    /** The normal policy, for tests: every class may be rewritten. */
     static Policy coroutines(ClassHierarchy hierarchy) {
+        return coroutines(hierarchy, name -> true);
+    }
+
+    /**
+     * The normal policy: {@code @Coroutine} methods, their overrides and coroutine lambdas. A call is a suspension
+     * point only if every class it may resolve to has twins: {@code rewritten} (internal names) says which.
+     */
+    static Policy coroutines(ClassHierarchy hierarchy, java.util.function.Predicate<String> rewritten) {
         return new Policy() {
             @Override
             public boolean isCoroutine(ClassNode c, MethodNode m, Set<String> lambdaBodies) {
@@ -29,7 +37,8 @@ public interface Policy {
 
             @Override
             public boolean isSuspending(int opcode, String owner, String name, String desc) {
-                return hierarchy.isCoroutine(owner, name, desc);
+                return hierarchy.isCoroutine(owner, name, desc) && rewritten.test(owner)
+                        && hierarchy.declaringClasses(owner, name, desc).stream().allMatch(rewritten);
             }
 
             @Override

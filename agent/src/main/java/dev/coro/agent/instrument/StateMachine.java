@@ -167,7 +167,7 @@ final class StateMachine {
             }
             i += size;
         }
-        if (hasReceiver) {
+        if (hasReceiver && !isNull(receiver)) {
             tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
             tail.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
             tail.add(push(receiver));
@@ -218,8 +218,12 @@ final class StateMachine {
             }
         }
         if (hasReceiver) {
-            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
-            pop(receiver, restoreCode);
+            if (isNull(receiver)) {
+                restoreCode.add(new InsnNode(Opcodes.ACONST_NULL)); // a call on a provable null (a finally copy)
+            } else {
+                restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                pop(receiver, restoreCode);
+            }
             restoreCode.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
         }
         for (int s = savedLocals.size() - 1; s >= 0; s--) {
