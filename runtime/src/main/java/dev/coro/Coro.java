@@ -96,6 +96,10 @@ public final class Coro {
 
     /** @hidden */
     public static void sleep(long millis, Stack stack) {
+        if (Suspend.isResuming(stack)) { // arguments are zeros on resume: look at nothing else first
+            Suspend.sleep(stack, 0);
+            return;
+        }
         if (millis < 0) {
             throw new IllegalArgumentException("sleep time is negative: " + millis + " ms");
         }
@@ -116,6 +120,10 @@ public final class Coro {
 
     /** @hidden */
     public static void sleep(Duration duration, Stack stack) {
+        if (Suspend.isResuming(stack)) {
+            Suspend.sleep(stack, 0);
+            return;
+        }
         requireNonNull(duration, "duration");
         if (duration.isNegative()) {
             throw new IllegalArgumentException("sleep time is negative: " + duration);
@@ -157,6 +165,10 @@ public final class Coro {
 
     /** @hidden */
     public static void joinAll(Task<?>[] tasks, Stack stack) {
+        if (Suspend.isResuming(stack)) {
+            Suspend.joinAll(stack, null);
+            return;
+        }
         requireNonNull(tasks, "tasks");
         for (Task<?> t : tasks) {
             requireNonNull(t, "task");
@@ -172,7 +184,7 @@ public final class Coro {
 
     /** @hidden */
     public static void joinAll(List<? extends Task<?>> tasks, Stack stack) {
-        joinAll(new ArrayList<Task<?>>(tasks).toArray(new Task<?>[0]), stack);
+        joinAll(Suspend.isResuming(stack) ? null : new ArrayList<Task<?>>(tasks).toArray(new Task<?>[0]), stack);
     }
 
     private static Loop loop(String what) {

@@ -47,4 +47,16 @@ public interface Task<T> {
 
     /** The task's name, for diagnostics. */
     String name();
+
+    /**
+     * Runs {@code action} once the task is done (at once if it is), on the thread that completed it: keep it short and
+     * non-blocking.
+     */
+    void onComplete(java.util.function.Consumer<? super Task<T>> action);
+
+    /** The exception the task failed with; null while it runs, and if it succeeded or was cancelled. */
+    Throwable exception();
+
+    /** A future completed with the task's outcome (cancelled if the task was), for code outside coro. */
+    java.util.concurrent.CompletableFuture<T> toCompletableFuture();
 }

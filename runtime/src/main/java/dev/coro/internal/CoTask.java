@@ -50,6 +50,10 @@ public final class CoTask<T> implements Task<T> {
     int waitSeq;
     /** What the task is suspended on, for diagnostics. */
     String waitingOn;
+    /** The queue node of the current wait, if it waits in one. */
+    WaitNode waitNode;
+    /** A timeout that expired and is to be thrown at the next suspension point. */
+    TimeoutTimer firedTimeout;
 
     private T result;
     private Throwable failure;
@@ -185,6 +189,32 @@ public final class CoTask<T> implements Task<T> {
             name = n;
         }
         return n;
+    }
+
+    @Override
+    public void onComplete(java.util.function.Consumer<? super Task<T>> action) {
+        java.util.Objects.requireNonNull(action, "action");
+        addWaiter(done -> action.accept(this));
+    }
+
+    @Override
+    public Throwable exception() {
+        return isDone() ? failure : null;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<T> toCompletableFuture() {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        onComplete(t -> {
+            if (cancelled) {
+                f.cancel(false);
+            } else if (failure != null) {
+                f.completeExceptionally(failure);
+            } else {
+                f.complete(result);
+            }
+        });
+        return f;
     }
 
     @Override

@@ -73,10 +73,27 @@ public final class Loop {
     }
 
     public <T> CoTask<T> spawn(Object entry, String name) {
-        CoTask<T> t = new CoTask<>(this, entry, name, TASK_IDS.incrementAndGet());
-        link(t);
+        CoTask<T> t = newTask(entry, name);
         t.state = CoTask.READY;
         ready.addLast(t);
+        return t;
+    }
+
+    /** A task that becomes ready after {@code nanos}; cancelled before, it never runs. */
+    public <T> CoTask<T> spawnLater(long nanos, Object entry, String name) {
+        CoTask<T> t = newTask(entry, name);
+        t.state = CoTask.SUSPENDED;
+        t.waitingOn = "its start time";
+        CoTask.SleepTimer timer = t.sleepTimer();
+        timer.seq = t.waitSeq;
+        timers.add(timer, System.nanoTime() + nanos);
+        return t;
+    }
+
+    private <T> CoTask<T> newTask(Object entry, String name) {
+        CoTask<T> t = new CoTask<>(this, entry, name, TASK_IDS.incrementAndGet());
+        t.stack.inheritFrom(carrier.current);
+        link(t);
         return t;
     }
 
@@ -249,13 +266,26 @@ public final class Loop {
     }
 
     private void cancelOnLoop(CoTask<?> t) {
-        if (t.state == CoTask.SUSPENDED) {
-            t.waitSeq++; // whatever it waited on may still fire: ignore it
-            t.state = CoTask.READY;
-            t.disarmTimer();
-            ready.addLast(t);
+        interrupt(t);
+    }
+
+    /**
+     * Ends the current wait of {@code t} early so it sees a cancellation or an expired timeout at once. A wait whose
+     * node was already completed is left alone: its value must not be lost, and its wake-up is on the way. NEW and
+     * READY tasks see the interrupt when they next reach a suspension point; a RUNNING one likewise.
+     */
+    void interrupt(CoTask<?> t) {
+        if (t.state != CoTask.SUSPENDED) {
+            return;
         }
-        // NEW/READY tasks see the request when resumed; a RUNNING one at its next suspension point
+        WaitNode n = t.waitNode;
+        if (n != null && !n.abandon()) {
+            return;
+        }
+        t.waitSeq++; // whatever it waited on may still fire: ignore it
+        t.state = CoTask.READY;
+        t.disarmTimer();
+        ready.addLast(t);
     }
 
     private void link(CoTask<?> t) {

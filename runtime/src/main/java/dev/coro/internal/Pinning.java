@@ -43,8 +43,10 @@ final class Pinning {
         while (i < frames.size() && isRuntime(frames.get(i))) {
             i++;
         }
+        // a plain runtime entry (Coro.sleep(long)...) was called directly by the frame at i: that is the culprit
+        boolean viaTwin = i > 0 && isTwin(frames.get(i - 1));
         StackFrame lastTwin = null;
-        while (i < frames.size() && isTwin(frames.get(i))) {
+        while (viaTwin && i < frames.size() && isTwin(frames.get(i))) {
             lastTwin = frames.get(i++);
         }
         if (lastTwin != null && i < frames.size() && isStubOf(frames.get(i), lastTwin)) {

@@ -32,6 +32,12 @@ public final class Stack {
     /** The task these frames belong to; null for a thread's stack outside any coroutine. */
     final CoTask<?> task;
 
+    /** Values of coroutine-locals, by index; {@link #UNSET} where none was set. */
+    private Object[] locals = NO_REFS;
+    /** Marks a coroutine-local without a value (null is a value). */
+    public static final Object UNSET = new Object();
+    private static volatile int[] inheritable = new int[0];
+
     private int[] ints;
     private long[] longs;
     private Object[] refs;
@@ -162,6 +168,47 @@ public final class Stack {
 
     private static int grow(int size) {
         return size < 4 ? 4 : size + (size >> 1) + 1;
+    }
+
+    /** A coroutine-local's value here, or {@link #UNSET}. */
+    public Object local(int index) {
+        Object[] l = locals;
+        return index < l.length && l[index] != null ? l[index] : UNSET;
+    }
+
+    /** Sets (or, with {@link #UNSET}, removes) a coroutine-local's value here. */
+    public void setLocal(int index, Object value) {
+        if (index >= locals.length) {
+            if (value == UNSET) {
+                return;
+            }
+            locals = Arrays.copyOf(locals, Math.max(index + 1, locals.length * 2));
+        }
+        locals[index] = value == null ? NULL_VALUE : value == UNSET ? null : value;
+    }
+
+    private static final Object NULL_VALUE = new Object();
+
+    /** Unwraps a stored value: {@link #local} returns this for a local set to null. */
+    public static Object unmask(Object stored) {
+        return stored == NULL_VALUE ? null : stored;
+    }
+
+    /** Registers a coroutine-local whose value a spawned task starts with. */
+    public static synchronized void registerInheritable(int index) {
+        int[] old = inheritable;
+        int[] now = Arrays.copyOf(old, old.length + 1);
+        now[old.length] = index;
+        inheritable = now;
+    }
+
+    void inheritFrom(Stack parent) {
+        for (int i : inheritable) {
+            Object v = parent.local(i);
+            if (v != UNSET) {
+                setLocal(i, unmask(v));
+            }
+        }
     }
 
     /** The task these frames belong to, or null outside any coroutine. */

@@ -70,9 +70,27 @@ public final class Suspend {
 
     public static void joinAll(Stack s, dev.coro.Task<?>[] tasks) {
         if (s.mode == Stack.RESUMING) {
+            dev.coro.Task<?>[] saved = (dev.coro.Task<?>[]) s.popA(); // this frame's state: args are gone on resume
+            awaitAll(s, saved);
+            throwFirstFailure(saved);
+            return;
+        }
+        awaitAll(s, tasks);
+        if (s.mode == Stack.SUSPENDING) {
+            s.pushA(tasks);
+            return;
+        }
+        throwFirstFailure(tasks);
+    }
+
+    /**
+     * Waits until every task is done, without looking at outcomes. A leaf: when it suspends, the caller sees
+     * {@link #isSuspending}; on resume, call it again (with any tasks argument) to finish the wait.
+     */
+    public static void awaitAll(Stack s, dev.coro.Task<?>[] tasks) {
+        if (s.mode == Stack.RESUMING) {
             s.resumed();
             checkCancelled(s.task);
-            throwFirstFailure(tasks);
             return;
         }
         CoTask<?> me = s.task;
@@ -90,14 +108,13 @@ public final class Suspend {
                 try {
                     t.join(s);
                 } catch (RuntimeException | Error ignored) {
-                    // reported below, in argument order, once all are done
+                    // outcomes are the caller's business
                 }
             }
-            throwFirstFailure(tasks);
             return;
         }
         if (s.pinned > 0) {
-            throw Pinning.cannotSuspend("Coro.joinAll()");
+            throw Pinning.cannotSuspend("waiting for tasks (joinAll, a task group)");
         }
         checkCancelled(me);
         me.loop.suspend(me, "joinAll of " + tasks.length + " tasks");
@@ -116,6 +133,10 @@ public final class Suspend {
                 j.taskDone((CoTask<?>) t);
             }
         }
+    }
+
+    public static boolean isSuspending(Stack s) {
+        return s.mode == Stack.SUSPENDING;
     }
 
     private static void throwFirstFailure(dev.coro.Task<?>[] tasks) {
@@ -166,10 +187,76 @@ public final class Suspend {
         }
     }
 
-    /** A cancelled task gets a CancellationException at every suspension point it reaches. */
+    /** A cancelled task gets a CancellationException at every suspension point it reaches; a timeout, once. */
     static void checkCancelled(CoTask<?> t) {
-        if (t != null && t.cancelRequested) {
+        if (t == null) {
+            return;
+        }
+        if (t.cancelRequested) {
             throw new CancellationException("task " + t.name() + " was cancelled");
         }
+        TimeoutTimer fired = t.firedTimeout;
+        if (fired != null) {
+            t.firedTimeout = null;
+            throw fired.expired();
+        }
+    }
+
+    /**
+     * The first half of a leaf that waits on a {@link WaitNode}: marks the running task suspended and returns the
+     * node to enqueue (under the primitive's lock), or null on a plain thread, which then calls
+     * {@link #blockOn}. Throws if the task must not wait: interrupted, or pinned.
+     */
+    public static WaitNode prepareWait(Stack s, String what) {
+        CoTask<?> t = s.task;
+        if (t == null) {
+            return new WaitNode(s);
+        }
+        checkCancelled(t);
+        if (s.pinned > 0) {
+            throw Pinning.cannotSuspend(what);
+        }
+        t.loop.suspend(t, what);
+        WaitNode n = new WaitNode(s);
+        t.waitNode = n;
+        return n;
+    }
+
+    /** Plain thread: block until the node completes or the deadline passes; true if completed. */
+    public static boolean blockOn(WaitNode n, long timeoutNanos) {
+        return n.parkUntilDone(timeoutNanos <= 0 ? 0 : System.nanoTime() + timeoutNanos);
+    }
+
+    /** Arms a timeout for the running task's current wait: when it passes, the wait ends with nothing. */
+    public static void timeoutWait(Stack s, long nanos) {
+        CoTask<?> t = s.task;
+        CoTask.SleepTimer timer = t.sleepTimer();
+        timer.seq = t.waitSeq;
+        t.loop.timers.add(timer, System.nanoTime() + nanos);
+    }
+
+    /**
+     * The second half, when the rewind reaches the leaf: the node's outcome if it completed (even if the task was
+     * cancelled meanwhile: what was handed over is never lost), else the interrupt that ended the wait, else
+     * {@code timedOut} (the wait's own deadline passed).
+     */
+    public static Object resumeWait(Stack s, Object timedOut) {
+        s.resumed();
+        CoTask<?> t = s.task;
+        WaitNode n = t.waitNode;
+        t.waitNode = null;
+        if (n != null && n.isDone()) {
+            return n.outcome();
+        }
+        checkCancelled(t);
+        if (n != null) {
+            n.abandon(); // its own deadline: leave the queue
+        }
+        return timedOut;
+    }
+
+    /** Whether the caller is a resuming leaf. */
+    public static boolean isResuming(Stack s) {
+        return s.mode == Stack.RESUMING;
     }
 }

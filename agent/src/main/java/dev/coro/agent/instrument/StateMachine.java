@@ -111,9 +111,12 @@ final class StateMachine {
         InsnList pre = new InsnList();
         int receiverLocal = -1;
         BasicValue receiver = hasReceiver ? f.getStack(below) : null;
+        // an interface may be implemented by a lambda proxy, which adapts (unboxes, dereferences) its arguments
+        // before reaching the lambda's body: it needs the real ones again on resume
+        boolean keepArgs = call.getOpcode() == Opcodes.INVOKEINTERFACE && args.length > 0;
+        int[] argLocals = new int[args.length];
         if (hasReceiver) {
             receiverLocal = newLocal(1);
-            int[] argLocals = new int[args.length];
             for (int i = args.length - 1; i >= 0; i--) {
                 argLocals[i] = newLocal(args[i].getSize());
                 pre.add(Insns.store(args[i], argLocals[i]));
@@ -172,6 +175,13 @@ final class StateMachine {
             tail.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
             tail.add(push(receiver));
         }
+        if (keepArgs) {
+            for (int a = 0; a < args.length; a++) {
+                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                tail.add(Insns.load(args[a], argLocals[a]));
+                tail.add(push(new BasicValue(args[a])));
+            }
+        }
         for (int j = below - 1; j >= 0; j--) {
             BasicValue v = f.getStack(j);
             if (!isSavable(v, line)) {
@@ -217,6 +227,13 @@ final class StateMachine {
                 pop(v, restoreCode);
             }
         }
+        if (keepArgs) {
+            for (int a = args.length - 1; a >= 0; a--) {
+                restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                pop(new BasicValue(args[a]), restoreCode);
+                restoreCode.add(Insns.store(args[a], argLocals[a]));
+            }
+        }
         if (hasReceiver) {
             if (isNull(receiver)) {
                 restoreCode.add(new InsnNode(Opcodes.ACONST_NULL)); // a call on a provable null (a finally copy)
@@ -240,8 +257,8 @@ final class StateMachine {
         if (hasReceiver) {
             restoreCode.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
         }
-        for (Type a : args) {
-            restoreCode.add(Insns.zero(a));
+        for (int a = 0; a < args.length; a++) {
+            restoreCode.add(keepArgs ? Insns.load(args[a], argLocals[a]) : Insns.zero(args[a]));
         }
         restoreCode.add(new JumpInsnNode(Opcodes.GOTO, callLabel));
     }

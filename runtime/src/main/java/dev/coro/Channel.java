@@ -1,0 +1,253 @@
+package dev.coro;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.WaitNode;
+import dev.coro.internal.WaitQueue;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * A FIFO channel between coroutines, and between loops and plain threads: coroutines suspend, plain threads block.
+ * Unbounded, bounded, or rendezvous (capacity 0: a send waits for a receiver). Waiting senders and receivers are
+ * served first come, first served. Items must not be null.
+ *
+ * <pre>{@code
+ * Channel<String> ch = Channel.bounded(10);
+ * Coro.spawn(() -> { for (String s : List.of("a", "b")) ch.send(s); ch.close(); });
+ * try {
+ *     for (;;) System.out.println(ch.receive());
+ * } catch (ChannelClosedException drained) { }
+ * }</pre>
+ *
+ * @param <T> the item type
+ */
+public final class Channel<T> {
+    private final int capacity;
+    private final ArrayDeque<T> buffer = new ArrayDeque<>();
+    private final WaitQueue senders = new WaitQueue(this);
+    private final WaitQueue receivers = new WaitQueue(this);
+    private boolean closed;
+
+    private Channel(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** A channel whose sends never wait. */
+    public static <T> Channel<T> unbounded() {
+        return new Channel<>(Integer.MAX_VALUE);
+    }
+
+    /** A channel holding at most {@code capacity} items; 0 makes every send wait for its receiver. */
+    public static <T> Channel<T> bounded(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity is negative: " + capacity);
+        }
+        return new Channel<>(capacity);
+    }
+
+    /** Sends {@code item}, waiting while the channel is full. Throws ChannelClosedException if it is closed. */
+    @Coroutine
+    public void send(T item) {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            send(item, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    public void send(T item, Stack s) {
+        if (Suspend.isResuming(s)) {
+            Suspend.resumeWait(s, null);
+            return;
+        }
+        requireItem(item);
+        WaitNode node;
+        synchronized (this) {
+            if (offerLocked(item)) {
+                return;
+            }
+            node = Suspend.prepareWait(s, "send on a full channel");
+            node.value = item;
+            senders.add(node);
+        }
+        if (node.isPlainThread()) {
+            Suspend.blockOn(node, 0);
+            node.outcome();
+        }
+    }
+
+    /** Sends without waiting; false if the channel is full. Throws ChannelClosedException if it is closed. */
+    public boolean trySend(T item) {
+        requireItem(item);
+        synchronized (this) {
+            return offerLocked(item);
+        }
+    }
+
+    private boolean offerLocked(T item) {
+        if (closed) {
+            throw new ChannelClosedException("send on a closed channel");
+        }
+        WaitNode r;
+        while ((r = receivers.pollWaiting()) != null) {
+            if (r.complete(item)) {
+                return true;
+            }
+        }
+        if (buffer.size() < capacity) {
+            buffer.addLast(item);
+            return true;
+        }
+        return false;
+    }
+
+    /** The next item, waiting while there is none. Throws ChannelClosedException once closed and drained. */
+    @Coroutine
+    public T receive() {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return receive(s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    @SuppressWarnings("unchecked")
+    public T receive(Stack s) {
+        if (Suspend.isResuming(s)) {
+            return (T) Suspend.resumeWait(s, null);
+        }
+        WaitNode node;
+        synchronized (this) {
+            T item = pollLocked();
+            if (item != null) {
+                return item;
+            }
+            node = Suspend.prepareWait(s, "receive on an empty channel");
+            receivers.add(node);
+        }
+        if (node.isPlainThread()) {
+            Suspend.blockOn(node, 0);
+            return (T) node.outcome();
+        }
+        return null;
+    }
+
+    /**
+     * The next item, waiting at most {@code timeout}; null if none came in time. Throws ChannelClosedException once
+     * closed and drained.
+     */
+    @Coroutine
+    public T receive(Duration timeout) {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return receive(timeout, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    @SuppressWarnings("unchecked")
+    public T receive(Duration timeout, Stack s) {
+        if (Suspend.isResuming(s)) {
+            return (T) Suspend.resumeWait(s, null);
+        }
+        long nanos = timeout.toNanos();
+        WaitNode node;
+        synchronized (this) {
+            T item = pollLocked();
+            if (item != null || nanos <= 0) {
+                return item;
+            }
+            node = Suspend.prepareWait(s, "receive on an empty channel (with timeout)");
+            receivers.add(node);
+        }
+        if (node.isPlainThread()) {
+            return Suspend.blockOn(node, nanos) ? (T) node.outcome() : null;
+        }
+        Suspend.timeoutWait(s, nanos);
+        return null;
+    }
+
+    /** The next item if there is one now, else null. Throws ChannelClosedException once closed and drained. */
+    public T tryReceive() {
+        synchronized (this) {
+            return pollLocked();
+        }
+    }
+
+    private T pollLocked() {
+        T item = buffer.pollFirst();
+        if (item != null) {
+            refillFromSenders();
+            return item;
+        }
+        WaitNode w;
+        while ((w = senders.pollWaiting()) != null) { // rendezvous, or a full buffer of capacity 0
+            @SuppressWarnings("unchecked")
+            T offered = (T) w.value;
+            if (w.complete(null)) {
+                return offered;
+            }
+        }
+        if (closed) {
+            throw new ChannelClosedException("receive on a closed and drained channel");
+        }
+        return null;
+    }
+
+    private void refillFromSenders() {
+        WaitNode w;
+        while (buffer.size() < capacity && (w = senders.pollWaiting()) != null) {
+            @SuppressWarnings("unchecked")
+            T offered = (T) w.value;
+            if (w.complete(null)) {
+                buffer.addLast(offered);
+            }
+        }
+    }
+
+    /**
+     * Closes the channel: later sends fail, receivers get what is buffered and then ChannelClosedException. Senders
+     * still waiting fail too: their items were not delivered. Closing twice is harmless.
+     */
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            WaitNode w;
+            while ((w = receivers.pollWaiting()) != null) {
+                w.fail(new ChannelClosedException("channel closed while receiving"));
+            }
+            while ((w = senders.pollWaiting()) != null) {
+                w.fail(new ChannelClosedException("channel closed while sending; the item was not delivered"));
+            }
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Items buffered now. */
+    public synchronized int size() {
+        return buffer.size();
+    }
+
+    private static void requireItem(Object item) {
+        if (item == null) {
+            throw new NullPointerException("a channel item must not be null");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.coro;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.WaitNode;
+import dev.coro.internal.WaitQueue;
+
+import java.time.Duration;
+
+/**
+ * A flag that coroutines (and plain threads) wait on: {@link #set()} wakes every waiter, and waits after it return
+ * at once until {@link #clear()}.
+ *
+ * <pre>{@code
+ * Event ready = new Event();
+ * Coro.spawn(() -> { ready.await(); System.out.println("go"); });
+ * ready.set();
+ * }</pre>
+ */
+public final class Event {
+    private final WaitQueue waiters = new WaitQueue(this);
+    private boolean set;
+
+    public void set() {
+        synchronized (this) {
+            set = true;
+            WaitNode w;
+            while ((w = waiters.pollWaiting()) != null) {
+                w.complete(Boolean.TRUE);
+            }
+        }
+    }
+
+    public synchronized void clear() {
+        set = false;
+    }
+
+    public synchronized boolean isSet() {
+        return set;
+    }
+
+    /** Waits until the event is set. */
+    @Coroutine
+    public void await() {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            await(s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    public void await(Stack s) {
+        if (Suspend.isResuming(s)) {
+            Suspend.resumeWait(s, Boolean.FALSE);
+            return;
+        }
+        WaitNode node;
+        synchronized (this) {
+            if (set) {
+                return;
+            }
+            node = Suspend.prepareWait(s, "event");
+            waiters.add(node);
+        }
+        if (node.isPlainThread()) {
+            Suspend.blockOn(node, 0);
+        }
+    }
+
+    /** Waits at most {@code timeout} until the event is set; true if it was. */
+    @Coroutine
+    public boolean await(Duration timeout) {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return await(timeout, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    public boolean await(Duration timeout, Stack s) {
+        if (Suspend.isResuming(s)) {
+            return (Boolean) Suspend.resumeWait(s, Boolean.FALSE);
+        }
+        long nanos = timeout.toNanos();
+        WaitNode node;
+        synchronized (this) {
+            if (set) {
+                return true;
+            }
+            if (nanos <= 0) {
+                return false;
+            }
+            node = Suspend.prepareWait(s, "event (with timeout)");
+            waiters.add(node);
+        }
+        if (node.isPlainThread()) {
+            return Suspend.blockOn(node, nanos);
+        }
+        Suspend.timeoutWait(s, nanos);
+        return false;
+    }
+}

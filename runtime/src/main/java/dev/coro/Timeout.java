@@ -1,0 +1,54 @@
+package dev.coro;
+
+import dev.coro.internal.TimeoutTimer;
+
+import java.time.Duration;
+
+/**
+ * A deadline for the coroutine that sets it, as try-with-resources: if it passes before {@link #close()}, the
+ * coroutine gets a {@link TimeoutExpiredException} where it is suspended (or at its next suspension point), so its
+ * {@code finally} blocks run. Nested timeouts each throw their own; catch yours by comparing {@code timeout()}.
+ *
+ * <pre>{@code
+ * try (Timeout t = Timeout.after(Duration.ofSeconds(1))) {
+ *     return fetch(url);
+ * } catch (TimeoutExpiredException e) {
+ *     if (e.timeout() != t) throw e; // an outer one
+ *     return null;
+ * }
+ * }</pre>
+ *
+ * {@link Coro#withTimeout(Duration, CoroutineCallable)} does the comparing for you.
+ */
+public final class Timeout implements AutoCloseable {
+    private final TimeoutTimer timer;
+
+    private Timeout(Duration d) {
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("timeout is negative: " + d);
+        }
+        long nanos;
+        try {
+            nanos = d.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        this.timer = TimeoutTimer.start(nanos, this);
+    }
+
+    /** Starts a timeout for the calling coroutine. */
+    public static Timeout after(Duration d) {
+        return new Timeout(d);
+    }
+
+    /** True if it expired (whether or not its exception was thrown). */
+    public boolean expired() {
+        return timer.hasFired();
+    }
+
+    /** Disarms it; an expiry not yet thrown is dropped. */
+    @Override
+    public void close() {
+        timer.cancel();
+    }
+}

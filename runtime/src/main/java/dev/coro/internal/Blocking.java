@@ -1,0 +1,103 @@
+package dev.coro.internal;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Waits that another thread ends: calls offloaded to a bounded pool of worker threads (gevent's threadpool), and
+ * futures. The pool's threads are daemons that retire after a minute idle, so nothing lingers after the loop.
+ */
+public final class Blocking {
+    private static final int THREADS = Integer.getInteger("coro.blocking.threads",
+            Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    private static final ThreadPoolExecutor POOL;
+
+    static {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory f = r -> {
+            Thread t = new Thread(r, "coro-blocking-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        POOL = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), f);
+        POOL.allowCoreThreadTimeOut(true);
+    }
+
+    private Blocking() {
+    }
+
+    /** Runs {@code call} on a worker; a coroutine suspends meanwhile, a plain thread just calls it. */
+    public static Object call(Stack s, Callable<?> call) throws Exception {
+        if (s.mode == Stack.RESUMING) {
+            return Suspend.resumeWait(s, null);
+        }
+        if (s.task == null) {
+            return call.call();
+        }
+        WaitNode node = Suspend.prepareWait(s, "a blocking call on a worker thread");
+        node.markExternal();
+        POOL.execute(() -> {
+            if (!node.isWaiting()) {
+                return; // its task gave up before it started
+            }
+            try {
+                node.complete(call.call());
+            } catch (Throwable e) {
+                node.fail(e instanceof RuntimeException || e instanceof Error ? e : new CompletionException(e));
+            }
+        });
+        return null;
+    }
+
+    /** Suspends until {@code stage} completes; its exception is thrown unwrapped if unchecked. */
+    public static Object await(Stack s, CompletionStage<?> stage) {
+        if (s.mode == Stack.RESUMING) {
+            return Suspend.resumeWait(s, null);
+        }
+        if (s.task == null) {
+            try {
+                return stage.toCompletableFuture().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted while waiting for a future");
+            } catch (ExecutionException e) {
+                throw unwrap(e.getCause());
+            }
+        }
+        java.util.concurrent.CompletableFuture<?> f = stage.toCompletableFuture();
+        if (f.isDone()) {
+            try {
+                return f.join();
+            } catch (CompletionException e) {
+                throw unwrap(e.getCause());
+            }
+        }
+        WaitNode node = Suspend.prepareWait(s, "a future");
+        node.markExternal();
+        stage.whenComplete((v, e) -> {
+            if (e == null) {
+                node.complete(v);
+            } else {
+                node.fail(unwrap(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
+            }
+        });
+        return null;
+    }
+
+    private static RuntimeException unwrap(Throwable e) {
+        if (e instanceof RuntimeException) {
+            return (RuntimeException) e;
+        }
+        if (e instanceof Error) {
+            throw (Error) e;
+        }
+        return new CompletionException(e);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.coro.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One waiter in a primitive's queue (a channel's receivers, an event's waiters...): a suspended task or a blocked
+ * plain thread. Exactly one of three things happens to it, decided by one CAS: it is completed with a value, failed
+ * with an exception, or abandoned by its own task (cancelled, timed out). Queues skip abandoned nodes.
+ *
+ * <p>The value is written between claiming the node and publishing {@link #DONE}, so whoever sees DONE sees it.
+ */
+public class WaitNode implements Runnable {
+    static final int WAITING = 0;
+    static final int CLAIMED = 1;
+    static final int DONE = 2;
+    static final int ABANDONED = 3;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(WaitNode.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state;
+    final CoTask<?> task;
+    private final int seq;
+    private final Thread thread;
+    /** What the waiter gets (a received item), or what it gives (an item a sender offers). */
+    public Object value;
+    private Throwable failure;
+
+    /** The queue holding this node, so a waiter that gives up can leave it. */
+    WaitQueue queue;
+    /** Completed by another thread (a worker, a future): the loop must not count it as deadlocked meanwhile. */
+    private boolean external;
+
+    /**
+     * A node for the caller: the running task, which must already be marked suspended ({@code Loop.suspend}), or
+     * the plain thread if there is none.
+     */
+    public WaitNode(Stack s) {
+        this.task = s.task;
+        this.seq = task == null ? 0 : task.waitSeq;
+        this.thread = task == null ? Thread.currentThread() : null;
+    }
+
+    public boolean complete(Object v) {
+        if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
+            return false;
+        }
+        value = v;
+        state = DONE;
+        wakeOwner();
+        return true;
+    }
+
+    public boolean fail(Throwable t) {
+        if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
+            return false;
+        }
+        failure = t;
+        state = DONE;
+        wakeOwner();
+        return true;
+    }
+
+    /** The waiter gives up (cancel, timeout) and leaves its queue; false if it was already completed. */
+    public boolean abandon() {
+        if (!STATE.compareAndSet(this, WAITING, ABANDONED)) {
+            return false;
+        }
+        if (task != null && task.loop.isLoopThread()) {
+            endExternal();
+        }
+        WaitQueue q = queue;
+        if (q != null) {
+            q.remove(this);
+        }
+        return true;
+    }
+
+    /** Marks a task's wait as one only another thread can end; loop thread only. */
+    public void markExternal() {
+        if (task != null && !external) {
+            external = true;
+            task.loop.externalWaits++;
+        }
+    }
+
+    private void endExternal() {
+        if (external) {
+            external = false;
+            task.loop.externalWaits--;
+        }
+    }
+
+    /** True if a plain thread waits here (it blocks), false for a task (it unwinds). */
+    public boolean isPlainThread() {
+        return task == null;
+    }
+
+    public boolean isWaiting() {
+        return state == WAITING;
+    }
+
+    public boolean isDone() {
+        return state == DONE;
+    }
+
+    /** The value, or the failure thrown; only once {@link #isDone()}. */
+    public Object outcome() {
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException) {
+                throw (RuntimeException) f;
+            }
+            throw (Error) f;
+        }
+        return value;
+    }
+
+    private void wakeOwner() {
+        if (task != null) {
+            task.loop.execute(this);
+        } else {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public void run() {
+        endExternal();
+        task.loop.wake(task, seq);
+    }
+
+    /**
+     * A plain thread waits here until completed, or until {@code deadline} (System.nanoTime, 0 = none) passes; then
+     * it abandons the node. True if completed. Interruption abandons too, and keeps the interrupt flag.
+     */
+    public boolean parkUntilDone(long deadline) {
+        while (state != DONE) {
+            if (state == ABANDONED) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                if (abandon()) {
+                    throw new java.util.concurrent.CancellationException("interrupted while waiting");
+                }
+                continue;
+            }
+            if (deadline == 0) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (abandon()) {
+                        return false;
+                    }
+                    continue;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        }
+        return true;
+    }
+}
