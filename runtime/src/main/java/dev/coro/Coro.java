@@ -73,6 +73,137 @@ public final class Coro {
         return loop("Coro.spawn").spawn(requireNonNull(body, "body"), requireNonNull(name, "name"));
     }
 
+    /** Starts {@code body} as a new task after {@code delay}; cancelled before then, it never runs. */
+    public static <T> Task<T> spawnLater(Duration delay, CoroutineCallable<T> body) {
+        return loop("Coro.spawnLater").spawnLater(nonNegativeNanos(delay), requireNonNull(body, "body"), null);
+    }
+
+    /** {@link #spawnLater(Duration, CoroutineCallable)} for a body without a result. */
+    public static Task<Void> spawnLater(Duration delay, CoroutineRunnable body) {
+        return loop("Coro.spawnLater").spawnLater(nonNegativeNanos(delay), requireNonNull(body, "body"), null);
+    }
+
+    /**
+     * Runs {@code body} in the calling coroutine with a deadline: if it has not returned after {@code timeout}, it gets
+     * a {@link TimeoutExpiredException} where it is suspended (its {@code finally} blocks run), and so does the caller.
+     * Nested timeouts each fire their own. See also {@link Timeout} for a try-with-resources form.
+     *
+     * <pre>{@code
+     * String page = Coro.withTimeout(Duration.ofSeconds(2), () -> fetch(url));
+     * }</pre>
+     */
+    @Coroutine
+    public static <T> T withTimeout(Duration timeout, CoroutineCallable<T> body) throws Exception {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return withTimeout(timeout, body, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /**
+     * A hand-written frame: it keeps its timeout and body on the coroutine's stack while the body is suspended.
+     *
+     * @hidden
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> T withTimeout(Duration timeout, CoroutineCallable<T> body, Stack stack) throws Exception {
+        Timeout t;
+        if (Suspend.isResuming(stack)) {
+            t = (Timeout) stack.popA();
+            body = (CoroutineCallable<T>) stack.popA();
+        } else {
+            requireNonNull(body, "body");
+            t = Timeout.after(requireNonNull(timeout, "timeout"));
+        }
+        T result;
+        try {
+            result = body.call(stack);
+        } catch (Throwable e) {
+            t.close();
+            throw e;
+        }
+        if (Suspend.isSuspending(stack)) {
+            stack.pushA(body);
+            stack.pushA(t);
+            return null;
+        }
+        t.close();
+        return result;
+    }
+
+    /**
+     * Suspends until {@code future} completes and returns its value; its exception is thrown as it is if unchecked,
+     * else wrapped in a {@link java.util.concurrent.CompletionException}. On a plain thread it blocks.
+     */
+    @Coroutine
+    public static <T> T await(java.util.concurrent.CompletionStage<T> future) {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return await(future, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    @SuppressWarnings("unchecked")
+    public static <T> T await(java.util.concurrent.CompletionStage<T> future, Stack stack) {
+        if (!Suspend.isResuming(stack)) {
+            requireNonNull(future, "future");
+        }
+        return (T) dev.coro.internal.Blocking.await(stack, future);
+    }
+
+    /**
+     * Runs a call that cannot be made cooperative (a native library, a blocking driver) on a bounded pool of worker
+     * threads, and suspends the caller until it returns: the loop keeps running the others. The pool's size is the
+     * system property {@code coro.blocking.threads} (default: 4 per core, at least 8).
+     *
+     * <pre>{@code
+     * byte[] data = Coro.blocking(() -> Files.readAllBytes(path));
+     * }</pre>
+     */
+    @Coroutine
+    public static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return blocking(call, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    @SuppressWarnings("unchecked")
+    public static <T> T blocking(java.util.concurrent.Callable<T> call, Stack stack) throws Exception {
+        if (!Suspend.isResuming(stack)) {
+            requireNonNull(call, "call");
+        }
+        return (T) dev.coro.internal.Blocking.call(stack, call);
+    }
+
+    /**
+     * A generator, as Python's {@code yield} makes: plain code iterates it with for-each, and each step resumes
+     * {@code body} until its next {@link Emitter#emit}. The body runs on the consuming thread.
+     *
+     * <pre>{@code
+     * Iterable<Integer> fib = Coro.generator(out -> {
+     *     int a = 0, b = 1;
+     *     while (true) { out.emit(a); int t = a + b; a = b; b = t; }
+     * });
+     * for (int f : fib) { if (f > 100) break; System.out.println(f); }
+     * }</pre>
+     */
+    public static <T> Iterable<T> generator(Generator<T> body) {
+        requireNonNull(body, "body");
+        return () -> new dev.coro.internal.GeneratorIterator<>(body);
+    }
+
     /** The task running on this thread, or null outside any coroutine. */
     public static Task<?> current() {
         Loop l = Loop.current();
@@ -197,6 +328,14 @@ public final class Coro {
             throw new IllegalStateException(what + " called outside a loop: start one with Coro.run(...)");
         }
         return l;
+    }
+
+    private static long nonNegativeNanos(Duration d) {
+        requireNonNull(d, "delay");
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("delay is negative: " + d);
+        }
+        return saturatedNanos(d);
     }
 
     private static long saturatedNanos(Duration d) {

@@ -58,8 +58,9 @@ final class Pinning {
         StackFrame f = frames.get(i);
         String at = f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
         if (isTwin(f)) {
-            return "it is called while holding a monitor at " + at
-                    + ": a coroutine cannot suspend inside synchronized; use a coroutine lock, or move the call out";
+            return "it is called as plain code from " + at + ", which holds a monitor there (a coroutine cannot "
+                    + "suspend inside synchronized: use a coroutine lock, or move the call out) or calls a method the"
+                    + " agent could not make a suspension point (see its load-time warnings)";
         }
         Optional<StackFrame> above = i + 1 < frames.size() ? Optional.of(frames.get(i + 1)) : Optional.empty();
         return "it is reached through " + at + ", which is not a coroutine"

@@ -94,16 +94,16 @@ public final class Suspend {
             return;
         }
         CoTask<?> me = s.task;
-        int pending = 0;
+        java.util.List<CoTask<?>> pending = new java.util.ArrayList<>(tasks.length);
         for (dev.coro.Task<?> t : tasks) {
             if (!(t instanceof CoTask)) {
                 throw new IllegalArgumentException("not a task made by Coro.spawn: " + t);
             }
             if (!t.isDone()) {
-                pending++;
+                pending.add((CoTask<?>) t);
             }
         }
-        if (pending == 0 || me == null) {
+        if (pending.isEmpty() || me == null) {
             for (dev.coro.Task<?> t : tasks) {
                 try {
                     t.join(s);
@@ -119,19 +119,15 @@ public final class Suspend {
         checkCancelled(me);
         me.loop.suspend(me, "joinAll of " + tasks.length + " tasks");
         boolean foreign = false;
-        for (dev.coro.Task<?> t : tasks) {
-            foreign |= ((CoTask<?>) t).loop != me.loop;
+        for (CoTask<?> t : pending) {
+            foreign |= t.loop != me.loop;
         }
         if (foreign) {
             me.loop.externalWaits++;
         }
-        JoinAll j = new JoinAll(me, me.waitSeq, pending, foreign);
-        for (dev.coro.Task<?> t : tasks) {
-            if (!t.isDone()) {
-                ((CoTask<?>) t).addWaiter(j);
-            } else {
-                j.taskDone((CoTask<?>) t);
-            }
+        JoinAll j = new JoinAll(me, me.waitSeq, pending.size(), foreign);
+        for (CoTask<?> t : pending) {
+            t.addWaiter(j); // counts down at once if it finished meanwhile (another loop's task)
         }
     }
 

@@ -151,17 +151,27 @@ public final class ClassHierarchy {
     }
 
     /**
-     * The classes where a call to {@code owner.name desc} may resolve: {@code owner} and every supertype declaring
-     * a method of that name and parameters. Their twins must all exist for the call to become a suspension point.
+     * The class where a call to {@code owner.name desc} resolves, as the JVM looks it up: {@code owner} and its
+     * superclasses first, then its superinterfaces; null if none declares it. Its twin must exist for the call to
+     * become a suspension point (overrides below it are rewritten with it).
      */
-    public List<String> declaringClasses(String owner, String name, String desc) {
+    public String declaringClass(String owner, String name, String desc) {
         String params = desc.substring(0, desc.indexOf(')') + 1);
-        List<String> result = new ArrayList<>();
+        List<String> interfaces = new ArrayList<>();
+        for (String c = owner; c != null; ) {
+            ClassInfo info = get(c);
+            if (info == null) {
+                return null;
+            }
+            if (declaresLike(info, name, params)) {
+                return c;
+            }
+            interfaces.addAll(info.interfaces);
+            c = info.superName;
+        }
         Set<String> seen = new HashSet<>();
-        List<String> todo = new ArrayList<>();
-        todo.add(owner);
-        while (!todo.isEmpty()) {
-            String c = todo.remove(todo.size() - 1);
+        while (!interfaces.isEmpty()) {
+            String c = interfaces.remove(0);
             if (!seen.add(c)) {
                 continue;
             }
@@ -169,18 +179,21 @@ public final class ClassHierarchy {
             if (info == null) {
                 continue;
             }
-            for (String m : info.methods.keySet()) {
-                if (m.startsWith(name + params)) {
-                    result.add(c);
-                    break;
-                }
+            if (declaresLike(info, name, params)) {
+                return c;
             }
-            if (info.superName != null) {
-                todo.add(info.superName);
-            }
-            todo.addAll(info.interfaces);
+            interfaces.addAll(info.interfaces);
         }
-        return result;
+        return null;
+    }
+
+    private static boolean declaresLike(ClassInfo info, String name, String params) {
+        for (String m : info.methods.keySet()) {
+            if (m.startsWith(name + params)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True if {@code name desc} is annotated in {@code owner} itself. */

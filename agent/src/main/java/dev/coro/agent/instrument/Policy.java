@@ -37,8 +37,11 @@ public interface Policy {
 
             @Override
             public boolean isSuspending(int opcode, String owner, String name, String desc) {
-                return hierarchy.isCoroutine(owner, name, desc) && rewritten.test(owner)
-                        && hierarchy.declaringClasses(owner, name, desc).stream().allMatch(rewritten);
+                if (!hierarchy.isCoroutine(owner, name, desc) || !rewritten.test(owner)) {
+                    return false;
+                }
+                String declaring = hierarchy.declaringClass(owner, name, desc);
+                return declaring == null || rewritten.test(declaring);
             }
 
             @Override

@@ -1,0 +1,83 @@
+package dev.coro.internal;
+
+import dev.coro.Emitter;
+import dev.coro.Generator;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * Drives a generator body as a bare continuation on the consumer's thread: no loop, no task. Each step swaps the
+ * body's {@link Stack} in, re-enters the body (which rewinds to its last emit), runs it to the next emit (which
+ * unwinds it), and swaps the consumer's stack back.
+ */
+public final class GeneratorIterator<T> implements Iterator<T> {
+    private final Generator<T> body;
+    private final Emitter<T> emitter;
+    private final Stack stack = new Stack(null);
+    private T next;
+    private boolean hasNext;
+    private boolean finished;
+
+    public GeneratorIterator(Generator<T> body) {
+        AgentSupport.requireAgent("Coro.generator");
+        this.body = body;
+        this.emitter = new Emitter<>(this);
+    }
+
+    /** The emit leaf: the consumer gets {@code value}; the body unwinds until asked again. */
+    public void emit(T value, Stack s) {
+        if (s.mode == Stack.RESUMING) {
+            s.resumed();
+            return;
+        }
+        if (s != stack) {
+            throw new IllegalStateException("Emitter.emit called outside its own generator's body");
+        }
+        next = value;
+        hasNext = true;
+        s.mode = Stack.SUSPENDING;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (!hasNext && !finished) {
+            step();
+        }
+        return hasNext;
+    }
+
+    @Override
+    public T next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("the generator has finished");
+        }
+        hasNext = false;
+        T v = next;
+        next = null;
+        return v;
+    }
+
+    private void step() {
+        Carrier c = Carrier.get();
+        Stack outer = c.current;
+        c.current = stack;
+        boolean ok = false;
+        try {
+            body.generate(emitter, stack);
+            ok = true;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+        } finally {
+            c.current = outer;
+            if (!ok || stack.mode != Stack.SUSPENDING) {
+                finished = true;
+                stack.clear();
+            } else {
+                stack.mode = Stack.RESUMING;
+            }
+        }
+    }
+}
