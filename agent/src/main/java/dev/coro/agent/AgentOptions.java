@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * <li>{@code verbose}: print each rewritten method with its size before and after;
  * <li>{@code dump=DIR}: write each rewritten class file under DIR, for {@code javap};
  * <li>{@code strict}: a class the agent cannot rewrite fails to initialise with the report, instead of loading
- * as it is with a warning.
+ * as it is with a warning;
+ * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends).
  * </ul>
  * A glob matches dotted class names: {@code *} within one package segment, {@code **} across segments; a glob
  * without wildcards names a package and everything below it, or one class.
@@ -29,6 +30,7 @@ public final class AgentOptions {
     final List<Pattern> excludes = new ArrayList<>();
     boolean verbose;
     boolean strict;
+    boolean preempt = true;
     Path dump;
 
     static AgentOptions parse(String args) {
@@ -60,12 +62,15 @@ public final class AgentOptions {
                 case "strict":
                     o.strict = flag(key, value);
                     break;
+                case "preempt":
+                    o.preempt = flag(key, value);
+                    break;
                 case "dump":
                     o.dump = Path.of(require(key, value));
                     break;
                 default:
                     throw new IllegalArgumentException("coro agent: unknown option '" + key + "' in '" + args
-                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict");
+                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict, preempt=true|false");
             }
         }
         return o;

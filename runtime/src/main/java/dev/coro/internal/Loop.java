@@ -35,6 +35,13 @@ public final class Loop {
     private final AtomicInteger parkState = new AtomicInteger(AWAKE);
     private final Carrier carrier;
 
+    /** Counts resumes and turns; the watchdog sees the loop is stuck when it stops moving. Loop thread writes. */
+    int turns;
+    /** Watchdog bookkeeping, watchdog thread only. */
+    int watchedTurns;
+    long stuckSince;
+    boolean reportedStuck;
+
     private CoTask<?> root;
     private CoTask<?> liveHead;
     private int liveCount;
@@ -61,12 +68,14 @@ public final class Loop {
         }
         Loop loop = new Loop(c);
         c.loop = loop;
+        Watchdog.register(loop);
         try {
             @SuppressWarnings("unchecked")
             CoTask<T> root = (CoTask<T>) loop.spawn(entry, name);
             loop.root = root;
             return loop.runUntilDone(root);
         } finally {
+            Watchdog.unregister(loop);
             c.loop = null;
             c.current = c.plain;
         }
@@ -127,6 +136,7 @@ public final class Loop {
             resume(ready.pollFirst());
         }
         drainInbox();
+        turns++;
         long now = timers.isEmpty() ? 0 : System.nanoTime();
         fireTimers(now);
         if (ready.isEmpty() && (root == null || root.state != CoTask.DONE)) {
@@ -192,6 +202,7 @@ public final class Loop {
             return;
         }
         Stack s = t.stack;
+        turns++;
         t.state = CoTask.RUNNING;
         carrier.current = s;
         s.armed = true;
@@ -262,7 +273,39 @@ public final class Loop {
     }
 
     void cancelFromAnyThread(CoTask<?> t) {
+        t.stack.preempt = true; // reaches it even if it computes without suspending
         execute(() -> cancelOnLoop(t));
+    }
+
+    /** Called by the watchdog thread: raises preemption, reports a blocked loop once per incident. */
+    void watch(long now, long sliceNanos, long blockedNanos) {
+        int seen = turns; // a racy read is enough: it only has to notice that nothing moves
+        if (seen != watchedTurns || parkState.get() == PARKED) {
+            watchedTurns = seen;
+            stuckSince = now;
+            reportedStuck = false;
+            return;
+        }
+        long stuck = now - stuckSince;
+        Stack running = carrier.current;
+        if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
+            running.preempt = true;
+        }
+        if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {
+            reportedStuck = true;
+            StringBuilder b = new StringBuilder("the loop on thread ").append(thread.getName())
+                    .append(" has not turned for ").append(stuck / 1_000_000).append(" ms, so none of its ")
+                    .append(liveCount).append(" tasks could run");
+            CoTask<?> t = running.task;
+            if (t != null) {
+                b.append("; task ").append(t.name()).append(" is running");
+            }
+            b.append(". The loop thread is at:");
+            for (StackTraceElement e : thread.getStackTrace()) {
+                b.append("\n    at ").append(e);
+            }
+            Diagnostics.warn(b.toString());
+        }
     }
 
     private void cancelOnLoop(CoTask<?> t) {

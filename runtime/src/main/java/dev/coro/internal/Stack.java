@@ -25,6 +25,12 @@ public final class Stack {
     /** One of {@link #RUNNING}, {@link #SUSPENDING}, {@link #RESUMING}; read by instrumented code. */
     public int mode;
 
+    /**
+     * Raised by the watchdog when the coroutine has run a whole time slice without suspending, or by a cancel from
+     * another thread; loop heads of instrumented code read it and yield. Volatile so a loop cannot hoist the read.
+     */
+    public volatile boolean preempt;
+
     /** The next stub entered is a trampoline the runtime knows to be transparent (a task's entry point). */
     boolean armed;
     /** How many frames that cannot unwind (plain code, a held monitor) stand between here and the task's root. */

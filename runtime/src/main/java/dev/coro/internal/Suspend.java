@@ -30,6 +30,28 @@ public final class Suspend {
         t.loop.suspendReady(t);
     }
 
+    /** The leaf behind preemption checks at loop heads; the agent calls only the form with a Stack. */
+    public static void preempt() {
+        Stack s = Stack.current();
+        s.preempt = false;
+    }
+
+    /** Yields if the watchdog or a cancel asked for it; throws if the task was cancelled or timed out. */
+    public static void preempt(Stack s) {
+        if (s.mode == Stack.RESUMING) {
+            s.resumed();
+            checkCancelled(s.task);
+            return;
+        }
+        s.preempt = false;
+        CoTask<?> t = s.task;
+        if (t == null || s.pinned > 0) {
+            return;
+        }
+        checkCancelled(t);
+        t.loop.suspendReady(t);
+    }
+
     public static void sleep(Stack s, long nanos) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();

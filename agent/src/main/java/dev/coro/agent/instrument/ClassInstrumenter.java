@@ -37,9 +37,16 @@ public final class ClassInstrumenter {
     private static final String LAMBDA_FACTORY = "java/lang/invoke/LambdaMetafactory";
 
     private final Policy policy;
+    private final boolean preemption;
 
+    /** With preemption checks at loop heads. */
     public ClassInstrumenter(Policy policy) {
+        this(policy, true);
+    }
+
+    public ClassInstrumenter(Policy policy, boolean preemption) {
         this.policy = policy;
+        this.preemption = preemption;
     }
 
     /** The outcome for one class. */
@@ -183,6 +190,9 @@ public final class ClassInstrumenter {
                     calls.add(call);
                 }
             }
+        }
+        if (preemption) {
+            calls.addAll(PreemptionPoints.insert(twin, stackLocal));
         }
         if (calls.isEmpty()) {
             return twin;

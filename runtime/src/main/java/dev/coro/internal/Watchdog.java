@@ -1,0 +1,56 @@
+package dev.coro.internal;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One daemon thread watching every loop: a coroutine that runs longer than a time slice without suspending is asked
+ * to yield (system property {@code coro.preempt.slice}, ms, default 10, 0 = off), and a loop that has not turned for
+ * {@code coro.watchdog.blocked} ms (default 100, 0 = off) is reported once, with its thread's stack: that call
+ * blocked every coroutine of the loop.
+ */
+final class Watchdog implements Runnable {
+    static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.preempt.slice", 10));
+    static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.watchdog.blocked", 100));
+    private static final Set<Loop> LOOPS = ConcurrentHashMap.newKeySet();
+    private static Thread thread;
+
+    private Watchdog() {
+    }
+
+    static void register(Loop loop) {
+        if (SLICE_NANOS <= 0 && BLOCKED_NANOS <= 0) {
+            return;
+        }
+        LOOPS.add(loop);
+        synchronized (Watchdog.class) {
+            if (thread == null) {
+                thread = new Thread(new Watchdog(), "coro-watchdog");
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+    }
+
+    static void unregister(Loop loop) {
+        LOOPS.remove(loop);
+    }
+
+    @Override
+    public void run() {
+        long interval = Math.max(1_000_000L, Math.min(SLICE_NANOS > 0 ? SLICE_NANOS / 2 : Long.MAX_VALUE,
+                BLOCKED_NANOS > 0 ? BLOCKED_NANOS / 2 : Long.MAX_VALUE));
+        for (;;) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Loop l : LOOPS) {
+                l.watch(now, SLICE_NANOS, BLOCKED_NANOS);
+            }
+        }
+    }
+}
