@@ -95,7 +95,7 @@ public final class Channel<T> {
         }
         WaitNode r;
         while ((r = receivers.pollWaiting()) != null) {
-            if (r.complete(item)) {
+            if (r.complete(item, this)) {
                 return true;
             }
         }
@@ -243,6 +243,132 @@ public final class Channel<T> {
     /** Items buffered now. */
     public synchronized int size() {
         return buffer.size();
+    }
+
+    /** One item taken by {@link #select}: which channel it came from (its index in the arguments) and the item. */
+    public static final class Selected {
+        private final int index;
+        private final Object item;
+
+        Selected(int index, Object item) {
+            this.index = index;
+            this.item = item;
+        }
+
+        /** The index of the channel, in the order given to select. */
+        public int index() {
+            return index;
+        }
+
+        @SuppressWarnings("unchecked")
+        public <T> T item() {
+            return (T) item;
+        }
+
+        @Override
+        public String toString() {
+            return "Selected[" + index + ": " + item + "]";
+        }
+    }
+
+    /**
+     * Receives from whichever channel has an item first, waiting at most {@code timeout}; null if none came in time.
+     * Channels are tried in argument order when several have items. A closed and drained channel throws.
+     *
+     * <pre>{@code
+     * Channel.Selected s = Channel.select(Duration.ofSeconds(1), orders, cancellations);
+     * if (s != null && s.index() == 0) handleOrder(s.item());
+     * }</pre>
+     */
+    @Coroutine
+    public static Selected select(Duration timeout, Channel<?>... channels) {
+        Stack s = Stack.current();
+        s.pin();
+        try {
+            return select(timeout, channels, s);
+        } finally {
+            s.unpin();
+        }
+    }
+
+    /** @hidden */
+    public static Selected select(Duration timeout, Channel<?>[] channels, Stack s) {
+        if (Suspend.isResuming(s)) {
+            Channel<?>[] saved = (Channel<?>[]) s.popA(); // this frame's state: args are gone on resume
+            WaitNode node = Suspend.currentWait(s);
+            try {
+                Object item = Suspend.resumeWait(s, NOTHING);
+                return item == NOTHING ? null : selected(saved, item, node.source);
+            } finally {
+                node.leaveQueues();
+            }
+        }
+        if (channels.length == 0) {
+            throw new IllegalArgumentException("select needs at least one channel");
+        }
+        for (int i = 0; i < channels.length; i++) {
+            Object item = channels[i].tryReceive();
+            if (item != null) {
+                return new Selected(i, item);
+            }
+        }
+        long nanos = timeout.toNanos();
+        if (nanos <= 0) {
+            return null;
+        }
+        WaitNode node = Suspend.prepareWait(s, "select over " + channels.length + " channels");
+        WaitQueue[] qs = new WaitQueue[channels.length];
+        for (int i = 0; i < channels.length; i++) {
+            qs[i] = channels[i].receivers;
+        }
+        node.queues = qs;
+        for (Channel<?> c : channels) {
+            synchronized (c) {
+                if (!node.isWaiting()) {
+                    break;
+                }
+                Object item = c.pollLockedOrNull();
+                if (item != null) {
+                    if (!node.complete(item, c)) {
+                        c.buffer.addFirst(cast(item)); // another channel won meanwhile: put it back, first
+                    }
+                    break;
+                }
+                c.receivers.addShared(node);
+            }
+        }
+        if (node.isPlainThread()) {
+            boolean got = Suspend.blockOn(node, nanos);
+            node.leaveQueues();
+            return got ? selected(channels, node.outcome(), node.source) : null;
+        }
+        Suspend.timeoutWait(s, nanos);
+        s.pushA(channels);
+        return null;
+    }
+
+    private static final Object NOTHING = new Object();
+
+    private static Selected selected(Channel<?>[] channels, Object item, Object source) {
+        for (int i = 0; i < channels.length; i++) {
+            if (channels[i] == source) {
+                return new Selected(i, item);
+            }
+        }
+        throw new IllegalStateException("select got an item from a channel it did not wait on");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object o) {
+        return (T) o;
+    }
+
+    /** Like pollLocked, but null instead of throwing when closed and drained. */
+    private T pollLockedOrNull() {
+        if (closed && buffer.isEmpty() && senders.isEmpty()) {
+            return null;
+        }
+        return pollLocked();
     }
 
     private static void requireItem(Object item) {

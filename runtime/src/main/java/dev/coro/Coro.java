@@ -204,6 +204,23 @@ public final class Coro {
         return () -> new dev.coro.internal.GeneratorIterator<>(body);
     }
 
+    /**
+     * Sets what happens when a task fails while nobody is joining it (default: its name and stack trace go to
+     * standard error). The exception is still kept for a later {@link Task#join()}. Null restores the default.
+     */
+    public static void setUncaughtExceptionHandler(java.util.function.BiConsumer<Task<?>, Throwable> handler) {
+        dev.coro.internal.Failures.setHandler(handler);
+    }
+
+    /**
+     * Every live task of every loop in this JVM: its name, state and what it waits on; with
+     * {@code -Dcoro.debug.frames=true}, also the frames (with line numbers) where each suspended task stopped. The
+     * same text is available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}.
+     */
+    public static String dump() {
+        return Loop.dumpAll();
+    }
+
     /** The task running on this thread, or null outside any coroutine. */
     public static Task<?> current() {
         Loop l = Loop.current();

@@ -50,6 +50,8 @@ public final class CoTask<T> implements Task<T> {
     int waitSeq;
     /** What the task is suspended on, for diagnostics. */
     String waitingOn;
+    /** Where it last suspended, with {@code -Dcoro.debug.frames=true}. */
+    String[] suspendedAt;
     /** The queue node of the current wait, if it waits in one. */
     WaitNode waitNode;
     /** A timeout that expired and is to be thrown at the next suspension point. */

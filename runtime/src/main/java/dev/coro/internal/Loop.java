@@ -48,6 +48,11 @@ public final class Loop {
     /** Waits that only another thread can end (a join on a task of another loop, a blocked offload...). */
     int externalWaits;
 
+    /** Every running loop, for dumps. */
+    private static final java.util.Set<Loop> ALL = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Capture where each task suspends (costly; for debugging). */
+    static final boolean DEBUG_FRAMES = Boolean.getBoolean("coro.debug.frames");
+
     private Loop(Carrier carrier) {
         this.thread = Thread.currentThread();
         this.carrier = carrier;
@@ -69,6 +74,7 @@ public final class Loop {
         Loop loop = new Loop(c);
         c.loop = loop;
         Watchdog.register(loop);
+        ALL.add(loop);
         try {
             @SuppressWarnings("unchecked")
             CoTask<T> root = (CoTask<T>) loop.spawn(entry, name);
@@ -76,6 +82,7 @@ public final class Loop {
             return loop.runUntilDone(root);
         } finally {
             Watchdog.unregister(loop);
+            ALL.remove(loop);
             c.loop = null;
             c.current = c.plain;
         }
@@ -245,6 +252,38 @@ public final class Loop {
         t.waitSeq++;
         t.waitingOn = what;
         t.stack.mode = Stack.SUSPENDING;
+        if (DEBUG_FRAMES) {
+            t.suspendedAt = Frames.capture();
+        }
+    }
+
+    static int loopCount() {
+        return ALL.size();
+    }
+
+    /** See {@code Coro.dump()}. */
+    public static String dumpAll() {
+        StringBuilder b = new StringBuilder();
+        for (Loop l : ALL) {
+            b.append(l.dump());
+        }
+        return b.length() == 0 ? "no coro loop is running\n" : b.toString();
+    }
+
+    /** Reads task fields racily from another thread: good enough for a diagnostic snapshot. */
+    String dump() {
+        StringBuilder b = new StringBuilder("loop on thread ").append(thread.getName()).append(": ")
+                .append(liveCount).append(" live tasks\n");
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            b.append("  ").append(t.name()).append(": ").append(t.stateName()).append('\n');
+            String[] frames = t.suspendedAt;
+            if (frames != null && t.state == CoTask.SUSPENDED) {
+                for (String f : frames) {
+                    b.append("      at ").append(f).append('\n');
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** The running task goes to the back of the ready queue. */

@@ -273,6 +273,11 @@ public final class Suspend {
         return timedOut;
     }
 
+    /** The node the running task waits in (for a leaf about to resume), or null. */
+    public static WaitNode currentWait(Stack s) {
+        return s.task == null ? null : s.task.waitNode;
+    }
+
     /** Whether the caller is a resuming leaf. */
     public static boolean isResuming(Stack s) {
         return s.mode == Stack.RESUMING;

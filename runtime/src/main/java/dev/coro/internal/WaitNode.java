@@ -37,6 +37,10 @@ public class WaitNode implements Runnable {
 
     /** The queue holding this node, so a waiter that gives up can leave it. */
     WaitQueue queue;
+    /** A select waits in several queues at once: all of them. */
+    public WaitQueue[] queues;
+    /** What completed the node (for a select: which channel). */
+    public Object source;
     /** Completed by another thread (a worker, a future): the loop must not count it as deadlocked meanwhile. */
     private boolean external;
 
@@ -51,10 +55,16 @@ public class WaitNode implements Runnable {
     }
 
     public boolean complete(Object v) {
+        return complete(v, null);
+    }
+
+    /** Completes with {@code v}, recording who did it. */
+    public boolean complete(Object v, Object by) {
         if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
             return false;
         }
         value = v;
+        source = by;
         state = DONE;
         wakeOwner();
         return true;
@@ -78,11 +88,22 @@ public class WaitNode implements Runnable {
         if (task != null && task.loop.isLoopThread()) {
             endExternal();
         }
+        leaveQueues();
+        return true;
+    }
+
+    /** Removes this node from every queue it waits in. */
+    public void leaveQueues() {
         WaitQueue q = queue;
         if (q != null) {
             q.remove(this);
         }
-        return true;
+        WaitQueue[] qs = queues;
+        if (qs != null) {
+            for (WaitQueue each : qs) {
+                each.remove(this);
+            }
+        }
     }
 
     /** Marks a task's wait as one only another thread can end; loop thread only. */

@@ -20,6 +20,11 @@ public final class WaitQueue {
         nodes.addLast(n);
     }
 
+    /** Adds a node that waits in several queues (a select); it leaves all of them itself. Caller holds the lock. */
+    public void addShared(WaitNode n) {
+        nodes.addLast(n);
+    }
+
     /** The oldest node still waiting, removed; null if none. Caller holds the lock. */
     public WaitNode pollWaiting() {
         WaitNode n;

@@ -39,6 +39,7 @@ final class Watchdog implements Runnable {
 
     @Override
     public void run() {
+        CoroMXBeanImpl.registerOnce(); // here, not on a loop thread: the platform MBean server is slow to start
         long interval = Math.max(1_000_000L, Math.min(SLICE_NANOS > 0 ? SLICE_NANOS / 2 : Long.MAX_VALUE,
                 BLOCKED_NANOS > 0 ? BLOCKED_NANOS / 2 : Long.MAX_VALUE));
         for (;;) {
