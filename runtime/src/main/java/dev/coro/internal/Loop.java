@@ -42,6 +42,11 @@ public final class Loop {
     long stuckSince;
     boolean reportedStuck;
 
+    /** Opened on the first IO wait; until then the loop parks instead of selecting. */
+    private volatile java.nio.channels.Selector selector;
+    /** IO waits registered and not yet ended. */
+    private int ioWaits;
+
     private CoTask<?> root;
     private CoTask<?> liveHead;
     private int liveCount;
@@ -83,6 +88,7 @@ public final class Loop {
         } finally {
             Watchdog.unregister(loop);
             ALL.remove(loop);
+            loop.closeSelector();
             c.loop = null;
             c.current = c.plain;
         }
@@ -144,6 +150,9 @@ public final class Loop {
         }
         drainInbox();
         turns++;
+        if (ioWaits > 0 && ((turns & 63) == 0 || ready.isEmpty())) {
+            pollIo(-1); // even a crowd of ready tasks does not keep sockets waiting long
+        }
         long now = timers.isEmpty() ? 0 : System.nanoTime();
         fireTimers(now);
         if (ready.isEmpty() && (root == null || root.state != CoTask.DONE)) {
@@ -167,23 +176,34 @@ public final class Loop {
 
     /** Nothing is ready: sleep until the next timer or until another thread knocks; false if neither can come. */
     private boolean idle(long now) {
-        if (timers.isEmpty() && externalWaits == 0 && inbox.isEmpty()) {
+        if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty()) {
             return false;
         }
         parkState.set(PARKED);
         // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work
-        if (inbox.isEmpty()) {
-            if (timers.isEmpty()) {
+        if (inbox.isEmpty() && ready.isEmpty()) {
+            long wait = timers.isEmpty() ? 0 : Math.max(1, timers.nextDeadline() - now);
+            if (ioWaits > 0) {
+                pollIo(wait == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+            } else if (wait == 0) {
                 LockSupport.park(this);
             } else {
-                long wait = timers.nextDeadline() - now;
-                if (wait > 0) {
-                    LockSupport.parkNanos(this, wait);
-                }
+                LockSupport.parkNanos(this, wait);
             }
         }
         parkState.set(AWAKE);
         return true;
+    }
+
+    private void closeSelector() {
+        java.nio.channels.Selector sel = selector;
+        if (sel != null) {
+            try {
+                sel.close();
+            } catch (java.io.IOException ignored) {
+                // the loop is over; nothing waits on it any more
+            }
+        }
     }
 
     /** Runs work on this loop's thread; callable from any thread. The wake-up is never lost. */
@@ -195,6 +215,10 @@ public final class Loop {
         inbox.offer(r);
         if (parkState.get() == PARKED && parkState.compareAndSet(PARKED, AWAKE)) {
             LockSupport.unpark(thread);
+            java.nio.channels.Selector sel = selector;
+            if (sel != null) {
+                sel.wakeup();
+            }
         }
     }
 
@@ -398,6 +422,102 @@ public final class Loop {
             lines.add(t.name() + ": " + t.stateName());
         }
         return new DeadlockException(lines);
+    }
+
+    // ---- IO readiness ----
+
+    void registerIo(java.nio.channels.SelectableChannel ch, int ops, WaitNode node) throws java.io.IOException {
+        java.nio.channels.Selector sel = selector;
+        if (sel == null) {
+            sel = java.nio.channels.Selector.open();
+            selector = sel;
+        }
+        java.nio.channels.SelectionKey key = ch.keyFor(sel);
+        IoWait.Registration reg;
+        if (key == null || !key.isValid()) {
+            if (key != null) {
+                sel.selectNow(); // let the selector forget a cancelled key before registering again
+            }
+            reg = new IoWait.Registration();
+            key = ch.register(sel, ops, reg);
+        } else {
+            reg = (IoWait.Registration) key.attachment();
+            key.interestOps(key.interestOps() | ops);
+        }
+        if ((ops & (java.nio.channels.SelectionKey.OP_READ | java.nio.channels.SelectionKey.OP_ACCEPT)) != 0) {
+            reg.reader = node;
+        } else {
+            reg.writer = node;
+        }
+        node.source = key;
+        ioWaits++;
+    }
+
+    /** A wait that ended without readiness (timeout, cancel): drop its interest. */
+    void forgetIo(WaitNode node) {
+        if (!(node.source instanceof java.nio.channels.SelectionKey)) {
+            return;
+        }
+        java.nio.channels.SelectionKey key = (java.nio.channels.SelectionKey) node.source;
+        IoWait.Registration reg = (IoWait.Registration) key.attachment();
+        if (reg.reader == node) {
+            reg.reader = null;
+            ioWaits--;
+            updateInterest(key, reg);
+        } else if (reg.writer == node) {
+            reg.writer = null;
+            ioWaits--;
+            updateInterest(key, reg);
+        }
+    }
+
+    private static void updateInterest(java.nio.channels.SelectionKey key, IoWait.Registration reg) {
+        if (!key.isValid()) {
+            return;
+        }
+        int ops = key.interestOps();
+        if (reg.reader == null) {
+            ops &= ~(java.nio.channels.SelectionKey.OP_READ | java.nio.channels.SelectionKey.OP_ACCEPT);
+        }
+        if (reg.writer == null) {
+            ops &= ~(java.nio.channels.SelectionKey.OP_WRITE | java.nio.channels.SelectionKey.OP_CONNECT);
+        }
+        key.interestOps(ops);
+    }
+
+    /** Selects (-1: without waiting, 0: until woken, else up to that many ms) and wakes the ready waiters. */
+    private void pollIo(long millis) {
+        java.nio.channels.Selector sel = selector;
+        try {
+            java.util.function.Consumer<java.nio.channels.SelectionKey> onReady = this::ioReady;
+            if (millis < 0) {
+                sel.selectNow(onReady);
+            } else {
+                sel.select(onReady, millis);
+            }
+        } catch (java.io.IOException e) {
+            Diagnostics.warn("the loop's selector failed: " + e);
+        }
+    }
+
+    private void ioReady(java.nio.channels.SelectionKey key) {
+        IoWait.Registration reg = (IoWait.Registration) key.attachment();
+        int ready = key.isValid() ? key.readyOps() : -1;
+        if (reg.reader != null && (ready & (java.nio.channels.SelectionKey.OP_READ
+                | java.nio.channels.SelectionKey.OP_ACCEPT)) != 0) {
+            WaitNode n = reg.reader;
+            reg.reader = null;
+            ioWaits--;
+            n.complete(Boolean.TRUE);
+        }
+        if (reg.writer != null && (ready & (java.nio.channels.SelectionKey.OP_WRITE
+                | java.nio.channels.SelectionKey.OP_CONNECT)) != 0) {
+            WaitNode n = reg.writer;
+            reg.writer = null;
+            ioWaits--;
+            n.complete(Boolean.TRUE);
+        }
+        updateInterest(key, reg);
     }
 
     int liveCount() {

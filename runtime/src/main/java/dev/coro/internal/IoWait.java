@@ -1,0 +1,65 @@
+package dev.coro.internal;
+
+import java.io.IOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+
+/**
+ * The leaf that suspends a coroutine until a non-blocking channel is ready (readable, writable, acceptable,
+ * connectable), through its loop's Selector. The building block of cooperative sockets.
+ */
+public final class IoWait {
+    private IoWait() {
+    }
+
+    /** Who waits for what on one channel: a reader and a writer may wait at once. */
+    static final class Registration {
+        WaitNode reader;
+        WaitNode writer;
+    }
+
+    /**
+     * Suspends until {@code ch} (non-blocking) is ready for {@code ops}, or {@code timeoutNanos} (0 = none) passes.
+     * Returns true if ready, false on timeout. On a plain thread, or pinned, it waits with a private selector.
+     */
+    public static boolean await(Stack s, SelectableChannel ch, int ops, long timeoutNanos) throws IOException {
+        if (s.mode == Stack.RESUMING) {
+            WaitNode node = Suspend.currentWait(s);
+            Object r = Suspend.resumeWait(s, Boolean.FALSE);
+            if (r != Boolean.TRUE && node != null) {
+                node.task.loop.forgetIo(node);
+            }
+            return r == Boolean.TRUE;
+        }
+        CoTask<?> t = s.task;
+        if (t == null || s.pinned > 0) {
+            if (t != null) {
+                Pinning.warnPinned("a socket wait");
+            }
+            return BlockingSelect.await(ch, ops, timeoutNanos);
+        }
+        WaitNode node = Suspend.prepareWait(s, describe(ops));
+        t.loop.registerIo(ch, ops, node);
+        if (timeoutNanos > 0) {
+            Suspend.timeoutWait(s, timeoutNanos);
+        }
+        return false;
+    }
+
+    static String describe(int ops) {
+        StringBuilder b = new StringBuilder("a channel to become");
+        if ((ops & SelectionKey.OP_READ) != 0) {
+            b.append(" readable");
+        }
+        if ((ops & SelectionKey.OP_WRITE) != 0) {
+            b.append(" writable");
+        }
+        if ((ops & SelectionKey.OP_ACCEPT) != 0) {
+            b.append(" acceptable");
+        }
+        if ((ops & SelectionKey.OP_CONNECT) != 0) {
+            b.append(" connected");
+        }
+        return b.toString();
+    }
+}
