@@ -37,8 +37,8 @@ public final class Loop {
 
     /** Counts resumes and turns; the watchdog sees the loop is stuck when it stops moving. Loop thread writes. */
     int turns;
-    /** Watchdog bookkeeping, watchdog thread only. */
-    int watchedTurns;
+    /** Watchdog bookkeeping, watchdog thread only; -1 so its first look only takes note. */
+    int watchedTurns = -1;
     long stuckSince;
     boolean reportedStuck;
 

@@ -46,6 +46,9 @@ final class PreemptionPoints {
             }
         }
         List<MethodInsnNode> calls = new ArrayList<>();
+        if (!headers.isEmpty()) {
+            m.maxStack = Math.max(m.maxStack, 1); // the flag's load, in a method that may have needed no stack
+        }
         for (LabelNode header : headers) {
             InsnList check = new InsnList();
             LabelNode skip = new LabelNode();
