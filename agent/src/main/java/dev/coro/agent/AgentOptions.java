@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * <li>{@code dump=DIR}: write each rewritten class file under DIR, for {@code javap};
  * <li>{@code strict}: a class the agent cannot rewrite fails to initialise with the report, instead of loading
  * as it is with a warning;
- * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends).
+ * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends);
+ * <li>{@code patch=all|none|GROUP} (repeatable): which blocking JDK calls become cooperative inside rewritten code
+ * (default all; groups {@code sleep}: Thread.sleep/yield, {@code futures}: CompletableFuture.get/join, Future.get).
  * </ul>
  * A glob matches dotted class names: {@code *} within one package segment, {@code **} across segments; a glob
  * without wildcards names a package and everything below it, or one class.
@@ -31,6 +33,9 @@ public final class AgentOptions {
     boolean verbose;
     boolean strict;
     boolean preempt = true;
+    /** Patch groups applied; all by default. */
+    final java.util.Set<String> patches = new java.util.TreeSet<>(dev.coro.agent.instrument.Patches.GROUPS);
+    private boolean patchGiven;
     Path dump;
 
     static AgentOptions parse(String args) {
@@ -65,15 +70,35 @@ public final class AgentOptions {
                 case "preempt":
                     o.preempt = flag(key, value);
                     break;
+                case "patch":
+                    o.patch(require(key, value));
+                    break;
                 case "dump":
                     o.dump = Path.of(require(key, value));
                     break;
                 default:
                     throw new IllegalArgumentException("coro agent: unknown option '" + key + "' in '" + args
-                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict, preempt=true|false");
+                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict, preempt=true|false, "
+                            + "patch=all|none|GROUP (repeatable; groups: " + dev.coro.agent.instrument.Patches.GROUPS + ")");
             }
         }
         return o;
+    }
+
+    private void patch(String value) {
+        if (!patchGiven) {
+            patches.clear(); // the first patch= replaces the default
+            patchGiven = true;
+        }
+        if (value.equals("all")) {
+            patches.addAll(dev.coro.agent.instrument.Patches.GROUPS);
+        } else if (!value.equals("none")) {
+            if (!dev.coro.agent.instrument.Patches.GROUPS.contains(value)) {
+                throw new IllegalArgumentException("coro agent: unknown patch group '" + value + "'; the groups are "
+                        + dev.coro.agent.instrument.Patches.GROUPS + ", or all, or none");
+            }
+            patches.add(value);
+        }
     }
 
     private static String require(String key, String value) {

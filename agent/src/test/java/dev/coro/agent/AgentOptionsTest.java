@@ -78,4 +78,15 @@ class AgentOptionsTest {
         assertFalse(o.hasTwins("com/lib/Client"), "an excluded class has no twins: calls to it stay plain");
         assertTrue(o.hasTwins("com/app/Main"));
     }
+
+    @Test
+    void patchGroupsDefaultToAllAndTheFirstPatchOptionReplacesTheDefault() {
+        assertEquals(dev.coro.agent.instrument.Patches.GROUPS, AgentOptions.parse(null).patches);
+        assertTrue(AgentOptions.parse("patch=none").patches.isEmpty());
+        assertEquals(java.util.Set.of("sleep"), AgentOptions.parse("patch=sleep").patches);
+        assertEquals(java.util.Set.of("sleep", "futures"), AgentOptions.parse("patch=sleep,patch=futures").patches);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("patch=sockets2"));
+        assertTrue(e.getMessage().contains("unknown patch group 'sockets2'"), e.getMessage());
+    }
 }

@@ -38,15 +38,17 @@ public final class ClassInstrumenter {
 
     private final Policy policy;
     private final boolean preemption;
+    private final Patches patches;
 
-    /** With preemption checks at loop heads. */
+    /** With preemption checks at loop heads, without patches. */
     public ClassInstrumenter(Policy policy) {
-        this(policy, true);
+        this(policy, true, Patches.none());
     }
 
-    public ClassInstrumenter(Policy policy, boolean preemption) {
+    public ClassInstrumenter(Policy policy, boolean preemption, Patches patches) {
         this.policy = policy;
         this.preemption = preemption;
+        this.patches = patches;
     }
 
     /** The outcome for one class. */
@@ -183,10 +185,14 @@ public final class ClassInstrumenter {
         int stackLocal = Stubs.argsSize(m.desc, (m.access & Opcodes.ACC_STATIC) != 0);
 
         Set<MethodInsnNode> calls = new LinkedHashSet<>();
+        Set<MethodInsnNode> keepArgs = new HashSet<>();
         for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
             if (insn instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) insn;
-                if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
+                if (patches.redirect(call)) {
+                    calls.add(call);
+                    keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments
+                } else if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
                     calls.add(call);
                 }
             }
@@ -212,6 +218,9 @@ public final class ClassInstrumenter {
             if (frames[i] == null) {
                 continue; // unreachable: javac leaves none, and it can never run
             }
+            if (monitors[i] > 0 && keepArgs.contains(call)) {
+                continue; // a patched call holding a monitor simply stays the JDK call: it blocks, as it would
+            }
             if (monitors[i] > 0) {
                 problems.add(new Problem(Problem.Severity.WARNING, cn.name, m.name + m.desc, Insns.lineOf(call),
                         "the call to " + call.owner.replace('/', '.') + "." + call.name
@@ -225,7 +234,7 @@ public final class ClassInstrumenter {
             siteLive.add(live[i]);
         }
         if (!sites.isEmpty()) {
-            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive);
+            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive, keepArgs);
         }
         return twin;
     }

@@ -67,15 +67,16 @@ final class StateMachine {
     }
 
     /** Rewrites the sites, which must be reachable and given with the frames from before any change. */
-    void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames, List<BitSet> live)
-            throws InstrumentationException {
+    void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames, List<BitSet> live,
+                 java.util.Set<MethodInsnNode> keepArgs) throws InstrumentationException {
         InsnList tail = new InsnList();
         List<LabelNode> restores = new ArrayList<>();
         InsnList restoreCode = new InsnList();
         for (int k = 0; k < sites.size(); k++) {
             LabelNode restore = new LabelNode();
             restores.add(restore);
-            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), tail, restore, restoreCode);
+            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), keepArgs.contains(sites.get(k)), tail, restore,
+                    restoreCode);
         }
         LabelNode dispatch = new LabelNode();
         InsnList entry = new InsnList();
@@ -98,8 +99,8 @@ final class StateMachine {
         m.instructions.add(tail);
     }
 
-    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, InsnList tail,
-                             LabelNode restore,
+    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, boolean patched,
+                             InsnList tail, LabelNode restore,
                              InsnList restoreCode) throws InstrumentationException {
         int line = Insns.lineOf(call);
         Type[] args = Type.getArgumentTypes(call.desc);
@@ -113,8 +114,17 @@ final class StateMachine {
         BasicValue receiver = hasReceiver ? f.getStack(below) : null;
         // an interface may be implemented by a lambda proxy, which adapts (unboxes, dereferences) its arguments
         // before reaching the lambda's body: it needs the real ones again on resume
-        boolean keepArgs = call.getOpcode() == Opcodes.INVOKEINTERFACE && args.length > 0;
+        boolean keepArgs = (patched || call.getOpcode() == Opcodes.INVOKEINTERFACE) && args.length > 0;
         int[] argLocals = new int[args.length];
+        if (keepArgs && !hasReceiver) {
+            for (int i = args.length - 1; i >= 0; i--) {
+                argLocals[i] = newLocal(args[i].getSize());
+                pre.add(Insns.store(args[i], argLocals[i]));
+            }
+            for (int i = 0; i < args.length; i++) {
+                pre.add(Insns.load(args[i], argLocals[i]));
+            }
+        }
         if (hasReceiver) {
             receiverLocal = newLocal(1);
             for (int i = args.length - 1; i >= 0; i--) {
