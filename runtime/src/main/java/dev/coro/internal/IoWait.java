@@ -46,6 +46,17 @@ public final class IoWait {
         return false;
     }
 
+    /**
+     * Waits the blocking way: for plain code, which cannot unwind. Inside a coroutine that blocks its loop, so it
+     * is reported once per call site, naming the frame to fix.
+     */
+    public static boolean block(SelectableChannel ch, int ops, long timeoutNanos) throws IOException {
+        if (Stack.current().task != null) {
+            Pinning.warnPinned("a socket wait");
+        }
+        return BlockingSelect.await(ch, ops, timeoutNanos);
+    }
+
     static String describe(int ops) {
         StringBuilder b = new StringBuilder("a channel to become");
         if ((ops & SelectionKey.OP_READ) != 0) {

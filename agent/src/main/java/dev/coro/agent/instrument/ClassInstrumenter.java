@@ -185,10 +185,14 @@ public final class ClassInstrumenter {
         int stackLocal = Stubs.argsSize(m.desc, (m.access & Opcodes.ACC_STATIC) != 0);
 
         Set<MethodInsnNode> calls = new LinkedHashSet<>();
-        Set<MethodInsnNode> keepArgs = new HashSet<>();
+        Set<MethodInsnNode> keepArgs = new HashSet<>(patches.redirectConstructors(twin));
+        calls.addAll(keepArgs);
         for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
             if (insn instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) insn;
+                if (keepArgs.contains(call)) {
+                    continue;
+                }
                 if (patches.redirect(call)) {
                     calls.add(call);
                     keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments

@@ -15,17 +15,23 @@ import java.util.Set;
  */
 public final class Patches {
     static final String PATCHED = "dev/coro/internal/patch/Patched";
+    static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups, for the agent's {@code patch=} option. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets");
 
     private static final class Target {
         final String group;
+        final String owner;
         final String name;
+        /** False for a replacement that never waits (it becomes a plain static call). */
+        final boolean suspends;
 
-        Target(String group, String name) {
+        Target(String group, String owner, String name, boolean suspends) {
             this.group = group;
+            this.owner = owner;
             this.name = name;
+            this.suspends = suspends;
         }
     }
 
@@ -40,10 +46,40 @@ public final class Patches {
         add("futures", "java/util/concurrent/CompletableFuture", "get",
                 "(JLjava/util/concurrent/TimeUnit;)Ljava/lang/Object;", "get");
         add("futures", "java/util/concurrent/Future", "get", "()Ljava/lang/Object;", "futureGet");
+
+        String socket = "java/net/Socket";
+        String server = "java/net/ServerSocket";
+        String in = "java/io/InputStream";
+        String out = "java/io/OutputStream";
+        construct(socket, "()V", "newSocket", false);
+        construct(socket, "(Ljava/lang/String;I)V", "newSocket", true);
+        construct(socket, "(Ljava/net/InetAddress;I)V", "newSocket", true);
+        construct(server, "()V", "newServerSocket", false);
+        construct(server, "(I)V", "newServerSocket", false);
+        construct(server, "(II)V", "newServerSocket", false);
+        construct(server, "(IILjava/net/InetAddress;)V", "newServerSocket", false);
+        net(socket, "connect", "(Ljava/net/SocketAddress;)V");
+        net(socket, "connect", "(Ljava/net/SocketAddress;I)V");
+        net(server, "accept", "()Ljava/net/Socket;");
+        net(in, "read", "()I");
+        net(in, "read", "([B)I");
+        net(in, "read", "([BII)I");
+        net(in, "readAllBytes", "()[B");
+        net(out, "write", "(I)V");
+        net(out, "write", "([B)V");
+        net(out, "write", "([BII)V");
     }
 
     private static void add(String group, String owner, String name, String desc, String twin) {
-        TABLE.put(owner + '.' + name + desc, new Target(group, twin));
+        TABLE.put(owner + '.' + name + desc, new Target(group, PATCHED, twin, true));
+    }
+
+    private static void net(String owner, String name, String desc) {
+        TABLE.put(owner + '.' + name + desc, new Target("sockets", NET, name, true));
+    }
+
+    private static void construct(String owner, String desc, String factory, boolean suspends) {
+        TABLE.put(owner + ".<init>" + desc, new Target("sockets", NET, factory, suspends));
     }
 
     private final Set<String> enabled;
@@ -60,8 +96,12 @@ public final class Patches {
     /**
      * Redirects {@code call} to its cooperative twin if it has one (turning an instance call into a static call
      * with the receiver first); returns whether it did. The caller then treats it as a suspension point.
+     * Constructors are left to {@link #redirectConstructors}.
      */
     boolean redirect(MethodInsnNode call) {
+        if (call.name.equals("<init>")) {
+            return false;
+        }
         Target t = TABLE.get(call.owner + '.' + call.name + call.desc);
         if (t == null || !enabled.contains(t.group)) {
             return false;
@@ -71,10 +111,52 @@ public final class Patches {
             desc = "(" + Type.getObjectType(call.owner).getDescriptor() + desc.substring(1);
         }
         call.setOpcode(Opcodes.INVOKESTATIC);
-        call.owner = PATCHED;
+        call.owner = t.owner;
         call.name = t.name;
         call.desc = desc;
         call.itf = false;
         return true;
+    }
+
+    /**
+     * Replaces {@code new T(args)} of a patched class by a static factory call {@code factory(args)} returning the
+     * object (the NEW/DUP pair goes, the arguments stay where they are). Returns the factory calls that may
+     * suspend; the others are plain calls.
+     */
+    java.util.List<MethodInsnNode> redirectConstructors(org.objectweb.asm.tree.MethodNode m) {
+        java.util.List<MethodInsnNode> suspending = new java.util.ArrayList<>();
+        java.util.Deque<org.objectweb.asm.tree.TypeInsnNode> open = new java.util.ArrayDeque<>();
+        java.util.List<org.objectweb.asm.tree.AbstractInsnNode[]> moves = new java.util.ArrayList<>();
+        for (org.objectweb.asm.tree.AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i.getOpcode() == Opcodes.NEW) {
+                open.push((org.objectweb.asm.tree.TypeInsnNode) i);
+            } else if (i.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) i).name.equals("<init>")
+                    && !open.isEmpty() && open.peek().desc.equals(((MethodInsnNode) i).owner)) {
+                org.objectweb.asm.tree.TypeInsnNode n = open.pop();
+                MethodInsnNode init = (MethodInsnNode) i;
+                Target t = TABLE.get(init.owner + ".<init>" + init.desc);
+                if (t != null && enabled.contains(t.group) && n.getNext() != null
+                        && n.getNext().getOpcode() == Opcodes.DUP) {
+                    moves.add(new org.objectweb.asm.tree.AbstractInsnNode[] {n, init});
+                }
+            }
+        }
+        for (org.objectweb.asm.tree.AbstractInsnNode[] mv : moves) {
+            org.objectweb.asm.tree.TypeInsnNode n = (org.objectweb.asm.tree.TypeInsnNode) mv[0];
+            MethodInsnNode init = (MethodInsnNode) mv[1];
+            Target t = TABLE.get(init.owner + ".<init>" + init.desc);
+            m.instructions.remove(n.getNext());
+            m.instructions.remove(n);
+            init.setOpcode(Opcodes.INVOKESTATIC);
+            init.desc = init.desc.substring(0, init.desc.indexOf(')') + 1) + Type.getObjectType(init.owner)
+                    .getDescriptor();
+            init.owner = t.owner;
+            init.name = t.name;
+            init.itf = false;
+            if (t.suspends) {
+                suspending.add(init);
+            }
+        }
+        return suspending;
     }
 }

@@ -3,6 +3,7 @@ package dev.coro.tests.patching;
 import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.Task;
+import dev.coro.TaskFailedException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -94,9 +95,10 @@ class PatchedCallsTest {
 
     @Test
     void futureGetWithTimeoutTimesOutLikeTheJdk() {
-        TimeoutException e = assertThrows(TimeoutException.class,
-                () -> Coro.run(() -> getWithTimeout(new CompletableFuture<>(), 30)));
-        assertTrue(e != null);
+        // Coro.run wraps a checked exception of its body in TaskFailedException
+        Throwable e = assertThrows(TaskFailedException.class,
+                () -> Coro.run(() -> getWithTimeout(new CompletableFuture<>(), 30))).getCause();
+        assertEquals(TimeoutException.class, e.getClass());
         assertThrows(TimeoutException.class, () -> getWithTimeout(new CompletableFuture<>(), 30));
     }
 
@@ -109,13 +111,14 @@ class PatchedCallsTest {
     void aFailedFutureThrowsExecutionExceptionWithTheCause() {
         CompletableFuture<String> f = new CompletableFuture<>();
         IllegalStateException cause = new IllegalStateException("boom");
-        ExecutionException e = assertThrows(ExecutionException.class, () -> Coro.run(() -> {
+        Throwable e = assertThrows(TaskFailedException.class, () -> Coro.run(() -> {
             Coro.spawn(() -> {
                 Coro.sleep(5);
                 f.completeExceptionally(cause);
             });
             return getFailing(f);
-        }));
+        })).getCause();
+        assertEquals(ExecutionException.class, e.getClass());
         assertEquals(cause, e.getCause());
     }
 }

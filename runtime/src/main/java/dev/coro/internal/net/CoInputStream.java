@@ -1,0 +1,107 @@
+package dev.coro.internal.net;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/** A {@link CoSocket}'s input: blocking when called plainly, suspending through {@link #read(byte[], int, int, Stack)}. */
+public final class CoInputStream extends InputStream {
+    private final CoSocket socket;
+    private boolean eof;
+
+    CoInputStream(CoSocket socket) {
+        this.socket = socket;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        for (;;) {
+            int n = readNow(b, off, len);
+            if (n != 0 || len == 0) {
+                return n;
+            }
+            if (!socket.awaitBlocking(SelectionKey.OP_READ)) {
+                throw new SocketTimeoutException("Read timed out");
+            }
+        }
+    }
+
+    /**
+     * The cooperative read: suspends until data, EOF or the socket's timeout. A leaf; on resume it is called again
+     * with the same arguments (the agent keeps them for patched calls).
+     */
+    public int read(byte[] b, int off, int len, Stack s) throws IOException {
+        if (Suspend.isResuming(s)) {
+            boolean ready = socket.suspendOn(s, SelectionKey.OP_READ, 0);
+            socket.reader = null;
+            if (!ready) {
+                throw new SocketTimeoutException("Read timed out");
+            }
+        }
+        Objects.checkFromIndexSize(off, len, b.length);
+        for (;;) {
+            int n = readNow(b, off, len);
+            if (n != 0 || len == 0) {
+                return n;
+            }
+            boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
+                    TimeUnit.MILLISECONDS.toNanos(socket.soTimeoutMillis()));
+            if (Suspend.isSuspending(s)) {
+                return 0;
+            }
+            if (!ready) {
+                throw new SocketTimeoutException("Read timed out");
+            }
+        }
+    }
+
+    public int read(Stack s) throws IOException {
+        if (Suspend.isResuming(s)) {
+            byte[] one = (byte[]) s.popA();
+            int n = read(one, 0, 1, s);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1, s);
+        if (Suspend.isSuspending(s)) {
+            s.pushA(one);
+            return 0;
+        }
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    private int readNow(byte[] b, int off, int len) throws IOException {
+        if (eof) {
+            return -1;
+        }
+        int n = socket.readNow(b, off, len);
+        if (n < 0) {
+            eof = true;
+        }
+        return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+        return 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

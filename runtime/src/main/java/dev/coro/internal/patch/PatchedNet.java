@@ -1,0 +1,245 @@
+package dev.coro.internal.patch;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.net.CoInputStream;
+import dev.coro.internal.net.CoOutputStream;
+import dev.coro.internal.net.CoServerSocket;
+import dev.coro.internal.net.CoSocket;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+
+/**
+ * The socket patches: {@code new Socket(...)} and {@code new ServerSocket(...)} in rewritten code make coro's
+ * channel-backed sockets, and reads, writes, connects and accepts on them suspend the calling coroutine. Calls on
+ * any other stream or socket go to the JDK unchanged.
+ */
+public final class PatchedNet {
+    private PatchedNet() {
+    }
+
+    // ---- construction ----
+
+    public static Socket newSocket() throws IOException {
+        return new CoSocket();
+    }
+
+    /** {@code new Socket(host, port)}: plain form (kept blocking, e.g. inside synchronized). */
+    public static Socket newSocket(String host, int port) throws IOException {
+        CoSocket s = new CoSocket();
+        s.connect(new InetSocketAddress(InetAddress.getByName(host), port));
+        return s;
+    }
+
+    public static Socket newSocket(InetAddress address, int port) throws IOException {
+        CoSocket s = new CoSocket();
+        s.connect(new InetSocketAddress(address, port));
+        return s;
+    }
+
+    public static Socket newSocket(String host, int port, Stack st) throws IOException {
+        if (Suspend.isResuming(st)) {
+            return connected((CoSocket) st.popA(), null, 0, st);
+        }
+        return connected(new CoSocket(), new InetSocketAddress(InetAddress.getByName(host), port), 0, st);
+    }
+
+    public static Socket newSocket(InetAddress address, int port, Stack st) throws IOException {
+        if (Suspend.isResuming(st)) {
+            return connected((CoSocket) st.popA(), null, 0, st);
+        }
+        return connected(new CoSocket(), new InetSocketAddress(address, port), 0, st);
+    }
+
+    public static ServerSocket newServerSocket() throws IOException {
+        return new CoServerSocket();
+    }
+
+    public static ServerSocket newServerSocket(int port) throws IOException {
+        return new CoServerSocket(port, 50, null);
+    }
+
+    public static ServerSocket newServerSocket(int port, int backlog) throws IOException {
+        return new CoServerSocket(port, backlog, null);
+    }
+
+    public static ServerSocket newServerSocket(int port, int backlog, InetAddress bindAddr) throws IOException {
+        return new CoServerSocket(port, backlog, bindAddr);
+    }
+
+    // ---- connect and accept ----
+
+    public static void connect(Socket socket, SocketAddress endpoint, Stack st) throws IOException {
+        connect(socket, endpoint, 0, st);
+    }
+
+    public static void connect(Socket socket, SocketAddress endpoint, int timeout, Stack st) throws IOException {
+        if (!(socket instanceof CoSocket)) {
+            socket.connect(endpoint, timeout);
+            return;
+        }
+        if (Suspend.isResuming(st)) {
+            connected((CoSocket) st.popA(), null, timeout, st);
+            return;
+        }
+        if (timeout < 0) {
+            throw new IllegalArgumentException("connect: timeout can't be negative");
+        }
+        connected((CoSocket) socket, endpoint, timeout, st);
+    }
+
+    /** Connects (endpoint null: resuming a connect begun before), suspending while it is in progress. */
+    private static CoSocket connected(CoSocket s, SocketAddress endpoint, int timeout, Stack st) throws IOException {
+        if (endpoint == null) {
+            if (!s.suspendOnConnect(st, 0)) {
+                s.close();
+                throw new SocketTimeoutException("Connect timed out");
+            }
+        } else if (s.startConnectNow(endpoint)) {
+            return s;
+        }
+        while (!s.finishConnectNow()) {
+            boolean ready = s.suspendOnConnect(st, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeout));
+            if (Suspend.isSuspending(st)) {
+                st.pushA(s);
+                return null;
+            }
+            if (!ready) {
+                s.close();
+                throw new SocketTimeoutException("Connect timed out");
+            }
+        }
+        return s;
+    }
+
+    public static Socket accept(ServerSocket server, Stack st) throws IOException {
+        if (server instanceof CoServerSocket) {
+            return ((CoServerSocket) server).accept(st);
+        }
+        return server.accept();
+    }
+
+    // ---- streams ----
+
+    public static int read(InputStream in, Stack st) throws IOException {
+        return in instanceof CoInputStream ? ((CoInputStream) in).read(st) : in.read();
+    }
+
+    public static int read(InputStream in, byte[] b, Stack st) throws IOException {
+        return in instanceof CoInputStream ? ((CoInputStream) in).read(b, 0, b.length, st) : in.read(b);
+    }
+
+    public static int read(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        return in instanceof CoInputStream ? ((CoInputStream) in).read(b, off, len, st) : in.read(b, off, len);
+    }
+
+    /** {@code readAllBytes}: keeps what it has read so far on the coroutine's stack while suspended. */
+    public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
+        if (!(in instanceof CoInputStream)) {
+            return in.readAllBytes();
+        }
+        CoInputStream co = (CoInputStream) in;
+        ByteArrayOutputStream acc;
+        byte[] buf;
+        if (Suspend.isResuming(st)) {
+            buf = (byte[]) st.popA();
+            acc = (ByteArrayOutputStream) st.popA();
+        } else {
+            acc = new ByteArrayOutputStream();
+            buf = new byte[8192];
+        }
+        for (;;) {
+            int n = co.read(buf, 0, buf.length, st);
+            if (Suspend.isSuspending(st)) {
+                st.pushA(acc);
+                st.pushA(buf);
+                return null;
+            }
+            if (n < 0) {
+                return acc.toByteArray();
+            }
+            acc.write(buf, 0, n);
+        }
+    }
+
+    public static void write(OutputStream out, int b, Stack st) throws IOException {
+        if (!(out instanceof CoOutputStream)) {
+            out.write(b);
+            return;
+        }
+        byte[] one = Suspend.isResuming(st) ? (byte[]) st.popA() : new byte[] {(byte) b};
+        ((CoOutputStream) out).write(one, 0, 1, st);
+        if (Suspend.isSuspending(st)) {
+            st.pushA(one);
+        }
+    }
+
+    public static void write(OutputStream out, byte[] b, Stack st) throws IOException {
+        if (out instanceof CoOutputStream) {
+            ((CoOutputStream) out).write(b, 0, b.length, st);
+        } else {
+            out.write(b);
+        }
+    }
+
+    public static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
+        if (out instanceof CoOutputStream) {
+            ((CoOutputStream) out).write(b, off, len, st);
+        } else {
+            out.write(b, off, len);
+        }
+    }
+
+    // ---- plain forms (a patched call kept blocking) ----
+
+    public static void connect(Socket socket, SocketAddress endpoint) throws IOException {
+        socket.connect(endpoint);
+    }
+
+    public static void connect(Socket socket, SocketAddress endpoint, int timeout) throws IOException {
+        socket.connect(endpoint, timeout);
+    }
+
+    public static Socket accept(ServerSocket server) throws IOException {
+        return server.accept();
+    }
+
+    public static int read(InputStream in) throws IOException {
+        return in.read();
+    }
+
+    public static int read(InputStream in, byte[] b) throws IOException {
+        return in.read(b);
+    }
+
+    public static int read(InputStream in, byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, len);
+    }
+
+    public static byte[] readAllBytes(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    public static void write(OutputStream out, int b) throws IOException {
+        out.write(b);
+    }
+
+    public static void write(OutputStream out, byte[] b) throws IOException {
+        out.write(b);
+    }
+
+    public static void write(OutputStream out, byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+    }
+
+}
