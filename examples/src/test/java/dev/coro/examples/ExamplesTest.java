@@ -54,6 +54,23 @@ class ExamplesTest {
     }
 
     @Test
+    void fetchOverlapsPlainUrlStreamsAndFinishesInTheOrderTheServersAnswer() throws Exception {
+        String out = run("dev.coro.examples.Fetch", "300");
+        int c = out.indexOf("bytes from http://127.0.0.1:");
+        assertTrue(c >= 0, out);
+        java.util.List<String> order = new java.util.ArrayList<>();
+        Matcher m = Pattern.compile("bytes from http://127\\.0\\.0\\.1:\\d+/(\\w)").matcher(out);
+        while (m.find()) {
+            order.add(m.group(1));
+        }
+        assertEquals(List.of("c", "b", "a"), order, out);
+        Matcher t = Pattern.compile("all fetched in (\\d+) ms").matcher(out);
+        assertTrue(t.find(), out);
+        // the servers take 300, 600 and 900 ms: 1800 ms one after another
+        assertTrue(Long.parseLong(t.group(1)) < 1500, "the fetches did not overlap:\n" + out);
+    }
+
+    @Test
     void withoutTheAgentTheFirstEntryExplainsWhatIsMissing() throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "dev.coro.examples.Hello");

@@ -18,7 +18,8 @@ public final class Patches {
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups, for the agent's {@code patch=} option. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http");
+    static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
 
     private static final class Target {
         final String group;
@@ -26,12 +27,19 @@ public final class Patches {
         final String name;
         /** False for a replacement that never waits (it becomes a plain static call). */
         final boolean suspends;
+        /** The receiver's parameter type in the twin, if not the call's owner. */
+        final String receiver;
 
         Target(String group, String owner, String name, boolean suspends) {
+            this(group, owner, name, suspends, null);
+        }
+
+        Target(String group, String owner, String name, boolean suspends, String receiver) {
             this.group = group;
             this.owner = owner;
             this.name = name;
             this.suspends = suspends;
+            this.receiver = receiver;
         }
     }
 
@@ -68,6 +76,16 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        http("java/net/http/HttpClient", "send",
+                "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;)Ljava/net/http/HttpResponse;");
+        http("java/net/URL", "openStream", "()Ljava/io/InputStream;");
+        http("java/net/URLConnection", "getInputStream", "()Ljava/io/InputStream;");
+        TABLE.put("java/net/HttpURLConnection.getInputStream()Ljava/io/InputStream;",
+                new Target("http", HTTP, "getInputStream", true, "java/net/URLConnection"));
+    }
+
+    private static void http(String owner, String name, String desc) {
+        TABLE.put(owner + '.' + name + desc, new Target("http", HTTP, name, true));
     }
 
     private static void add(String group, String owner, String name, String desc, String twin) {
@@ -108,7 +126,8 @@ public final class Patches {
         }
         String desc = call.desc;
         if (call.getOpcode() != Opcodes.INVOKESTATIC) {
-            desc = "(" + Type.getObjectType(call.owner).getDescriptor() + desc.substring(1);
+            String receiver = t.receiver != null ? t.receiver : call.owner;
+            desc = "(" + Type.getObjectType(receiver).getDescriptor() + desc.substring(1);
         }
         call.setOpcode(Opcodes.INVOKESTATIC);
         call.owner = t.owner;

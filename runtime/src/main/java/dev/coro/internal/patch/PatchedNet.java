@@ -132,19 +132,31 @@ public final class PatchedNet {
     // ---- streams ----
 
     public static int read(InputStream in, Stack st) throws IOException {
+        if (in instanceof OffloadedInputStream) {
+            InputStream inner = ((OffloadedInputStream) in).inner();
+            return (Integer) PatchedHttp.offload(st, inner::read);
+        }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(st) : in.read();
     }
 
     public static int read(InputStream in, byte[] b, Stack st) throws IOException {
-        return in instanceof CoInputStream ? ((CoInputStream) in).read(b, 0, b.length, st) : in.read(b);
+        return read(in, b, 0, b.length, st);
     }
 
     public static int read(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (in instanceof OffloadedInputStream) {
+            InputStream inner = ((OffloadedInputStream) in).inner();
+            return (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
+        }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(b, off, len, st) : in.read(b, off, len);
     }
 
     /** {@code readAllBytes}: keeps what it has read so far on the coroutine's stack while suspended. */
     public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
+        if (in instanceof OffloadedInputStream) {
+            InputStream inner = ((OffloadedInputStream) in).inner();
+            return (byte[]) PatchedHttp.offload(st, inner::readAllBytes);
+        }
         if (!(in instanceof CoInputStream)) {
             return in.readAllBytes();
         }
