@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>{@code include=GLOB} (repeatable): only classes matching one of these are rewritten (default: all);
  * <li>{@code exclude=GLOB} (repeatable): classes matching one of these are never rewritten;
+ * <li>{@code scope=GLOB} (repeatable): every method of these classes is a coroutine, so a blocking call deep in
+ * an unmodified library suspends the coroutine that called into it;
  * <li>{@code verbose}: print each rewritten method with its size before and after;
  * <li>{@code dump=DIR}: write each rewritten class file under DIR, for {@code javap};
  * <li>{@code strict}: a class the agent cannot rewrite fails to initialise with the report, instead of loading
@@ -30,6 +32,8 @@ public final class AgentOptions {
 
     final List<Pattern> includes = new ArrayList<>();
     final List<Pattern> excludes = new ArrayList<>();
+    /** Classes whose every method is a coroutine (unmodified libraries). */
+    final List<Pattern> scopes = new ArrayList<>();
     boolean verbose;
     boolean strict;
     boolean preempt = true;
@@ -70,6 +74,9 @@ public final class AgentOptions {
                 case "preempt":
                     o.preempt = flag(key, value);
                     break;
+                case "scope":
+                    o.scopes.add(glob(require(key, value)));
+                    break;
                 case "patch":
                     o.patch(require(key, value));
                     break;
@@ -78,7 +85,7 @@ public final class AgentOptions {
                     break;
                 default:
                     throw new IllegalArgumentException("coro agent: unknown option '" + key + "' in '" + args
-                            + "'; the options are include=GLOB, exclude=GLOB, verbose, dump=DIR, strict, preempt=true|false, "
+                            + "'; the options are include=GLOB, exclude=GLOB, scope=GLOB, verbose, dump=DIR, strict, preempt=true|false, "
                             + "patch=all|none|GROUP (repeatable; groups: " + dev.coro.agent.instrument.Patches.GROUPS + ")");
             }
         }
@@ -132,6 +139,20 @@ public final class AgentOptions {
             return true;
         }
         for (Pattern p : includes) {
+            if (p.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether every method of a class is a coroutine. */
+    boolean inScope(String internalName) {
+        if (scopes.isEmpty() || !accepts(internalName)) {
+            return false;
+        }
+        String name = internalName.replace('/', '.');
+        for (Pattern p : scopes) {
             if (p.matcher(name).matches()) {
                 return true;
             }

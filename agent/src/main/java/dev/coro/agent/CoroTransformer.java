@@ -69,7 +69,7 @@ final class CoroTransformer implements ClassFileTransformer {
         hierarchy.remember(classFile);
         seen.add(className);
         Set<String> extra = pendingTargets.getOrDefault(className, Set.of());
-        ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins), options.preempt,
+        ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins, options::inScope), options.preempt,
                 new dev.coro.agent.instrument.Patches(options.patches)).instrument(classFile, extra);
         for (String[] target : r.foreignTargets) {
             String owner = target[0];

@@ -48,6 +48,12 @@ public final class ClassInfo {
         return (access & org.objectweb.asm.Opcodes.ACC_INTERFACE) != 0;
     }
 
+    /** True if it declares this method native (or does not declare it with that exact descriptor). */
+    public boolean isNative(String name, String desc) {
+        Integer a = methods.get(name + desc);
+        return a != null && (a & org.objectweb.asm.Opcodes.ACC_NATIVE) != 0;
+    }
+
     public boolean declares(String name, String desc) {
         return methods.containsKey(name + desc);
     }

@@ -28,20 +28,45 @@ public interface Policy {
      * point only if every class it may resolve to has twins: {@code rewritten} (internal names) says which.
      */
     static Policy coroutines(ClassHierarchy hierarchy, java.util.function.Predicate<String> rewritten) {
+        return coroutines(hierarchy, rewritten, name -> false);
+    }
+
+    /**
+     * ... and every method of the classes in {@code scope} (internal names) is a coroutine, so that a blocking call
+     * deep inside an unmodified library suspends the coroutine that called into it.
+     */
+    static Policy coroutines(ClassHierarchy hierarchy, java.util.function.Predicate<String> rewritten,
+                             java.util.function.Predicate<String> scope) {
         return new Policy() {
             @Override
             public boolean isCoroutine(ClassNode c, MethodNode m, Set<String> lambdaBodies) {
-                return lambdaBodies.contains(m.name + m.desc) || hierarchy.isCoroutine(c.name, m.name, m.desc)
-                        || hierarchy.isAnnotated(c.name, m.name, m.desc);
+                if (lambdaBodies.contains(m.name + m.desc) || hierarchy.isCoroutine(c.name, m.name, m.desc)
+                        || hierarchy.isAnnotated(c.name, m.name, m.desc)) {
+                    return true;
+                }
+                return scope.test(c.name) && !m.name.startsWith("<")
+                        && (m.access & org.objectweb.asm.Opcodes.ACC_NATIVE) == 0;
             }
 
             @Override
             public boolean isSuspending(int opcode, String owner, String name, String desc) {
-                if (!hierarchy.isCoroutine(owner, name, desc) || !rewritten.test(owner)) {
+                if (name.startsWith("<") || owner.startsWith("[") || !rewritten.test(owner)) {
                     return false;
                 }
                 String declaring = hierarchy.declaringClass(owner, name, desc);
+                if (declaring != null && scope.test(declaring) && rewritten.test(declaring)
+                        && !isNative(declaring, name, desc)) {
+                    return true;
+                }
+                if (!hierarchy.isCoroutine(owner, name, desc)) {
+                    return false;
+                }
                 return declaring == null || rewritten.test(declaring);
+            }
+
+            private boolean isNative(String owner, String name, String desc) {
+                dev.coro.agent.hierarchy.ClassInfo info = hierarchy.get(owner);
+                return info != null && info.isNative(name, desc);
             }
 
             @Override
