@@ -76,6 +76,10 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
+                new Target("sockets", NET, "getByName", true));
+        TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
+                new Target("sockets", NET, "getAllByName", true));
         http("java/net/http/HttpClient", "send",
                 "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;)Ljava/net/http/HttpResponse;");
         http("java/net/URL", "openStream", "()Ljava/io/InputStream;");

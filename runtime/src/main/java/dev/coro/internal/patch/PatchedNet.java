@@ -212,6 +212,55 @@ public final class PatchedNet {
         }
     }
 
+    // ---- name look-ups: can't be made non-blocking, so they run on the offload pool ----
+
+    public static InetAddress getByName(String host, Stack st) throws java.net.UnknownHostException {
+        return (InetAddress) lookup(st, () -> InetAddress.getByName(host), host);
+    }
+
+    public static InetAddress[] getAllByName(String host, Stack st) throws java.net.UnknownHostException {
+        return (InetAddress[]) lookup(st, () -> InetAddress.getAllByName(host), host);
+    }
+
+    public static InetAddress getByName(String host) throws java.net.UnknownHostException {
+        return InetAddress.getByName(host);
+    }
+
+    public static InetAddress[] getAllByName(String host) throws java.net.UnknownHostException {
+        return InetAddress.getAllByName(host);
+    }
+
+    private static Object lookup(Stack st, java.util.concurrent.Callable<Object> call, String host)
+            throws java.net.UnknownHostException {
+        if (!Suspend.isResuming(st) && (st.task() == null || host == null || isLiteral(host))) {
+            try {
+                return call.call(); // nothing to wait for: a literal address, or a plain thread
+            } catch (java.net.UnknownHostException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return dev.coro.internal.Blocking.call(st, Suspend.isResuming(st) ? null : call);
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.net.UnknownHostException) {
+                throw (java.net.UnknownHostException) e.getCause();
+            }
+            throw e;
+        } catch (java.net.UnknownHostException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isLiteral(String host) {
+        return host.isEmpty() || Character.digit(host.charAt(0), 16) != -1 && host.chars().allMatch(
+                c -> Character.digit(c, 16) != -1 || c == '.' || c == ':') || host.startsWith("[")
+                || host.equals("localhost");
+    }
+
     // ---- plain forms (a patched call kept blocking) ----
 
     public static void connect(Socket socket, SocketAddress endpoint) throws IOException {

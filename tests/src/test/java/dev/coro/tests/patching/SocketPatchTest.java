@@ -217,4 +217,20 @@ class SocketPatchTest {
         });
         assertEquals(expected.getValue(), crc);
     }
+
+    @Coroutine
+    static InetAddress[] lookUp(String host) throws IOException {
+        return new InetAddress[] {InetAddress.getByName(host), InetAddress.getAllByName(host)[0]};
+    }
+
+    @Test
+    void nameLookUpsInCoroutinesGiveTheJdksAnswers() throws Exception {
+        String host = InetAddress.getLocalHost().getHostName();
+        InetAddress[] plain = lookUp(host);
+        InetAddress[] patched = Coro.run(() -> lookUp(host));
+        assertEquals(InetAddress.getByName(host), plain[0]);
+        assertEquals(plain[0], patched[0]);
+        assertEquals(plain[1], patched[1]);
+        assertEquals(InetAddress.getLoopbackAddress(), Coro.run(() -> lookUp("127.0.0.1"))[0]);
+    }
 }
