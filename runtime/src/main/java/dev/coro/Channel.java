@@ -26,8 +26,9 @@ import java.util.ArrayDeque;
 public final class Channel<T> {
     private final int capacity;
     private final ArrayDeque<T> buffer = new ArrayDeque<>();
-    private final WaitQueue senders = new WaitQueue(this);
-    private final WaitQueue receivers = new WaitQueue(this);
+    private final dev.coro.internal.Sharing sharing = new dev.coro.internal.Sharing();
+    private final WaitQueue senders = new WaitQueue(this, sharing);
+    private final WaitQueue receivers = new WaitQueue(this, sharing);
     private boolean closed;
 
     private Channel(int capacity) {
@@ -51,11 +52,16 @@ public final class Channel<T> {
     @Coroutine
     public void send(T item) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             send(item, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -110,11 +116,16 @@ public final class Channel<T> {
     @Coroutine
     public T receive() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return receive(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -147,11 +158,16 @@ public final class Channel<T> {
     @Coroutine
     public T receive(Duration timeout) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return receive(timeout, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -283,11 +299,16 @@ public final class Channel<T> {
     @Coroutine
     public static Selected select(Duration timeout, Channel<?>... channels) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return select(timeout, channels, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 

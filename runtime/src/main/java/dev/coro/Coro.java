@@ -95,11 +95,16 @@ public final class Coro {
     @Coroutine
     public static <T> T withTimeout(Duration timeout, CoroutineCallable<T> body) throws Exception {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return withTimeout(timeout, body, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -141,11 +146,16 @@ public final class Coro {
     @Coroutine
     public static <T> T await(java.util.concurrent.CompletionStage<T> future) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return await(future, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -170,11 +180,16 @@ public final class Coro {
     @Coroutine
     public static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return blocking(call, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -233,12 +248,17 @@ public final class Coro {
      */
     @Coroutine
     public static void sleep(long millis) {
-        Stack s = Stack.current(); // reached only from code the agent did not rewrite: it cannot unwind
-        s.pin();
+        Stack s = Stack.current(); // reached from code the agent did not rewrite, or as a task entry
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             sleep(millis, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -258,11 +278,16 @@ public final class Coro {
     @Coroutine
     public static void sleep(Duration duration) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             sleep(duration, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -283,11 +308,16 @@ public final class Coro {
     @Coroutine
     public static void yield() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             Coro.yield(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -303,11 +333,16 @@ public final class Coro {
     @Coroutine
     public static void joinAll(Task<?>... tasks) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             joinAll(tasks, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 

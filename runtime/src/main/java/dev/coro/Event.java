@@ -43,11 +43,16 @@ public final class Event {
     @Coroutine
     public void await() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             await(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -74,11 +79,16 @@ public final class Event {
     @Coroutine
     public boolean await(Duration timeout) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return await(timeout, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 

@@ -29,11 +29,16 @@ public final class Lock {
     @Coroutine
     public void lock() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             lock(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 

@@ -42,11 +42,16 @@ public final class Pool implements AutoCloseable {
     @Coroutine
     public <T> Task<T> spawn(CoroutineCallable<T> body) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return spawn(body, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -84,11 +89,16 @@ public final class Pool implements AutoCloseable {
     @Coroutine
     public <A, R> List<R> map(CoroutineFunction<? super A, ? extends R> fn, List<? extends A> items) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return map(fn, items, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -105,7 +115,8 @@ public final class Pool implements AutoCloseable {
             }
             st = new MapState<>(fn, new ArrayList<>(items));
         }
-        while (st.tasks.size() < st.items.size()) {
+        // on resume, st.awaiting says which of the two waits below this frame was suspended in
+        while (!st.awaiting && st.tasks.size() < st.items.size() && (resuming || !group.hasFailed())) {
             A item = st.items.get(st.tasks.size());
             CoroutineFunction<? super A, ? extends R> f = st.fn;
             Task<R> t = spawn(() -> f.apply(item), s); // consumes the resume if the suspension was here
@@ -116,6 +127,7 @@ public final class Pool implements AutoCloseable {
             }
             st.tasks.add(t);
         }
+        st.awaiting = true;
         Task<?>[] all = st.tasks.toArray(new Task<?>[0]);
         if (resuming) {
             Suspend.awaitAll(s, null);
@@ -137,6 +149,8 @@ public final class Pool implements AutoCloseable {
         final CoroutineFunction<? super A, ? extends R> fn;
         final List<? extends A> items;
         final List<Task<R>> tasks = new ArrayList<>();
+        /** Past the spawning: waiting for all. */
+        boolean awaiting;
 
         MapState(CoroutineFunction<? super A, ? extends R> fn, List<? extends A> items) {
             this.fn = fn;

@@ -43,11 +43,16 @@ public final class Semaphore {
     @Coroutine
     public void acquire() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             acquire(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -75,11 +80,16 @@ public final class Semaphore {
     @Coroutine
     public boolean tryAcquire(Duration timeout) {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return tryAcquire(timeout, s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 public final class TaskGroup implements AutoCloseable {
     private final List<Task<?>> children = new ArrayList<>();
     private Throwable failure;
+    private Task<?> failedTask;
     private boolean closed;
 
     private TaskGroup() {
@@ -54,6 +55,9 @@ public final class TaskGroup implements AutoCloseable {
                 throw new IllegalStateException("spawn in a closed task group");
             }
             children.add(t);
+            if (failure != null) {
+                t.cancel(); // the group is failing: a child spawned now never runs
+            }
         }
         t.onComplete(this::childDone);
         return t;
@@ -68,6 +72,7 @@ public final class TaskGroup implements AutoCloseable {
         synchronized (children) {
             if (failure == null) {
                 failure = e;
+                failedTask = t;
             } else if (failure != e) {
                 failure.addSuppressed(e);
                 return;
@@ -76,6 +81,13 @@ public final class TaskGroup implements AutoCloseable {
         }
         for (Task<?> o : others) {
             o.cancel();
+        }
+    }
+
+    /** True once a child has failed: the others are cancelled and new ones never run. */
+    public boolean hasFailed() {
+        synchronized (children) {
+            return failure != null;
         }
     }
 
@@ -105,11 +117,16 @@ public final class TaskGroup implements AutoCloseable {
     @Override
     public void close() {
         Stack s = Stack.current();
-        s.pin();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             close(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -145,6 +162,9 @@ public final class TaskGroup implements AutoCloseable {
         Throwable f;
         synchronized (children) {
             f = failure;
+            if (f != null && ((dev.coro.internal.CoTask<?>) failedTask).failureSeen()) {
+                f = null; // a join already threw it into the body, which propagates it: don't throw it twice
+            }
         }
         if (f instanceof RuntimeException) {
             throw (RuntimeException) f;

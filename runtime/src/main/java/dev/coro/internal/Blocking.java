@@ -36,7 +36,11 @@ public final class Blocking {
     /** Runs {@code call} on a worker; a coroutine suspends meanwhile, a plain thread just calls it. */
     public static Object call(Stack s, Callable<?> call) throws Exception {
         if (s.mode == Stack.RESUMING) {
-            return Suspend.resumeWait(s, null);
+            try {
+                return Suspend.resumeWait(s, null);
+            } catch (Checked e) {
+                throw (Exception) e.getCause();
+            }
         }
         if (s.task == null) {
             return call.call();
@@ -50,7 +54,7 @@ public final class Blocking {
             try {
                 node.complete(call.call());
             } catch (Throwable e) {
-                node.fail(e instanceof RuntimeException || e instanceof Error ? e : new CompletionException(e));
+                node.fail(e instanceof RuntimeException || e instanceof Error ? e : new Checked(e));
             }
         });
         return null;
@@ -89,6 +93,15 @@ public final class Blocking {
             }
         });
         return null;
+    }
+
+    /** Carries a checked exception of an offloaded call back to the loop, where it is thrown as it was. */
+    private static final class Checked extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Checked(Throwable cause) {
+            super(cause);
+        }
     }
 
     private static RuntimeException unwrap(Throwable e) {

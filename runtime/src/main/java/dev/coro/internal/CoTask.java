@@ -59,6 +59,8 @@ public final class CoTask<T> implements Task<T> {
 
     private T result;
     private Throwable failure;
+    /** Its failure was thrown to somebody by a join. */
+    private volatile boolean failureSeen;
     private boolean cancelled;
     private volatile Object waiters;
 
@@ -87,12 +89,17 @@ public final class CoTask<T> implements Task<T> {
 
     @Override
     public T join() {
-        Stack s = Stack.current(); // reached only from code the agent did not rewrite: it cannot unwind
-        s.pin();
+        Stack s = Stack.current(); // reached from code the agent did not rewrite, or as a task entry
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
         try {
             return join(s);
         } finally {
-            s.unpin();
+            if (!root) {
+                s.unpin();
+            }
         }
     }
 
@@ -152,6 +159,7 @@ public final class CoTask<T> implements Task<T> {
         }
         Throwable f = failure;
         if (f != null) {
+            failureSeen = true;
             if (f instanceof RuntimeException) {
                 throw (RuntimeException) f;
             }
@@ -258,6 +266,11 @@ public final class CoTask<T> implements Task<T> {
 
     Throwable failure() {
         return failure;
+    }
+
+    /** True if a join already threw this task's failure. */
+    public boolean failureSeen() {
+        return failureSeen;
     }
 
     void addWaiter(Waiter w) {

@@ -248,6 +248,9 @@ public final class Suspend {
     /** Arms a timeout for the running task's current wait: when it passes, the wait ends with nothing. */
     public static void timeoutWait(Stack s, long nanos) {
         CoTask<?> t = s.task;
+        if (t.state != CoTask.SUSPENDED) {
+            return; // the wait already ended while it was being set up (completed from another thread)
+        }
         CoTask.SleepTimer timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         t.loop.timers.add(timer, System.nanoTime() + nanos);

@@ -8,25 +8,41 @@ import java.util.ArrayDeque;
  */
 public final class WaitQueue {
     private final Object lock;
+    private final Sharing sharing;
     private final ArrayDeque<WaitNode> nodes = new ArrayDeque<>();
 
     public WaitQueue(Object lock) {
+        this(lock, new Sharing());
+    }
+
+    /** A queue of a primitive that has several, all sharing one {@link Sharing}. */
+    public WaitQueue(Object lock, Sharing sharing) {
         this.lock = lock;
+        this.sharing = sharing;
     }
 
     /** Caller holds the lock. */
     public void add(WaitNode n) {
         n.queue = this;
-        nodes.addLast(n);
+        enqueue(n);
     }
 
     /** Adds a node that waits in several queues (a select); it leaves all of them itself. Caller holds the lock. */
     public void addShared(WaitNode n) {
+        enqueue(n);
+    }
+
+    private void enqueue(WaitNode n) {
+        sharing.touch();
+        if (sharing.isShared()) {
+            n.markExternal(); // another thread may end this wait: the loop must not call it a deadlock
+        }
         nodes.addLast(n);
     }
 
     /** The oldest node still waiting, removed; null if none. Caller holds the lock. */
     public WaitNode pollWaiting() {
+        sharing.touch();
         WaitNode n;
         while ((n = nodes.pollFirst()) != null) {
             if (n.isWaiting()) {
@@ -38,6 +54,7 @@ public final class WaitQueue {
 
     /** The oldest node still waiting, left in place; null if none. Caller holds the lock. */
     public WaitNode peekWaiting() {
+        sharing.touch();
         WaitNode n;
         while ((n = nodes.peekFirst()) != null && !n.isWaiting()) {
             nodes.pollFirst();

@@ -1,0 +1,110 @@
+package dev.coro.tests.primitives;
+
+import dev.coro.Channel;
+import dev.coro.Coro;
+import dev.coro.DeadlockException;
+import dev.coro.Lock;
+import dev.coro.Task;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Deadlock detection on a loop: every task waits and nothing can ever wake one. */
+class DeadlockTest extends PrimitiveTest {
+
+    private static boolean anyLine(List<String> lines, String... parts) {
+        return lines.stream().anyMatch(l -> {
+            for (String p : parts) {
+                if (!l.contains(p)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    @Test
+    void twoTasksJoiningEachOtherAreReportedWithBothOfThem() {
+        long start = System.nanoTime();
+        DeadlockException e = assertThrows(DeadlockException.class, () -> Coro.run(() -> {
+            @SuppressWarnings("unchecked")
+            Task<Object>[] ts = new Task[2];
+            ts[0] = Coro.spawn("alpha", () -> {
+                Coro.yield();
+                return ts[1].join();
+            });
+            ts[1] = Coro.spawn("beta", () -> {
+                Coro.yield();
+                return ts[0].join();
+            });
+            return ts[0].join();
+        }));
+        assertTrue(anyLine(e.tasks(), "alpha", "join beta"), e.getMessage());
+        assertTrue(anyLine(e.tasks(), "beta", "join alpha"), e.getMessage());
+        assertTrue(e.getMessage().contains("alpha") && e.getMessage().contains("beta"), e.getMessage());
+        assertTrue(msSince(start) < 5_000, "the deadlock was not detected at once");
+    }
+
+    @Test
+    void aReceiveOnAChannelNobodyWillEverSendToIsADeadlock() {
+        DeadlockException e = assertThrows(DeadlockException.class, () -> Coro.run(() -> {
+            Channel<String> ch = Channel.unbounded();
+            return Coro.spawn("lonely-receiver", () -> ch.receive()).join();
+        }));
+        assertTrue(anyLine(e.tasks(), "lonely-receiver", "receive"), e.getMessage());
+        assertEquals(2, e.tasks().size(), e.getMessage());
+    }
+
+    @Test
+    void twoTasksTakingTwoLocksInOppositeOrderAreADeadlock() {
+        DeadlockException e = assertThrows(DeadlockException.class, () -> Coro.run(() -> {
+            Lock first = new Lock();
+            Lock second = new Lock();
+            Task<Void> a = Coro.spawn("a", () -> {
+                first.lock();
+                Coro.yield();
+                second.lock();
+            });
+            Task<Void> b = Coro.spawn("b", () -> {
+                second.lock();
+                Coro.yield();
+                first.lock();
+            });
+            Coro.joinAll(a, b);
+        }));
+        assertTrue(anyLine(e.tasks(), "a:", "lock"), e.getMessage());
+        assertTrue(anyLine(e.tasks(), "b:", "lock"), e.getMessage());
+    }
+
+    @Test
+    void aTimedWaitIsNeverADeadlock() {
+        String r = Coro.run(() -> {
+            Channel<String> ch = Channel.unbounded();
+            String v = ch.receive(Duration.ofMillis(30));
+            return v == null ? "timed out" : v;
+        });
+        assertEquals("timed out", r);
+    }
+
+    @Test
+    void aJoinOnATaskOfAnotherLoopIsNotADeadlock() throws Exception {
+        CompletableFuture<Task<String>> taskOfB = new CompletableFuture<>();
+        CompletableFuture<String> loopB = loopThread("loop-B", () -> {
+            Task<String> t = Coro.spawn(() -> {
+                Coro.sleep(50);
+                return "B";
+            });
+            taskOfB.complete(t);
+            return t.join();
+        });
+        Task<String> t = taskOfB.get();
+        assertEquals("B", Coro.run(() -> t.join()));
+        assertEquals("B", get(loopB));
+    }
+}

@@ -1,0 +1,197 @@
+package dev.coro.tests.primitives;
+
+import dev.coro.Coro;
+import dev.coro.Task;
+import dev.coro.TaskFailedException;
+import dev.coro.TaskGroup;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link TaskGroup}: children joined on close, first failure cancels the rest, close suspends. */
+class TaskGroupTest extends PrimitiveTest {
+
+    @Test
+    void closeJoinsEveryChildAndSuspendsMeanwhile() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            int[] ticks = {0};
+            Task<Void> ticker = Coro.spawn(() -> {
+                for (int i = 0; i < 5; i++) {
+                    Coro.sleep(10);
+                    ticks[0]++;
+                }
+            });
+            List<Task<?>> children;
+            try (TaskGroup g = TaskGroup.open()) {
+                g.spawn(() -> {
+                    Coro.sleep(40);
+                    l.add("slow child");
+                });
+                g.spawn("named", () -> {
+                    Coro.sleep(10);
+                    l.add("quick child");
+                    return 1;
+                });
+                children = g.tasks();
+                assertEquals(2, children.size());
+                assertEquals("named", children.get(1).name());
+            } // close: suspends until both are done; the ticker keeps ticking meanwhile
+            l.add("closed");
+            for (Task<?> c : children) {
+                assertTrue(c.isDone());
+            }
+            assertTrue(ticks[0] >= 2, "close blocked the loop: the ticker ticked " + ticks[0] + " times");
+            ticker.join();
+            return l;
+        });
+        assertEquals(List.of("quick child", "slow child", "closed"), log);
+    }
+
+    @Test
+    void theFirstFailureCancelsTheOtherChildrenAndIsThrownByClose() {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        IllegalStateException boom = new IllegalStateException("boom");
+        long start = System.nanoTime();
+        Task<?>[] slow = new Task<?>[1];
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> Coro.run(() -> {
+            try (TaskGroup g = TaskGroup.open()) {
+                slow[0] = g.spawn(() -> {
+                    try {
+                        Coro.sleep(10_000);
+                        log.add("slow finished");
+                    } finally {
+                        log.add("slow finally");
+                    }
+                });
+                g.spawn(() -> {
+                    Coro.sleep(20);
+                    throw boom;
+                });
+            }
+            log.add("after close");
+        }));
+        assertSame(boom, thrown);
+        assertEquals(List.of("slow finally"), log);
+        assertTrue(slow[0].isCancelled());
+        assertTrue(msSince(start) < 5_000, "the failure did not cancel the sleeping child");
+        assertEquals(0, thrown.getSuppressed().length);
+    }
+
+    @Test
+    void laterFailuresAreSuppressedUnderTheFirst() {
+        IllegalStateException first = new IllegalStateException("first");
+        IllegalArgumentException later = new IllegalArgumentException("later, from a finally block");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> Coro.run(() -> {
+            try (TaskGroup g = TaskGroup.open()) {
+                g.spawn(() -> {
+                    try {
+                        Coro.sleep(10_000);
+                    } finally {
+                        throw later; // fails while being cancelled: a second failure
+                    }
+                });
+                g.spawn(() -> {
+                    Coro.sleep(20);
+                    throw first;
+                });
+            }
+        }));
+        assertSame(first, thrown);
+        assertEquals(List.of(later), List.of(thrown.getSuppressed()));
+    }
+
+    @Test
+    void joiningAFailedChildInsideTheGroupThrowsItsFailureOnce() {
+        // try-with-resources: the body rethrows the child's failure, then close() throws it too
+        IllegalStateException boom = new IllegalStateException("boom");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Coro.run(() -> {
+            try (TaskGroup g = TaskGroup.open()) {
+                Task<Integer> child = g.spawn(() -> {
+                    Coro.yield();
+                    throw boom;
+                });
+                return child.join();
+            }
+        }));
+        assertSame(boom, e);
+    }
+
+    @Test
+    void aCheckedFailureIsWrappedInTaskFailedException() {
+        IOException io = new IOException("disk");
+        TaskFailedException e = assertThrows(TaskFailedException.class, () -> Coro.run(() -> {
+            try (TaskGroup g = TaskGroup.open()) {
+                g.spawn(() -> {
+                    Coro.yield();
+                    throw io;
+                });
+            }
+        }));
+        assertSame(io, e.getCause());
+    }
+
+    @Test
+    void childrenSpawnedWhileClosingAreJoinedToo() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            TaskGroup[] group = new TaskGroup[1];
+            try (TaskGroup g = TaskGroup.open()) {
+                group[0] = g;
+                g.spawn(() -> {
+                    Coro.sleep(10);
+                    group[0].spawn(() -> {
+                        Coro.sleep(30);
+                        l.add("grandchild");
+                    });
+                    l.add("child");
+                });
+            }
+            l.add("closed");
+            assertEquals(2, group[0].tasks().size());
+            thrownBy(IllegalStateException.class, () -> group[0].spawn(() -> 1));
+            return l;
+        });
+        assertEquals(List.of("child", "grandchild", "closed"), log);
+    }
+
+    @Test
+    void cancellingTheTaskThatClosesTheGroupCancelsTheChildren() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = Collections.synchronizedList(new ArrayList<>());
+            Task<?>[] child = new Task<?>[1];
+            Task<Void> owner = Coro.spawn(() -> {
+                try (TaskGroup g = TaskGroup.open()) {
+                    child[0] = g.spawn(() -> {
+                        try {
+                            Coro.sleep(10_000);
+                        } finally {
+                            l.add("child finally");
+                        }
+                    });
+                }
+            });
+            Coro.sleep(20);
+            owner.cancel();
+            thrownBy(CancellationException.class, () -> owner.join());
+            Coro.yield();
+            assertTrue(child[0].isDone() && child[0].isCancelled(), "the child outlived its group: " + child[0]);
+            return l;
+        });
+        assertEquals(List.of("child finally"), log);
+    }
+
+    @Test
+    void openOutsideACoroutineIsRefused() {
+        assertThrows(IllegalStateException.class, TaskGroup::open);
+    }
+}
