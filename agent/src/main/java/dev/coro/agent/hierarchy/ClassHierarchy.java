@@ -33,6 +33,7 @@ public final class ClassHierarchy {
     private final Function<String, byte[]> locator;
     private final Map<String, ClassInfo> infos = new ConcurrentHashMap<>();
     private final Map<String, Boolean> coroutineCache = new ConcurrentHashMap<>();
+    private final Map<String, String> declaringCache = new ConcurrentHashMap<>();
 
     /** @param locator class file bytes for an internal name, or null if there is none */
     public ClassHierarchy(Function<String, byte[]> locator) {
@@ -59,6 +60,7 @@ public final class ClassHierarchy {
         ClassInfo old = infos.put(info.name, info);
         if (old == ClassInfo.UNKNOWN) {
             coroutineCache.clear(); // answers given while it was missing may change
+            declaringCache.clear();
         }
         return info;
     }
@@ -156,6 +158,16 @@ public final class ClassHierarchy {
      * become a suspension point (overrides below it are rewritten with it).
      */
     public String declaringClass(String owner, String name, String desc) {
+        String key = owner + '.' + name + desc;
+        String cached = declaringCache.get(key);
+        if (cached == null) {
+            cached = findDeclaringClass(owner, name, desc);
+            declaringCache.put(key, cached == null ? "" : cached);
+        }
+        return cached.isEmpty() ? null : cached;
+    }
+
+    private String findDeclaringClass(String owner, String name, String desc) {
         String params = desc.substring(0, desc.indexOf(')') + 1);
         List<String> interfaces = new ArrayList<>();
         for (String c = owner; c != null; ) {
@@ -188,8 +200,9 @@ public final class ClassHierarchy {
     }
 
     private static boolean declaresLike(ClassInfo info, String name, String params) {
+        String prefix = name + params;
         for (String m : info.methods.keySet()) {
-            if (m.startsWith(name + params)) {
+            if (m.startsWith(prefix)) {
                 return true;
             }
         }
@@ -234,6 +247,7 @@ public final class ClassHierarchy {
 
     private boolean isCoroutineInSupertypes(ClassInfo info, String name, String desc) {
         String params = desc.substring(0, desc.indexOf(')') + 1);
+        String prefix = name + params;
         Set<String> seen = new HashSet<>();
         List<String> todo = new ArrayList<>();
         if (info.superName != null) {
@@ -250,7 +264,7 @@ public final class ClassHierarchy {
                 continue;
             }
             for (String a : s.annotated) {
-                if (a.startsWith(name + '(') && a.startsWith(name + params)) {
+                if (a.startsWith(prefix)) {
                     Integer acc = s.methods.get(a);
                     if (acc != null && (acc & Opcodes.ACC_PRIVATE) == 0) {
                         return true;
@@ -259,7 +273,7 @@ public final class ClassHierarchy {
             }
             for (Map.Entry<String, String> bridge : s.bridges.entrySet()) {
                 String target = bridge.getValue();
-                if (target.startsWith(name + params) && isCoroutine(c, name, target.substring(name.length()))) {
+                if (target.startsWith(prefix) && isCoroutine(c, name, target.substring(name.length()))) {
                     return true;
                 }
             }
