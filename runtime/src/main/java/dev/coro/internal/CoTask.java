@@ -50,6 +50,8 @@ public final class CoTask<T> implements Task<T> {
     int waitSeq;
     /** What the task is suspended on, for diagnostics. */
     String waitingOn;
+    /** Its entry's path to suspension points was checked (see EntryCheck). */
+    boolean entryChecked;
     /** Where it last suspended, with {@code -Dcoro.debug.frames=true}. */
     String[] suspendedAt;
     /** The queue node of the current wait, if it waits in one. */
@@ -262,6 +264,10 @@ public final class CoTask<T> implements Task<T> {
 
     String entryDescription() {
         return entry.getClass().getName();
+    }
+
+    Class<?> entryClass() {
+        return entry.getClass();
     }
 
     Throwable failure() {

@@ -272,6 +272,9 @@ public final class Loop {
 
     /** Called by a leaf on the loop thread: the running task is about to unwind and wait for {@code what}. */
     void suspend(CoTask<?> t, String what) {
+        if (!t.entryChecked) {
+            EntryCheck.verify(t);
+        }
         t.state = CoTask.SUSPENDED;
         t.waitSeq++;
         t.waitingOn = what;
@@ -312,6 +315,9 @@ public final class Loop {
 
     /** The running task goes to the back of the ready queue. */
     void suspendReady(CoTask<?> t) {
+        if (!t.entryChecked) {
+            EntryCheck.verify(t);
+        }
         t.waitSeq++;
         t.waitingOn = "yield";
         t.state = CoTask.READY;

@@ -4,6 +4,7 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.IincInsnNode;
 import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.VarInsnNode;
 import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
@@ -25,6 +26,7 @@ import java.util.List;
 final class FlowAnalyzer extends Analyzer<BasicValue> {
     private List<Integer>[] successors;
     private List<Integer>[] handlers;
+    private boolean[] caughtAll;
 
     FlowAnalyzer(Interpreter<BasicValue> interpreter) {
         super(interpreter);
@@ -35,12 +37,27 @@ final class FlowAnalyzer extends Analyzer<BasicValue> {
     public Frame<BasicValue>[] analyze(String owner, MethodNode method) throws AnalyzerException {
         successors = new List[method.instructions.size()];
         handlers = new List[method.instructions.size()];
+        caughtAll = new boolean[method.instructions.size()];
         return super.analyze(owner, method);
     }
 
     @Override
     protected void newControlFlowEdge(int insn, int successor) {
         successors[insn] = add(successors[insn], successor);
+    }
+
+    @Override
+    protected boolean newControlFlowExceptionEdge(int insn, TryCatchBlockNode tryCatchBlock) {
+        // The exception table is searched in order: past the first catch-all covering an instruction, no handler
+        // is ever reached from it (javac's synchronized releases its monitor in such a catch-all; counting the
+        // outer handlers would make everything after an enclosing try look as if it held the monitor).
+        if (caughtAll[insn]) {
+            return true; // still analysed for frames, but no edge for monitors and liveness
+        }
+        if (tryCatchBlock.type == null) {
+            caughtAll[insn] = true;
+        }
+        return super.newControlFlowExceptionEdge(insn, tryCatchBlock);
     }
 
     @Override

@@ -51,12 +51,13 @@ public final class Ctx<P> {
         ev(label).append(v).append("L;");
     }
 
+    /** The bits, so -0.0 and 0.0 differ; NaNs are all one (a NaN's sign may differ between interpreter and JIT). */
     public void out(String label, float v) {
-        ev(label).append(Float.floatToRawIntBits(v)).append("F;");
+        ev(label).append(Float.floatToIntBits(v)).append("F;");
     }
 
     public void out(String label, double v) {
-        ev(label).append(Double.doubleToRawLongBits(v)).append("D;");
+        ev(label).append(Double.doubleToLongBits(v)).append("D;");
     }
 
     public void out(String label, boolean v) {
