@@ -96,7 +96,7 @@ class SeedExamplesTest {
 
     @Test
     void fibFacSumConcurrentlyTakeAboutTheLongestAndOneAfterAnotherTheSum() throws Exception {
-        long unit = 200; // ms per seed second: fib sleeps 1 ms per call (465 calls), fac and sum 20 ms (12 calls)
+        long unit = 400; // ms per seed second: fib sleeps 2 ms per call (465 calls), fac and sum 40 ms (12 calls)
         String out = run("dev.coro.examples.FibFacSum", String.valueOf(unit));
         for (String title : List.of("*** SINGLE THREAD", "*** MULTIPLE THREADS", "*** COROUTINES")) {
             String s = section(out, title);
@@ -109,12 +109,12 @@ class SeedExamplesTest {
         long sequential = number(out, "single thread: all DONE in (\\d+) ms");
         long threads = number(out, "multiple threads: all DONE in (\\d+) ms");
         long coroutines = number(out, "coroutines: all DONE in (\\d+) ms");
-        long sleptSequentially = 465 + 12 * 20 + 12 * 20;
+        long sleptSequentially = 2 * 465 + 12 * 40 + 12 * 40;
         assertTrue(sequential >= sleptSequentially - 5, "one after another in " + sequential + " ms:\n" + out);
         assertTrue(threads < 0.8 * sequential, "the threads did not overlap: " + threads + " ms vs " + sequential);
         assertTrue(coroutines < 0.8 * sequential,
                 "the coroutines did not overlap: " + coroutines + " ms vs " + sequential + " ms\n" + out);
-        assertTrue(coroutines >= 465 - 5, "the coroutines finished before fib could: " + coroutines + " ms");
+        assertTrue(coroutines >= 2 * 465 - 5, "the coroutines finished before fib could: " + coroutines + " ms");
         // the coroutines interleave: fac and sum finish before fib, which takes longest
         String co = section(out, "*** COROUTINES");
         assertInOrder(co, "starting fib", "starting fac", "starting sum", "fac finished", "fib finished");
