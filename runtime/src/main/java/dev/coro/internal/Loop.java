@@ -126,7 +126,9 @@ public final class Loop {
     private <T> T runUntilDone(CoTask<T> root) {
         while (root.state != CoTask.DONE) {
             if (!turn(root)) {
-                throw deadlock();
+                DeadlockException e = deadlock();
+                abandonWaits();
+                throw e;
             }
         }
         // Structured end: whatever the body left running is cancelled and allowed to run its finally blocks.
@@ -136,7 +138,8 @@ public final class Loop {
         }
         while (liveHead != null) {
             if (!turn(null)) {
-                break; // what is left waits on what can never happen, even cancelled: abandon it
+                abandonWaits(); // what is left waits on what can never happen, even cancelled: abandon it
+                break;
             }
         }
         return root.join(carrier.plain);
@@ -262,6 +265,13 @@ public final class Loop {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finish(CoTask t, Object value, Throwable error, boolean cancelled) {
+        if (!t.claimCompletion()) {
+            // a cancel won the race: the task ends cancelled; a failure on its way out is kept aside, for groups
+            if (error != null && !(error instanceof CancellationException)) {
+                t.failedWhileCancelled = error;
+            }
+            cancelled = true;
+        }
         unlink(t);
         t.disarmTimer();
         boolean observed = t.complete(cancelled ? null : value, cancelled ? null : error, cancelled);
@@ -420,6 +430,16 @@ public final class Loop {
         }
         t.prevLive = t.nextLive = null;
         liveCount--;
+    }
+
+    /** The loop is ending with tasks still waiting: take them out of the queues, so no hand-over goes to them. */
+    private void abandonWaits() {
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            WaitNode n = t.waitNode;
+            if (n != null) {
+                n.abandon();
+            }
+        }
     }
 
     private DeadlockException deadlock() {

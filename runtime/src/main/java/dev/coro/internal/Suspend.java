@@ -266,13 +266,13 @@ public final class Suspend {
         CoTask<?> t = s.task;
         WaitNode n = t.waitNode;
         t.waitNode = null;
-        if (n != null && n.isDone()) {
+        // Decide first, with the same CAS a completer uses: either the node is ours to give up, or somebody handed
+        // us a value (or is handing it right now), which must be returned even if we were cancelled meanwhile.
+        if (n != null && !n.abandon() && !n.isAbandoned()) {
+            n.awaitDone();
             return n.outcome();
         }
         checkCancelled(t);
-        if (n != null) {
-            n.abandon(); // its own deadline: leave the queue
-        }
         return timedOut;
     }
 

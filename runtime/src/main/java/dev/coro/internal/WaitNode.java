@@ -134,6 +134,17 @@ public class WaitNode implements Runnable {
         return state == DONE;
     }
 
+    boolean isAbandoned() {
+        return state == ABANDONED;
+    }
+
+    /** Waits out a completer that has claimed the node: it is a few instructions from publishing DONE. */
+    void awaitDone() {
+        while (state == CLAIMED) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** The value, or the failure thrown; only once {@link #isDone()}. */
     public Object outcome() {
         Throwable f = failure;
