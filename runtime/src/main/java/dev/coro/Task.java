@@ -33,9 +33,12 @@ public interface Task<T> {
 
     /**
      * Asks the task to stop: a task not yet started never runs; a suspended one gets a
-     * {@link java.util.concurrent.CancellationException} where it is suspended, so its {@code finally} blocks run.
+     * {@link java.util.concurrent.CancellationException} where it is suspended, so its {@code finally} blocks run; a
+     * running one at its next suspension point or loop head. A task that finishes before that ends normally, and
+     * keeps its value: nothing it was handed is dropped. {@link #isCancelled()} and {@link #join()} agree on how it
+     * ended.
      *
-     * @return false if the task had already finished
+     * @return false if the task had already finished; true if the request was made in time to be seen
      */
     boolean cancel();
 

@@ -66,9 +66,6 @@ public final class TaskGroup implements AutoCloseable {
     private void childDone(Task<?> t) {
         Throwable e = t.exception();
         if (e == null) {
-            e = ((dev.coro.internal.CoTask<?>) t).failedWhileCancelled(); // failed while being cancelled
-        }
-        if (e == null) {
             return;
         }
         List<Task<?>> others;

@@ -50,14 +50,6 @@ public final class CoTask<T> implements Task<T> {
     int waitSeq;
     /** What the task is suspended on, for diagnostics. */
     String waitingOn;
-    /** A failure the task met after a cancel had won (in a finally block, say). */
-    volatile Throwable failedWhileCancelled;
-
-    /** See {@link #failedWhileCancelled}; for task groups, which attach it to their first failure. */
-    public Throwable failedWhileCancelled() {
-        return failedWhileCancelled;
-    }
-
     /** Its entry's path to suspension points was checked (see EntryCheck). */
     boolean entryChecked;
     /** Where it last suspended, with {@code -Dcoro.debug.frames=true}. */
@@ -181,30 +173,20 @@ public final class CoTask<T> implements Task<T> {
         return result;
     }
 
-    /** Decided once, by CAS: whether a cancel or the task's own completion came first (see {@link #cancel()}). */
-    private static final int OPEN = 0;
-    private static final int CANCEL_WON = 1;
-    private static final int COMPLETION_WON = 2;
-    private final java.util.concurrent.atomic.AtomicInteger decided = new java.util.concurrent.atomic.AtomicInteger();
-
     /**
-     * True if this call decided the task's fate: it will end cancelled, whatever it still does (like
-     * {@code FutureTask}, a value it returns afterwards is dropped). False if it had already finished, or its
-     * completion, or another cancel, came first.
+     * Requests cancellation. True if the task had not finished: a task not yet started never runs; a suspended one
+     * gets a CancellationException where it waits; a running one at its next suspension point (or loop head). A
+     * task that finishes before reaching one ends normally: what it was handed (an item it received, say) is never
+     * dropped. {@link #isCancelled()} and {@link #join()} always agree on how it ended.
      */
     @Override
     public boolean cancel() {
-        if (!decided.compareAndSet(OPEN, CANCEL_WON)) {
+        if (isDone()) {
             return false;
         }
         cancelRequested = true;
         loop.cancelFromAnyThread(this);
         return true;
-    }
-
-    /** On completion: false if a cancel had already won, so the task ends cancelled. */
-    boolean claimCompletion() {
-        return decided.compareAndSet(OPEN, COMPLETION_WON) || decided.get() == COMPLETION_WON;
     }
 
     @Override

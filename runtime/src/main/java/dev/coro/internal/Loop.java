@@ -265,13 +265,6 @@ public final class Loop {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finish(CoTask t, Object value, Throwable error, boolean cancelled) {
-        if (!t.claimCompletion()) {
-            // a cancel won the race: the task ends cancelled; a failure on its way out is kept aside, for groups
-            if (error != null && !(error instanceof CancellationException)) {
-                t.failedWhileCancelled = error;
-            }
-            cancelled = true;
-        }
         unlink(t);
         t.disarmTimer();
         boolean observed = t.complete(cancelled ? null : value, cancelled ? null : error, cancelled);
