@@ -2,11 +2,12 @@
 # Runs the coro benchmarks and their peers (Loom virtual threads, Kotlin coroutines) in ONE JMH run, on JDK 25,
 # every fork with the coro agent and a one-carrier virtual-thread scheduler. See README.md.
 #
-#   ./run.sh                      all benchmarks, short settings (-wi 3 -i 5 -f 1 -w 1s -r 1s)
+#   ./run.sh                      all benchmarks, short settings (-wi 5 -i 5 -f 1 -w 1s -r 1s)
 #   ./run.sh Yield -i 10          extra JMH arguments: a regex, or options that replace the defaults
 #   ./run.sh -rf json -rff out.json
 #   ./run.sh --heap [count]       no JMH: dev.coro.bench.HeapPerCoroutine prints the three heap figures
 #   ./run.sh --no-agent ...       without the agent: the coro benchmarks are left out (-e 'dev.coro.bench.Coro')
+#   ./run.sh --loom-jvmti ...     keep JVMTI's virtual-thread mount/unmount events on (see below)
 #
 # Environment: JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64), CORO_AGENT_JAR (default
 # ../agent/target/coro-agent.jar). Build first: cd benchmarks && mvn -q package.
@@ -26,10 +27,12 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 
 use_agent=1
 heap=0
+loom_jvmti=0
 args=()
 for a in "$@"; do
   case "$a" in
     --no-agent) use_agent=0 ;;
+    --loom-jvmti) loom_jvmti=1 ;;
     --heap) heap=1 ;;
     *) args+=("$a") ;;
   esac
@@ -39,6 +42,12 @@ done
 # which JDK 24+ warns about on every fork: allowed here to keep the output readable (it changes nothing measured).
 quiet=(--sun-misc-unsafe-memory-access=allow)
 vm_args=(-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.virtualThreadScheduler.maxPoolSize=1 "${quiet[@]}")
+# Any -javaagent (even one whose premain does nothing) turns on JVMTI's notifications of virtual-thread mounts and
+# unmounts, which costs a virtual thread's yield about +60 ns (~145 -> ~207 ns here). The coro agent uses none of
+# them, so they are switched off and Loom is measured as it runs without agents; --loom-jvmti keeps them.
+if [ "$use_agent" = 1 ] && [ "$loom_jvmti" = 0 ]; then
+  vm_args+=(-XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions)
+fi
 if [ "$use_agent" = 1 ]; then
   [ -f "$agent" ] || die "$agent is missing: build the agent, set CORO_AGENT_JAR, or pass --no-agent"
   case "$agent" in *" "*) die "the agent path must not contain spaces (JMH splits -jvmArgsAppend on them)" ;; esac
@@ -50,6 +59,9 @@ if [ "$heap" = 1 ]; then
   # the coro runtime is not in benchmarks.jar: -javaagent puts the agent jar (which carries it) on the class path
   peers=()
   [ "$use_agent" = 1 ] || peers=(loom kotlin)
+  # the System.gc() calls of a reading run on the loop thread; with 100,000 coroutines they can take over 100 ms,
+  # which coro's watchdog would report as a blocked loop (a harmless warning with a stack trace)
+  vm_args+=(-Dcoro.watchdog.blocked=0)
   exec "$java" "${vm_args[@]}" -cp "$cp" dev.coro.bench.HeapPerCoroutine ${args[@]+"${args[@]}"} ${peers[@]+"${peers[@]}"}
 fi
 
@@ -67,14 +79,15 @@ while [ $i -lt ${#args[@]} ]; do
   jmh+=("${args[$i]}")
   i=$((i + 1))
 done
-has -wi || jmh+=(-wi 3)
+has -wi || jmh+=(-wi 5)
 has -i || jmh+=(-i 5)
 has -f || jmh+=(-f 1)
 has -w || jmh+=(-w 1s)
 has -r || jmh+=(-r 1s)
 [ "$use_agent" = 1 ] || jmh+=(-e 'dev\.coro\.bench\.Coro')
-# the heap benchmarks report their bytes per coroutine through this profiler (see HeapBytesProfiler)
-jmh+=(-prof dev.coro.bench.HeapBytesProfiler)
+# the heap benchmarks report their bytes per coroutine through this profiler (see HeapBytesProfiler), and every
+# AverageTime benchmark its CPU time per op next to the wall-clock score (see CpuTimeProfiler)
+jmh+=(-prof dev.coro.bench.HeapBytesProfiler -prof dev.coro.bench.CpuTimeProfiler)
 
 echo "# $("$java" -version 2>&1 | head -1); $(nproc) cores; agent: $([ "$use_agent" = 1 ] && echo "$agent" || echo none)" >&2
 exec "$java" "${quiet[@]}" -jar "$jar" -jvmArgsAppend "${vm_args[*]}$extra_append" "${jmh[@]}"

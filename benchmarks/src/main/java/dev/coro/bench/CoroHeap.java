@@ -82,7 +82,10 @@ public class CoroHeap {
         }
         long held = read ? HeapMeter.settledUsedHeap() : 0;
         open = true;
-        Coro.joinAll(tasks);
+        // each joined in turn, as the Loom and Kotlin versions do
+        for (Task<?> t : tasks) {
+            t.join();
+        }
         gate.join();
         gate = null;
         return held;

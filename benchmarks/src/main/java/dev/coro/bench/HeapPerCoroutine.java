@@ -51,6 +51,7 @@ public final class HeapPerCoroutine {
                 }
             } catch (Throwable t) {
                 System.out.printf("%-7s FAILED: %s%n", peer, t);
+                t.printStackTrace(System.out);
                 continue;
             }
             double[] sorted = figures.clone();
