@@ -3,12 +3,8 @@ package dev.coro.examples;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,21 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SeedExamplesTest {
 
+    /** {@link ExamplesTest#run}, and the demos must not warn either: nothing of theirs blocks the loop. */
     static String run(String mainClass, String... args) throws IOException, InterruptedException {
-        String agent = System.getProperty("coro.agent.jar");
-        assertTrue(agent != null && Files.exists(Path.of(agent)), "agent jar not built: " + agent);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-javaagent:" + agent);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "example did not finish: " + mainClass);
-        assertEquals(0, p.exitValue(), mainClass + " failed:\n" + out);
-        assertTrue(!out.contains("coro: error"), "the agent reported an error:\n" + out);
+        String out = ExamplesTest.run(mainClass, args);
         assertTrue(!out.contains("coro: warning"), "coro warned (something blocked the loop or ran pinned):\n" + out);
         return out.replace("\r\n", "\n");
     }
