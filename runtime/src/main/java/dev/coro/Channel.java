@@ -337,7 +337,7 @@ public final class Channel<T> {
         if (nanos <= 0) {
             return null;
         }
-        WaitNode node = Suspend.prepareWait(s, "select over " + channels.length + " channels");
+        WaitNode node = Suspend.prepareWait(s, "select over channels");
         WaitQueue[] qs = new WaitQueue[channels.length];
         for (int i = 0; i < channels.length; i++) {
             qs[i] = channels[i].receivers;

@@ -48,8 +48,8 @@ public final class CoTask<T> implements Task<T> {
     volatile boolean cancelRequested;
     /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. */
     int waitSeq;
-    /** What the task is suspended on, for diagnostics. */
-    String waitingOn;
+    /** What the task is suspended on, for diagnostics: a description, or the task it joins. */
+    Object waitingOn;
     /** Its entry's path to suspension points was checked (see EntryCheck). */
     boolean entryChecked;
     /** Where it last suspended, with {@code -Dcoro.debug.frames=true}. */
@@ -126,7 +126,7 @@ public final class CoTask<T> implements Task<T> {
             throw Pinning.cannotSuspend("Task.join()");
         }
         Suspend.checkCancelled(me);
-        me.loop.suspend(me, "join " + name());
+        me.loop.suspend(me, this); // described lazily, by stateName(): no string per wait
         boolean foreign = loop != me.loop;
         if (foreign) {
             me.loop.externalWaits++; // only another thread can end this wait: not a deadlock while it lasts
@@ -245,7 +245,8 @@ public final class CoTask<T> implements Task<T> {
             case NEW: return "new";
             case READY: return "ready";
             case RUNNING: return "running";
-            case SUSPENDED: return "suspended on " + waitingOn;
+            case SUSPENDED: return "suspended on " + (waitingOn instanceof CoTask
+                    ? "join " + ((CoTask<?>) waitingOn).name() : waitingOn);
             default: return cancelled ? "cancelled" : failure != null ? "failed" : "done";
         }
     }

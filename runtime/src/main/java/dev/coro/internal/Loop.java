@@ -274,7 +274,7 @@ public final class Loop {
     }
 
     /** Called by a leaf on the loop thread: the running task is about to unwind and wait for {@code what}. */
-    void suspend(CoTask<?> t, String what) {
+    void suspend(CoTask<?> t, Object what) {
         if (!t.entryChecked) {
             EntryCheck.verify(t);
         }

@@ -139,7 +139,7 @@ public final class Suspend {
             throw Pinning.cannotSuspend("waiting for tasks (joinAll, a task group)");
         }
         checkCancelled(me);
-        me.loop.suspend(me, "joinAll of " + tasks.length + " tasks");
+        me.loop.suspend(me, "joinAll"); // constant: a wait must not allocate its description
         boolean foreign = false;
         for (CoTask<?> t : pending) {
             foreign |= t.loop != me.loop;
