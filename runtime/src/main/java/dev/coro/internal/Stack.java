@@ -229,7 +229,7 @@ public final class Stack {
 
     /** Drops whatever a failed or cancelled rewind left behind. */
     void clear() {
-        Arrays.fill(refs, 0, rp, null);
+        Arrays.fill(refs, 0, Math.max(0, Math.min(rp, refs.length)), null);
         ip = lp = rp = 0;
         mode = RUNNING;
         armed = false;
