@@ -160,20 +160,12 @@ public final class CoServerSocket extends ServerSocket {
 
     @Override
     public void setReuseAddress(boolean on) throws SocketException {
-        try {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, on);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        ChannelOptions.set(ch, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException {
-        try {
-            return ch.getOption(StandardSocketOptions.SO_REUSEADDR);
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        return ChannelOptions.get(ch, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override

@@ -380,23 +380,11 @@ public final class CoSocket extends Socket {
     }
 
     private <T> void set(SocketOption<T> o, T v) throws SocketException {
-        try {
-            ch.setOption(o, v);
-        } catch (ClosedChannelException e) {
-            throw new SocketException("Socket is closed");
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        ChannelOptions.set(ch, o, v);
     }
 
     private <T> T get(SocketOption<T> o) throws SocketException {
-        try {
-            return ch.getOption(o);
-        } catch (ClosedChannelException e) {
-            throw new SocketException("Socket is closed");
-        } catch (IOException e) {
-            throw new SocketException(e.getMessage());
-        }
+        return ChannelOptions.get(ch, o);
     }
 
     @Override
