@@ -364,6 +364,12 @@ public final class Loop {
             running.preempt = true;
         }
         if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {
+            StackTraceElement[] trace = thread.getStackTrace();
+            for (StackTraceElement e : trace) {
+                if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")) {
+                    return; // loading (and rewriting) classes on first use: a one-time cost; look again later
+                }
+            }
             reportedStuck = true;
             StringBuilder b = new StringBuilder("the loop on thread ").append(thread.getName())
                     .append(" has not turned for ").append(stuck / 1_000_000).append(" ms, so none of its ")
@@ -373,7 +379,7 @@ public final class Loop {
                 b.append("; task ").append(t.name()).append(" is running");
             }
             b.append(". The loop thread is at:");
-            for (StackTraceElement e : thread.getStackTrace()) {
+            for (StackTraceElement e : trace) {
                 b.append("\n    at ").append(e);
             }
             Diagnostics.warn(b.toString());
