@@ -9,6 +9,9 @@
 #   ./run.sh --no-agent ...       without the agent: the coro benchmarks are left out (-e 'dev.coro.bench.Coro')
 #   ./run.sh --loom-jvmti ...     keep JVMTI's virtual-thread mount/unmount events on (see below)
 #
+# Forks are started through fork-java.sh (JMH's -jvm), which appends a benchmark class's agent options
+# (-Dcoro.bench.agentOptions=..., from its @Fork(jvmArgsPrepend)) to that fork's -javaagent.
+#
 # Environment: JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64), CORO_AGENT_JAR (default
 # ../agent/target/coro-agent.jar). Build first: cd benchmarks && mvn -q package.
 set -euo pipefail
@@ -85,6 +88,12 @@ has -f || jmh+=(-f 1)
 has -w || jmh+=(-w 1s)
 has -r || jmh+=(-r 1s)
 [ "$use_agent" = 1 ] || jmh+=(-e 'dev\.coro\.bench\.Coro')
+# Forks start through fork-java.sh, which gives a fork the agent options its benchmark class asks for
+# (-Dcoro.bench.agentOptions=..., e.g. CoroNoPreempt's preempt=false): our -jvmArgsAppend replaces the annotations'.
+if ! has -jvm; then
+  export CORO_FORK_JAVA="$java"
+  jmh+=(-jvm "$here/fork-java.sh")
+fi
 # the heap benchmarks report their bytes per coroutine through this profiler (see HeapBytesProfiler), and every
 # AverageTime benchmark its CPU time per op next to the wall-clock score (see CpuTimeProfiler)
 jmh+=(-prof dev.coro.bench.HeapBytesProfiler -prof dev.coro.bench.CpuTimeProfiler)

@@ -25,4 +25,25 @@ public final class Shape {
 
     /** Coroutines (or virtual threads) held suspended at once by the heap benchmarks. */
     public static final int HEAP_COUNT = 10_000;
+
+    /** Round trips per invocation in the channel ping-pong benchmarks; one round trip (two hand-offs) is one op. */
+    public static final int ROUND_TRIPS = 10_000;
+
+    /** Tasks spawned (and joined) per invocation in the spawn benchmarks; one task is one op. */
+    public static final int SPAWNS = 1_000_000;
+
+    /** Coroutines sleeping at once in the sleep benchmarks. */
+    public static final int SLEEPERS = 100_000;
+
+    /** Sleeps each of them makes, one after the other. */
+    public static final int SLEEPS = 10;
+
+    /** The length of each sleep, ms. */
+    public static final int SLEEP_MS = 100;
+
+    /** Items a plain thread hands to a loop per invocation in the cross-thread benchmarks; one item is one op. */
+    public static final int SUBMISSIONS = 100_000;
+
+    /** Iterations of the tight arithmetic loop in the preemption-check benchmarks. */
+    public static final int LOOP_ITERATIONS = 1_000_000;
 }
