@@ -295,50 +295,40 @@ final class StateMachine {
         return t.getSort() == Type.OBJECT && t.getInternalName().equals("null");
     }
 
-    private static MethodInsnNode push(BasicValue v) {
-        Type t = v.getType();
+    /** The descriptor of the Stack slot kind a value is saved in: I (all int-like), F, J, D, or Object. */
+    private static String slot(Type t) {
         switch (t.getSort()) {
             case Type.BOOLEAN:
             case Type.BYTE:
             case Type.CHAR:
             case Type.SHORT:
             case Type.INT:
-                return stackCall("pushI", "(I)V");
+                return "I";
             case Type.FLOAT:
-                return stackCall("pushF", "(F)V");
+                return "F";
             case Type.LONG:
-                return stackCall("pushJ", "(J)V");
+                return "J";
             case Type.DOUBLE:
-                return stackCall("pushD", "(D)V");
+                return "D";
             default:
-                return stackCall("pushA", "(Ljava/lang/Object;)V");
+                return "Ljava/lang/Object;";
         }
     }
 
+    /** Stack.pushI/F/J/D/A for a value of this kind. */
+    private static MethodInsnNode push(BasicValue v) {
+        String slot = slot(v.getType());
+        return stackCall("push" + (slot.length() == 1 ? slot : "A"), "(" + slot + ")V");
+    }
+
+    /** Stack.popI/F/J/D/A for a value of this kind, cast back to its type. */
     private static void pop(BasicValue v, InsnList out) {
         Type t = v.getType();
-        switch (t.getSort()) {
-            case Type.BOOLEAN:
-            case Type.BYTE:
-            case Type.CHAR:
-            case Type.SHORT:
-            case Type.INT:
-                out.add(stackCall("popI", "()I"));
-                break;
-            case Type.FLOAT:
-                out.add(stackCall("popF", "()F"));
-                break;
-            case Type.LONG:
-                out.add(stackCall("popJ", "()J"));
-                break;
-            case Type.DOUBLE:
-                out.add(stackCall("popD", "()D"));
-                break;
-            default:
-                out.add(stackCall("popA", "()Ljava/lang/Object;"));
-                if (!t.getDescriptor().equals("Ljava/lang/Object;") && !t.getDescriptor().equals("Lnull;")) {
-                    out.add(new TypeInsnNode(Opcodes.CHECKCAST, t.getInternalName()));
-                }
+        String slot = slot(t);
+        out.add(stackCall("pop" + (slot.length() == 1 ? slot : "A"), "()" + slot));
+        if (slot.length() > 1 && !t.getDescriptor().equals("Ljava/lang/Object;")
+                && !t.getDescriptor().equals("Lnull;")) {
+            out.add(new TypeInsnNode(Opcodes.CHECKCAST, t.getInternalName()));
         }
     }
 
