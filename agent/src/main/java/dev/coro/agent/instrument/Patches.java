@@ -175,16 +175,33 @@ public final class Patches {
      * Constructors are left to {@link #redirectConstructors}.
      */
     boolean redirect(MethodInsnNode call) {
+        return redirect(call, null);
+    }
+
+    /**
+     * As {@link #redirect(MethodInsnNode)}; with a hierarchy, a call whose static type is a library's subclass of a
+     * patched JDK class (a pool's own ReentrantLock) is patched too, when the JDK class is where the call resolves.
+     */
+    boolean redirect(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
         if (call.name.equals("<init>")) {
             return false;
         }
-        Target t = TABLE.get(call.owner + '.' + call.name + call.desc);
+        String owner = call.owner;
+        Target t = TABLE.get(owner + '.' + call.name + call.desc);
+        if (t == null && hierarchy != null && call.getOpcode() == Opcodes.INVOKEVIRTUAL
+                && !owner.startsWith("java/")) {
+            String declaring = hierarchy.declaringClass(owner, call.name, call.desc);
+            if (declaring != null && declaring.startsWith("java/")) {
+                t = TABLE.get(declaring + '.' + call.name + call.desc);
+                owner = declaring;
+            }
+        }
         if (t == null || !enabled.contains(t.group)) {
             return false;
         }
         String desc = call.desc;
         if (call.getOpcode() != Opcodes.INVOKESTATIC) {
-            String receiver = t.receiver != null ? t.receiver : call.owner;
+            String receiver = t.receiver != null ? t.receiver : owner;
             desc = "(" + Type.getObjectType(receiver).getDescriptor() + desc.substring(1);
         }
         call.setOpcode(Opcodes.INVOKESTATIC);
