@@ -57,9 +57,10 @@ final class EntryCheck {
         return null; // not under a loop's entry (cannot happen for a task): nothing to judge
     }
 
+    /** coro's own frames, and method-handle plumbing (a dynamic twin call site forwards through it). */
     private static boolean isRuntime(String c) {
         return c.startsWith("dev.coro.") && c.indexOf('.', "dev.coro.".length()) < 0
-                || c.startsWith("dev.coro.internal.");
+                || c.startsWith("dev.coro.internal.") || c.startsWith("java.lang.invoke.");
     }
 
     private static boolean isTwin(StackFrame f) {

@@ -185,6 +185,7 @@ public final class ClassInstrumenter {
         int stackLocal = Stubs.argsSize(m.desc, (m.access & Opcodes.ACC_STATIC) != 0);
 
         Set<MethodInsnNode> calls = new LinkedHashSet<>();
+        java.util.Map<MethodInsnNode, String> dynamic = new java.util.HashMap<>(); // call -> its original desc
         Set<MethodInsnNode> keepArgs = new HashSet<>(patches.redirectConstructors(twin));
         calls.addAll(keepArgs);
         for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
@@ -198,6 +199,9 @@ public final class ClassInstrumenter {
                     keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments
                 } else if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
                     calls.add(call);
+                } else if ((cn.version & 0xFFFF) >= Opcodes.V1_7 && patches.dispatches(call)) {
+                    calls.add(call);
+                    dynamic.put(call, call.desc);
                 }
             }
         }
@@ -242,6 +246,12 @@ public final class ClassInstrumenter {
         }
         if (!sites.isEmpty()) {
             new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive, keepArgs);
+        }
+        for (java.util.Map.Entry<MethodInsnNode, String> d : dynamic.entrySet()) {
+            MethodInsnNode call = d.getKey();
+            if (!call.desc.equals(d.getValue())) { // it became a suspension point: the receiver decides at run time
+                twin.instructions.set(call, Patches.dynamicTwinCall(call, d.getValue()));
+            }
         }
         return twin;
     }

@@ -18,7 +18,7 @@ public final class Patches {
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups, for the agent's {@code patch=} option. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc");
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
 
@@ -162,6 +162,28 @@ public final class Patches {
     }
 
     private final Set<String> enabled;
+
+    /**
+     * Whether {@code call} goes through a JDK interface whose implementations are usually a library's (JDBC's
+     * {@code java.sql} and {@code javax.sql}): then it is dispatched at run time to the implementation's twin if
+     * {@code scope=} rewrote it (group {@code jdbc}). Static types from other JDK packages stay plain calls.
+     */
+    boolean dispatches(MethodInsnNode call) {
+        return enabled.contains("jdbc") && call.getOpcode() == Opcodes.INVOKEINTERFACE
+                && (call.owner.startsWith("java/sql/") || call.owner.startsWith("javax/sql/"));
+    }
+
+    /** The invokedynamic that replaces a dispatched call once the state machine made it a twin call. */
+    static org.objectweb.asm.tree.InvokeDynamicInsnNode dynamicTwinCall(MethodInsnNode call, String originalDesc) {
+        org.objectweb.asm.Handle bootstrap = new org.objectweb.asm.Handle(Opcodes.H_INVOKESTATIC,
+                "dev/coro/internal/DynamicTwins", "bootstrap", "(Ljava/lang/invoke/MethodHandles$Lookup;"
+                + "Ljava/lang/String;Ljava/lang/invoke/MethodType;Ljava/lang/invoke/MethodHandle;)"
+                + "Ljava/lang/invoke/CallSite;", false);
+        org.objectweb.asm.Handle original = new org.objectweb.asm.Handle(Opcodes.H_INVOKEINTERFACE, call.owner,
+                call.name, originalDesc, true);
+        String desc = "(" + Type.getObjectType(call.owner).getDescriptor() + call.desc.substring(1);
+        return new org.objectweb.asm.tree.InvokeDynamicInsnNode(call.name, desc, bootstrap, original);
+    }
 
     /** @param enabled the groups to apply */
     public Patches(Set<String> enabled) {

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * JedisPool, unmodified: its connection pool (commons-pool2) waits for a free connection on a ReentrantLock's
  * Condition. With the agent's scope covering commons-pool2, that wait suspends the borrowing task (patch group
- * sync), so forty tasks share four connections on ONE loop thread. Without it, the fifth borrower would block the
- * loop thread and the four holders could never give their connections back.
+ * sync), so a hundred tasks share ten connections on ONE loop thread. Without it, the eleventh borrower would block the
+ * loop thread and the ten holders could never give their connections back.
  */
 class JedisPoolTest {
     private static RedisServer redis;
@@ -40,10 +40,10 @@ class JedisPoolTest {
     }
 
     @Test
-    void fortyTasksShareFourPooledConnectionsOnOneThread() {
+    void aHundredTasksShareTenPooledConnectionsOnOneThread() {
         JedisPoolConfig config = new JedisPoolConfig();
-        config.setMaxTotal(4);
-        config.setMaxIdle(4);
+        config.setMaxTotal(10);
+        config.setMaxIdle(10);
         config.setMaxWait(Duration.ofSeconds(20));
         AtomicInteger inUse = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
@@ -57,12 +57,12 @@ class JedisPoolTest {
             long start = System.nanoTime();
             int done = Coro.run(() -> {
                 List<Task<Integer>> tasks = new ArrayList<>();
-                for (int i = 0; i < 40; i++) {
+                for (int i = 0; i < 100; i++) {
                     String key = "coro:pool:" + i;
                     tasks.add(Coro.spawn(() -> {
                         try (Jedis jedis = pool.getResource()) {
                             most.accumulateAndGet(inUse.incrementAndGet(), Math::max);
-                            jedis.blpop(0.05, key + ":empty"); // the server answers nil after 50 ms
+                            jedis.blpop(0.1, key + ":empty"); // the server answers nil after 100 ms
                             jedis.set(key, "v");
                             int ok = "v".equals(jedis.get(key)) ? 1 : 0;
                             inUse.decrementAndGet();
@@ -77,12 +77,12 @@ class JedisPoolTest {
                 return sum;
             });
             ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertEquals(40, done);
+            assertEquals(100, done);
             assertEquals(0, pool.getNumActive(), "every connection went back");
         }
-        System.out.println("40 tasks over a JedisPool of 4, one loop thread: " + ms + " ms");
-        assertEquals(4, most.get(), "four connections in use at once, never more");
-        // ten rounds of 50 ms at four at a time: about 0.5 s; one at a time it would be 2 s
-        assertTrue(ms < 1800, "the pooled tasks did not overlap: " + ms + " ms");
+        System.out.println("100 tasks over a JedisPool of 10, one loop thread: " + ms + " ms");
+        assertEquals(10, most.get(), "ten connections in use at once, never more");
+        // ten rounds of 100 ms, ten at a time: about 1 s; one at a time it would be 10 s
+        assertTrue(ms < 4000, "the pooled tasks did not overlap: " + ms + " ms");
     }
 }
