@@ -76,6 +76,13 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        // binds never wait; under the launcher they set SO_REUSEPORT, and shutdown closes what they bound
+        String ssc = "java/nio/channels/ServerSocketChannel";
+        bind(ssc, "(Ljava/net/SocketAddress;)Ljava/nio/channels/ServerSocketChannel;");
+        bind(ssc, "(Ljava/net/SocketAddress;I)Ljava/nio/channels/ServerSocketChannel;");
+        bind("java/nio/channels/NetworkChannel", "(Ljava/net/SocketAddress;)Ljava/nio/channels/NetworkChannel;");
+        bind(server, "(Ljava/net/SocketAddress;)V");
+        bind(server, "(Ljava/net/SocketAddress;I)V");
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -100,6 +107,10 @@ public final class Patches {
         TABLE.put(owner + '.' + name + desc, new Target("sockets", NET, name, true));
     }
 
+    private static void bind(String owner, String desc) {
+        TABLE.put(owner + ".bind" + desc, new Target("sockets", NET, "bind", false));
+    }
+
     private static void construct(String owner, String desc, String factory, boolean suspends) {
         TABLE.put(owner + ".<init>" + desc, new Target("sockets", NET, factory, suspends));
     }
@@ -117,7 +128,8 @@ public final class Patches {
 
     /**
      * Redirects {@code call} to its cooperative twin if it has one (turning an instance call into a static call
-     * with the receiver first); returns whether it did. The caller then treats it as a suspension point.
+     * with the receiver first); returns whether the call is now a suspension point, which the caller then treats
+     * as one. A twin that never waits (a bind) is a plain static call: the call is redirected, and false returned.
      * Constructors are left to {@link #redirectConstructors}.
      */
     boolean redirect(MethodInsnNode call) {
@@ -138,7 +150,7 @@ public final class Patches {
         call.name = t.name;
         call.desc = desc;
         call.itf = false;
-        return true;
+        return t.suspends;
     }
 
     /**
