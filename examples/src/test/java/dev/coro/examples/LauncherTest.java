@@ -154,6 +154,14 @@ class LauncherTest {
     }
 
     @Test
+    void outsideTheLauncherThisJvmIsWorker0Of1() {
+        if (System.getenv("CORO_WORKER_COUNT") == null) {
+            assertEquals(0, dev.coro.Coro.workerId());
+            assertEquals(1, dev.coro.Coro.workerCount());
+        }
+    }
+
+    @Test
     void helpListsEveryOptionAndWrongOptionsAreNamed() throws Exception {
         Launched help = launch("--help");
         assertTrue(help.process.waitFor(60, TimeUnit.SECONDS));
