@@ -228,6 +228,44 @@ public final class Coro {
     }
 
     /**
+     * This JVM's index among the workers started by the launcher
+     * ({@code java -jar coro-agent.jar launch --workers N -- ...}): 0 to {@link #workerCount()} - 1, from the
+     * environment variable {@code CORO_WORKER_ID}. Outside the launcher: 0.
+     *
+     * <pre>{@code
+     * public class Hello {
+     *     public static void main(String[] args) {
+     *         System.out.println("worker " + Coro.workerId() + " of " + Coro.workerCount());
+     *     }
+     * }
+     * // java -jar coro-agent.jar launch --workers 2 -- -cp app.jar Hello
+     * //   [worker 0] worker 0 of 2
+     * //   [worker 1] worker 1 of 2
+     * }</pre>
+     */
+    public static int workerId() {
+        return dev.coro.internal.Worker.id();
+    }
+
+    /**
+     * How many worker JVMs the launcher runs ({@code --workers}), from the environment variable
+     * {@code CORO_WORKER_COUNT}; outside the launcher, 1. For instance, to split work among the workers:
+     *
+     * <pre>{@code
+     * public class Shards {
+     *     public static void main(String[] args) {
+     *         for (int item = Coro.workerId(); item < 100; item += Coro.workerCount()) {
+     *             System.out.println("item " + item);   // every item once, spread over the workers
+     *         }
+     *     }
+     * }
+     * }</pre>
+     */
+    public static int workerCount() {
+        return dev.coro.internal.Worker.count();
+    }
+
+    /**
      * Every live task of every loop in this JVM: its name, state and what it waits on; with
      * {@code -Dcoro.debug.frames=true}, also the frames (with line numbers) where each suspended task stopped. The
      * same text is available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}.

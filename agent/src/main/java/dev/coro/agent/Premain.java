@@ -15,6 +15,7 @@ public final class Premain {
         AgentOptions options = AgentOptions.parse(args);
         inst.addTransformer(new CoroTransformer(options, System.err), true);
         AgentSupport.markInstalled();
+        dev.coro.internal.Shutdown.installIfWanted(); // in a launcher's worker: graceful shutdown on SIGTERM
     }
 
     public static void agentmain(String args, Instrumentation inst) {

@@ -291,6 +291,25 @@ public final class Loop {
         return ALL.size();
     }
 
+    /**
+     * Cancels every live task of every running loop, each through its loop's door; returns how many tasks were
+     * live. Any thread (the shutdown hook).
+     */
+    static int cancelEverywhere() {
+        int n = 0;
+        for (Loop l : ALL) {
+            n += l.liveCount;
+            l.execute(() -> {
+                for (CoTask<?> t = l.liveHead; t != null; t = t.nextLive) {
+                    t.cancelRequested = true;
+                    t.stack.preempt = true;
+                    l.cancelOnLoop(t);
+                }
+            });
+        }
+        return n;
+    }
+
     /** See {@code Coro.dump()}. */
     public static String dumpAll() {
         StringBuilder b = new StringBuilder();

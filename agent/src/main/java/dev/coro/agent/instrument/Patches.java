@@ -81,6 +81,13 @@ public final class Patches {
                 new Target("sockets", NET, "socketFactory", false));
         TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
                 new Target("sockets", NET, "serverSocketFactory", false));
+        // binds never wait; under the launcher they set SO_REUSEPORT, and shutdown closes what they bound
+        String ssc = "java/nio/channels/ServerSocketChannel";
+        bind(ssc, "(Ljava/net/SocketAddress;)Ljava/nio/channels/ServerSocketChannel;");
+        bind(ssc, "(Ljava/net/SocketAddress;I)Ljava/nio/channels/ServerSocketChannel;");
+        bind("java/nio/channels/NetworkChannel", "(Ljava/net/SocketAddress;)Ljava/nio/channels/NetworkChannel;");
+        bind(server, "(Ljava/net/SocketAddress;)V");
+        bind(server, "(Ljava/net/SocketAddress;I)V");
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -155,6 +162,10 @@ public final class Patches {
 
     private static void net(String owner, String name, String desc) {
         TABLE.put(owner + '.' + name + desc, new Target("sockets", NET, name, true));
+    }
+
+    private static void bind(String owner, String desc) {
+        TABLE.put(owner + ".bind" + desc, new Target("sockets", NET, "bind", false));
     }
 
     private static void construct(String owner, String desc, String factory, boolean suspends) {

@@ -1,8 +1,10 @@
 package dev.coro.internal.net;
 
 import dev.coro.internal.IoWait;
+import dev.coro.internal.Shutdown;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
+import dev.coro.internal.WaitNode;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,6 +28,8 @@ public final class CoServerSocket extends ServerSocket {
     private final ServerSocketChannel ch;
     private volatile int soTimeout;
     private volatile boolean closed;
+    /** The coroutine waiting in accept, so close() (from any thread: the shutdown hook) can wake it. */
+    private volatile WaitNode acceptor;
 
     public CoServerSocket() throws IOException {
         super(new NoSocketImpl());
@@ -57,7 +61,9 @@ public final class CoServerSocket extends ServerSocket {
             throw new SocketException("Socket is closed");
         }
         ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        Shutdown.beforeBind(ch); // under the launcher: SO_REUSEPORT, so every worker can bind this port
         ch.bind(endpoint == null ? new InetSocketAddress(0) : endpoint, backlog < 1 ? 50 : backlog);
+        Shutdown.listening(this);
     }
 
     @Override
@@ -87,6 +93,10 @@ public final class CoServerSocket extends ServerSocket {
             }
             boolean ready = IoWait.await(s, ch, SelectionKey.OP_ACCEPT, TimeUnit.MILLISECONDS.toNanos(soTimeout));
             if (Suspend.isSuspending(s)) {
+                acceptor = Suspend.currentWait(s);
+                if (closed) {
+                    wakeAcceptor(); // closed while it registered: it must not wait for a connection that never comes
+                }
                 return null;
             }
             if (!ready) {
@@ -112,7 +122,17 @@ public final class CoServerSocket extends ServerSocket {
     @Override
     public void close() throws IOException {
         closed = true;
+        Shutdown.closed(this);
         ch.close();
+        wakeAcceptor();
+    }
+
+    private void wakeAcceptor() {
+        WaitNode n = acceptor;
+        if (n != null) {
+            acceptor = null;
+            n.complete(Boolean.TRUE); // it retries, and finds the socket closed
+        }
     }
 
     @Override

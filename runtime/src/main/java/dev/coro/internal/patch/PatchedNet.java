@@ -1,7 +1,9 @@
 package dev.coro.internal.patch;
 
+import dev.coro.internal.Shutdown;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
+import dev.coro.internal.Worker;
 import dev.coro.internal.net.CoInputStream;
 import dev.coro.internal.net.CoOutputStream;
 import dev.coro.internal.net.CoServerSocket;
@@ -17,7 +19,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
 
 /**
  * The socket patches: {@code new Socket(...)} and {@code new ServerSocket(...)} in rewritten code make coro's
@@ -85,6 +90,50 @@ public final class PatchedNet {
     /** {@code ServerSocketFactory.getDefault()}: a factory of cooperative server sockets. */
     public static javax.net.ServerSocketFactory serverSocketFactory() {
         return dev.coro.internal.net.CoSocketFactories.SERVER_SOCKETS;
+    }
+
+    // ---- bind: under the launcher, every worker binds the same port (SO_REUSEPORT); closed on shutdown ----
+
+    /** {@code ServerSocketChannel.bind(local)} in patched code. */
+    public static ServerSocketChannel bind(ServerSocketChannel ch, SocketAddress local) throws IOException {
+        return bind(ch, local, 0);
+    }
+
+    /** {@code ServerSocketChannel.bind(local, backlog)} in patched code. */
+    public static ServerSocketChannel bind(ServerSocketChannel ch, SocketAddress local, int backlog)
+            throws IOException {
+        Shutdown.beforeBind(ch);
+        ch.bind(local, backlog);
+        Shutdown.listening(ch);
+        return ch;
+    }
+
+    /** {@code NetworkChannel.bind(local)} in patched code: only a server channel is treated as a listener. */
+    public static NetworkChannel bind(NetworkChannel ch, SocketAddress local) throws IOException {
+        if (ch instanceof ServerSocketChannel) {
+            return bind((ServerSocketChannel) ch, local, 0);
+        }
+        return ch.bind(local);
+    }
+
+    /** {@code ServerSocket.bind(endpoint)} in patched code (coro's own server sockets do this themselves). */
+    public static void bind(ServerSocket server, SocketAddress endpoint) throws IOException {
+        bind(server, endpoint, 50);
+    }
+
+    public static void bind(ServerSocket server, SocketAddress endpoint, int backlog) throws IOException {
+        if (server instanceof CoServerSocket) {
+            server.bind(endpoint, backlog);
+            return;
+        }
+        ServerSocketChannel ch = server.getChannel();
+        if (ch != null) {
+            Shutdown.beforeBind(ch);
+        } else if (Worker.launched() && server.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+            server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        server.bind(endpoint, backlog);
+        Shutdown.listening(server);
     }
 
     // ---- connect and accept ----
