@@ -160,7 +160,7 @@ public final class ChildCall {
         return new ChildCall(false, owner.getName(), method, descriptor(m), ProcessHandle.current().pid(), wire);
     }
 
-    private static void requireReachable(Class<?> c) {
+    static void requireReachable(Class<?> c) {
         if (c == null) {
             throw new NullPointerException("class");
         }

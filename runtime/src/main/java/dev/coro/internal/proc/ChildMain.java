@@ -96,9 +96,7 @@ public final class ChildMain {
             } catch (IOException ignored) {
                 // a broken pipe means the same
             }
-            System.err.println("coro: the parent process " + parentPid + " is gone; child "
-                    + ProcessHandle.current().pid() + " exits");
-            exit(ORPHANED);
+            exit(ORPHANED); // quietly: a parent that exits normally ends its children this way too
         }, "coro-parent-watch");
         t.setDaemon(true);
         t.start();
