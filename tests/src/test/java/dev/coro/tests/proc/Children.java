@@ -3,6 +3,7 @@ package dev.coro.tests.proc;
 import dev.coro.Coro;
 import dev.coro.CoroProcess;
 import dev.coro.Coroutine;
+import dev.coro.ProcessQueue;
 
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,14 @@ public final class Children {
         CoroProcess child = CoroProcess.start(Children.class, "sleep", 60_000);
         System.out.println("grandchild " + child.pid());
         Thread.sleep(60_000);
+    }
+
+    /** Puts {@code n} numbers and a label on a queue handed over by the parent, from a coroutine. */
+    @Coroutine
+    static void produce(ProcessQueue<Object> q, int n, String label) {
+        for (int i = 0; i < n; i++) {
+            q.put(List.of(label, i));
+        }
     }
 
     public void instanceMethod() {

@@ -1,7 +1,9 @@
 package dev.coro.tests.proc;
 
+import dev.coro.Codec;
 import dev.coro.Coro;
 import dev.coro.CoroProcess;
+import dev.coro.ProcessQueue;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +54,28 @@ class CoroProcessTest {
         String out = out(p);
         assertEquals(0, p.join(), err(p));
         assertEquals("got s 7 1099511627776 [1, x] {k=true} 5", out.strip());
+    }
+
+    @Test
+    void aHandedOverQueueCarriesValuesFromTwoChildren() {
+        ProcessQueue<Object> q = ProcessQueue.create(Codec.values());
+        try {
+            CoroProcess a = CoroProcess.start(Children.class, "produce", q, 500, "a");
+            CoroProcess b = CoroProcess.start(Children.class, "produce", q, 500, "b");
+            Map<Object, Integer> next = new java.util.HashMap<>(Map.of("a", 0, "b", 0));
+            for (int i = 0; i < 1000; i++) {
+                List<?> m = (List<?>) q.get(Duration.ofSeconds(30));
+                assertTrue(m != null, "only " + i + " messages came");
+                // each producer's messages arrive in its order, none lost or repeated
+                assertEquals(next.get(m.get(0)), m.get(1), "message " + m);
+                next.merge(m.get(0), 1, Integer::sum);
+            }
+            assertEquals(0, a.join());
+            assertEquals(0, b.join());
+            assertEquals(null, q.get(Duration.ofMillis(50)));
+        } finally {
+            q.close();
+        }
     }
 
     @Test

@@ -33,6 +33,26 @@ final class PoolFunctions {
         return "done by " + me;
     }
 
+    /**
+     * Rendezvous of two items: writes this process's pid under {@code dir}, waits until two pid files are there, and
+     * returns its pid. Two items finish only if two workers run them at the same time.
+     */
+    static long meetAnother(String dir) throws IOException, InterruptedException {
+        long me = ProcessHandle.current().pid();
+        Path d = Path.of(dir);
+        Files.writeString(d.resolve(me + ".pid"), "");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(d)) {
+                if (files.count() >= 2) {
+                    return me;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("no other worker ran an item within 30 s");
+    }
+
     static long alwaysDie(long x) {
         Runtime.getRuntime().halt(42);
         return x;

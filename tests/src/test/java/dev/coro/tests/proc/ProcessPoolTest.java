@@ -25,13 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProcessPoolTest {
 
     @Test
-    void mapReturnsResultsInTheItemsOrderFromTwoWorkers() {
+    void mapReturnsResultsInTheItemsOrderFromTwoWorkers(@TempDir Path tmp) {
         try (ProcessPool pool = ProcessPool.create(2)) {
             List<Long> items = LongStream.range(0, 40).boxed().toList();
             List<Long> squares = Coro.run(() -> pool.map(PoolFunctions::square, items));
             assertEquals(items.stream().map(x -> x * x).toList(), squares);
-            // both workers took items
-            Set<Long> pids = new HashSet<>(Coro.run(() -> pool.map(PoolFunctions::pid, items)));
+            // two items that finish only when both run at once: two workers in parallel
+            Set<Long> pids = new HashSet<>(Coro.run(() -> pool.map(PoolFunctions::meetAnother,
+                    List.of(tmp.toString(), tmp.toString()))));
             assertEquals(2, pids.size(), "pids: " + pids);
             // from a plain thread, with codecs, an unbound method reference, a non-capturing lambda
             assertEquals(List.of(5, 0, 2), pool.map(String::length, List.of("hello", "", "ab"), Codec.strings(),
@@ -69,9 +70,11 @@ class ProcessPoolTest {
             String result = t.join();
             assertTrue(result.startsWith("done by "), result);
             assertNotEquals(victim, Long.parseLong(result.substring("done by ".length())));
-            // the pool is whole again: two workers
-            List<Long> items = LongStream.range(0, 20).boxed().toList();
-            assertEquals(2, new HashSet<>(pool.map(PoolFunctions::pid, items)).size());
+            // the pool is whole again: two workers run two items at once
+            Path meet = Files.createDirectory(tmp.resolve("meet"));
+            List<Long> pids = pool.map(PoolFunctions::meetAnother, List.of(meet.toString(), meet.toString()));
+            assertEquals(2, new HashSet<>(pids).size(), "pids: " + pids);
+            assertTrue(!pids.contains(victim), "pids: " + pids);
         }
     }
 
