@@ -241,10 +241,17 @@ public final class ProcessPool implements AutoCloseable {
                                                       Codec<T> in, Codec<R> out) {
         PoolFunction f = PoolFunction.of(fn);
         List<CompletableFuture<R>> parts = new ArrayList<>();
+        List<Task<R>> tasks = new ArrayList<>();
         int index = 0;
-        for (T item : items) {
-            Task<R> t = cast(enqueue(f, item, in, out, index++).task);
-            parts.add(t.toCompletableFuture());
+        try {
+            for (T item : items) {
+                Task<R> t = cast(enqueue(f, item, in, out, index++).task);
+                tasks.add(t);
+                parts.add(t.toCompletableFuture());
+            }
+        } catch (RuntimeException e) {
+            tasks.forEach(Task::cancel); // an item that cannot be sent fails the whole map before it runs
+            throw e;
         }
         CompletableFuture<List<R>> all = new CompletableFuture<>();
         CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((v, e) -> {
@@ -407,6 +414,9 @@ public final class ProcessPool implements AutoCloseable {
                                         + " worker processes in a row exited before connecting (see their standard"
                                         + " error)";
                                 failQueued();
+                                for (int i = 0; i < size; i++) {
+                                    queue.addLast(STOP); // the other slots stop too
+                                }
                                 return;
                             }
                             continue;

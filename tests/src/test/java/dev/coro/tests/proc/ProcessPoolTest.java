@@ -93,6 +93,17 @@ class ProcessPoolTest {
     }
 
     @Test
+    void workersThatCannotStartFailTheItemsAndThePool() {
+        try (ProcessPool pool = ProcessPool.builder().workers(1).jvmOptions("-XX:+NoSuchCoroTestOption").build()) {
+            Task<Long> t = pool.submit(PoolFunctions::square, 2L);
+            String m = assertThrows(ProcessPool.ItemFailedException.class, t::join).getMessage();
+            assertTrue(m.contains("item (2)") && m.contains("workers cannot start"), m);
+            assertThrows(java.util.concurrent.RejectedExecutionException.class,
+                    () -> pool.submit(PoolFunctions::square, 3L));
+        }
+    }
+
+    @Test
     void capturingLambdasAndUnsendableItemsAreRefusedAtOnce() {
         try (ProcessPool pool = ProcessPool.create(1)) {
             long k = 3;
