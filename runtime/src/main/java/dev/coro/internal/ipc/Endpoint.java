@@ -20,8 +20,20 @@ public interface Endpoint {
     /** Adds a message, waiting while the queue is full; {@code nanos < 0} waits forever. False if time ran out. */
     boolean put(byte[] body, long nanos, Stack s);
 
-    /** A new consumer of this queue. */
+    /**
+     * A new consumer of this queue: through a connection, one that prefetches up to {@link Client#DEFAULT_PREFETCH}
+     * messages for an unbounded queue, none for a bounded one (each waiting get asks for one message).
+     */
     Consumer consumer();
+
+    /**
+     * A new consumer that holds at most {@code prefetch} messages delivered but not yet taken; 0: none, each waiting
+     * get asks for one (what a queue with leases wants: a prefetched message's lease would run meanwhile). In the
+     * broker's own process nothing is prefetched either way.
+     */
+    default Consumer consumer(int prefetch) {
+        return consumer();
+    }
 
     /** Waits (bounded) until every put made through this endpoint so far has reached the broker. */
     void flush();
