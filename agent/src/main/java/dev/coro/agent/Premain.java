@@ -14,8 +14,23 @@ public final class Premain {
     public static void premain(String args, Instrumentation inst) {
         AgentOptions options = AgentOptions.parse(args);
         inst.addTransformer(new CoroTransformer(options, System.err), true);
+        AgentSupport.recordAgent(ownJar(), args);
         AgentSupport.markInstalled();
         dev.coro.internal.Shutdown.installIfWanted(); // in a launcher's worker: graceful shutdown on SIGTERM
+    }
+
+    /** The jar this class came from, for child processes started with the same agent; null if not a file. */
+    private static String ownJar() {
+        try {
+            java.security.CodeSource src = Premain.class.getProtectionDomain().getCodeSource();
+            if (src == null || src.getLocation() == null) {
+                return null;
+            }
+            java.nio.file.Path p = java.nio.file.Path.of(src.getLocation().toURI());
+            return java.nio.file.Files.isRegularFile(p) ? p.toString() : null;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
+        }
     }
 
     public static void agentmain(String args, Instrumentation inst) {

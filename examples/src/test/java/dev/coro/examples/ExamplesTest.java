@@ -80,4 +80,38 @@ class ExamplesTest {
         assertTrue(p.exitValue() != 0, out);
         assertTrue(out.contains("-javaagent:") && out.contains("coro-agent.jar"), out);
     }
+
+    @Test
+    void seedQueueExampleWriterAndReaderProcesses() throws Exception {
+        // a seed whose last sleep is long enough for the reader to print 'C' before it is terminated
+        long seed = 0;
+        for (;; seed++) {
+            java.util.Random r = new java.util.Random(seed);
+            double a = r.nextDouble(), b = r.nextDouble(), c = r.nextDouble();
+            if (c > 0.6 && a + b + c < 1.8) {
+                break;
+            }
+        }
+        String out = run("dev.coro.examples.QueueProcesses", Long.toString(seed));
+        List<String> lines = new ArrayList<>();
+        for (String line : out.split("\\R")) {
+            if (line.startsWith("Put ") || line.startsWith("Get ")) {
+                lines.add(line);
+            }
+        }
+        List<String> puts = lines.stream().filter(l -> l.startsWith("Put ")).toList();
+        List<String> gets = lines.stream().filter(l -> l.startsWith("Get ")).toList();
+        assertEquals(List.of("Put A to queue...", "Put B to queue...", "Put C to queue..."), puts, out);
+        assertEquals(List.of("Get A from queue.", "Get B from queue.", "Get C from queue."), gets, out);
+        for (String v : List.of("A", "B", "C")) {
+            assertTrue(lines.indexOf("Put " + v + " to queue...") < lines.indexOf("Get " + v + " from queue."), out);
+        }
+    }
+
+    @Test
+    void processPoolSquaresAndPrimesOnTwoWorkers() throws Exception {
+        String out = run("dev.coro.examples.PoolSquares");
+        assertTrue(out.contains("squares [1, 4, 9, 16, 25, 36, 49, 64, 81, 100]"), out);
+        assertTrue(out.contains("primes below 400000: 33860"), out);
+    }
 }
