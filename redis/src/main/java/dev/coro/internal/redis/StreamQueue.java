@@ -10,7 +10,9 @@ import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -55,6 +57,7 @@ public final class StreamQueue<T> implements MessageQueue<T> {
 
     // touched only on the io thread
     private Jedis jedis;
+    private long nextClaimCheck = System.nanoTime();
     private byte[] claimCursor = "0-0".getBytes(StandardCharsets.US_ASCII);
 
     /** The message handed to the last get, not yet acknowledged (io thread writes; callers read). */
@@ -227,42 +230,69 @@ public final class StreamQueue<T> implements MessageQueue<T> {
         String previous = lastId;
         lastId = null;
         return call(() -> {
-            if (previous != null) {
-                acknowledge(previous);
-            }
             Entry kept = stash;
             if (kept != null) {
+                if (previous != null) {
+                    acknowledge(previous);
+                }
                 return kept;
             }
-            Entry e = receive(deadlineNanos);
+            Entry e = receive(deadlineNanos, previous);
             stash = e;
             return e;
         });
     }
 
-    /** On the io thread: an expired lease of any consumer first, else a new message; null at the deadline. */
-    private Entry receive(long deadlineNanos) {
+    /**
+     * On the io thread: an expired lease of any consumer (looked for at most every poll interval), else a new
+     * message; null at the deadline. {@code ackFirst} (may be null) is acknowledged in the same round trip as the
+     * first read.
+     */
+    private Entry receive(long deadlineNanos, String ackFirst) {
+        String toAck = ackFirst;
         while (true) {
             if (closed) {
                 throw closedError();
             }
-            Entry claimed = redis(this::claimExpired);
-            if (claimed != null) {
-                return claimed;
+            long now = System.nanoTime();
+            if (now - nextClaimCheck >= 0) {
+                nextClaimCheck = now + TimeUnit.MILLISECONDS.toNanos(pollMs);
+                if (toAck != null) {
+                    acknowledge(toAck);
+                    toAck = null;
+                }
+                Entry claimed = redis(this::claimExpired);
+                if (claimed != null) {
+                    return claimed;
+                }
             }
             long leftMs = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                     : TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-            Entry fresh;
-            if (leftMs <= 0) {
-                fresh = redis(j -> first(j.sendCommand(Protocol.Command.XREADGROUP, "GROUP".getBytes(), GROUP, consumer,
-                        "COUNT".getBytes(), "1".getBytes(), "STREAMS".getBytes(), key, NEW)));
-                return fresh;
+            List<byte[]> args = new ArrayList<>(List.of("GROUP".getBytes(), GROUP, consumer, "COUNT".getBytes(),
+                    "1".getBytes()));
+            if (leftMs > 0) {
+                // wake up at least every poll interval to look for expired leases
+                args.add("BLOCK".getBytes());
+                args.add(Long.toString(Math.max(1, Math.min(leftMs, pollMs))).getBytes());
             }
-            long block = Math.max(1, Math.min(leftMs, pollMs));
-            fresh = redis(j -> first(j.sendCommand(Protocol.Command.XREADGROUP, "GROUP".getBytes(), GROUP, consumer,
-                    "COUNT".getBytes(), "1".getBytes(), "BLOCK".getBytes(), Long.toString(block).getBytes(),
-                    "STREAMS".getBytes(), key, NEW)));
-            if (fresh != null) {
+            args.addAll(List.of("STREAMS".getBytes(), key, NEW));
+            byte[][] read = args.toArray(new byte[0][]);
+            String ack = toAck;
+            Entry fresh = redis(j -> {
+                if (ack == null) {
+                    return first(j.sendCommand(Protocol.Command.XREADGROUP, read));
+                }
+                byte[] bid = ack.getBytes(StandardCharsets.US_ASCII);
+                try (Pipeline p = j.pipelined()) { // acknowledge and read in one round trip
+                    p.sendCommand(Protocol.Command.XACK, key, GROUP, bid);
+                    p.sendCommand(Protocol.Command.XDEL, key, bid);
+                    Response<Object> r = p.sendCommand(Protocol.Command.XREADGROUP, read);
+                    p.sync();
+                    return first(r.get());
+                }
+            });
+            toAck = null;
+            if (fresh != null || leftMs <= 0) {
                 return fresh;
             }
         }
@@ -343,8 +373,11 @@ public final class StreamQueue<T> implements MessageQueue<T> {
     private void acknowledge(String id) {
         byte[] bid = id.getBytes(StandardCharsets.US_ASCII);
         redis(j -> {
-            j.sendCommand(Protocol.Command.XACK, key, GROUP, bid);
-            j.sendCommand(Protocol.Command.XDEL, key, bid);
+            try (Pipeline p = j.pipelined()) {
+                p.sendCommand(Protocol.Command.XACK, key, GROUP, bid);
+                p.sendCommand(Protocol.Command.XDEL, key, bid);
+                p.sync();
+            }
             return null;
         });
     }
