@@ -13,7 +13,12 @@ public interface Handover {
     static Object restore(String spec) {
         int colon = spec.indexOf(':');
         String kind = colon < 0 ? spec : spec.substring(0, colon);
+        String rest = colon < 0 ? "" : spec.substring(colon + 1);
         switch (kind) {
+            case "queue":
+                return dev.coro.ProcessQueue.restoreHandover(rest);
+            case "pipe":
+                return dev.coro.Pipe.restoreHandover(rest);
             default:
                 throw new IllegalArgumentException("unknown handover kind '" + kind + "' in " + spec);
         }

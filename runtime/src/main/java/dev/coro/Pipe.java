@@ -1,0 +1,214 @@
+package dev.coro;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.codec.Codecs;
+import dev.coro.internal.ipc.Broker;
+import dev.coro.internal.ipc.Handover;
+import dev.coro.internal.ipc.LocalBroker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A duplex pipe between two processes, Python's {@code multiprocessing.Pipe} for coro: two ends, each sending to
+ * the other. The parent creates it, keeps one end and hands the other to a child ({@link End#handover()}, restored
+ * in the child with {@code Handover.restore}). Coroutines suspend in {@code receive}; plain threads block.
+ *
+ * <pre>{@code
+ * Pipe<String> pipe = Pipe.create(Codec.strings());
+ * Pipe.End<String> mine = pipe.first();
+ * String forChild = pipe.second().handover();   // e.g. a child process argument
+ * mine.send("ping");
+ * String answer = mine.receive(Duration.ofSeconds(5));
+ * }</pre>
+ *
+ * <p><b>Nothing lost:</b> each direction is a {@link ProcessQueue}, with its guarantee: a message the receiving
+ * end took but had not acknowledged (by its next {@code receive}) when its process died or closed the end is
+ * delivered again, to whoever receives on that end next.
+ *
+ * @param <T> the message type
+ */
+public final class Pipe<T> {
+    private final End<T> first;
+    private final End<T> second;
+
+    private Pipe(End<T> first, End<T> second) {
+        this.first = first;
+        this.second = second;
+    }
+
+    /** A new pipe, held by this process's broker. */
+    public static <T> Pipe<T> create(Codec<T> codec) {
+        Objects.requireNonNull(codec, "codec");
+        Codecs.spec(codec);
+        Broker b = LocalBroker.get();
+        String base = LocalBroker.newName("pipe");
+        String ab = base + "-ab";
+        String ba = base + "-ba";
+        b.declare(ab);
+        b.declare(ba);
+        String address = b.address();
+        return new Pipe<>(new End<>(codec, address, ab, ba), new End<>(codec, address, ba, ab));
+    }
+
+    /** One end. */
+    public End<T> first() {
+        return first;
+    }
+
+    /** The other end. */
+    public End<T> second() {
+        return second;
+    }
+
+    /** @hidden the "pipe" kind of {@link Handover#restore}. */
+    public static End<?> restoreHandover(String rest) {
+        String[] f = LocalBroker.split(rest, 4, "pipe");
+        Codec<?> codec = Codecs.fromSpec(f[3], Thread.currentThread().getContextClassLoader());
+        return new End<>(codec, f[0], f[1], f[2]);
+    }
+
+    /**
+     * One end of a pipe: it sends to the other end and receives what the other end sent.
+     *
+     * <pre>{@code
+     * Pipe.End<String> end = (Pipe.End<String>) Handover.restore(args[0]);   // in the child
+     * String job = end.receive();
+     * end.send("done: " + job);
+     * end.close();
+     * }</pre>
+     *
+     * @param <T> the message type
+     */
+    public static final class End<T> implements Handover, AutoCloseable {
+        private final Codec<T> codec;
+        private final String address;
+        private final String outName;
+        private final String inName;
+        private volatile ProcessQueue<T> out;
+        private volatile ProcessQueue<T> in;
+
+        End(Codec<T> codec, String address, String outName, String inName) {
+            this.codec = codec;
+            this.address = address;
+            this.outName = outName;
+            this.inName = inName;
+        }
+
+        private ProcessQueue<T> out() {
+            ProcessQueue<T> q = out;
+            if (q == null) {
+                synchronized (this) {
+                    if (out == null) {
+                        out = ProcessQueue.on(codec, LocalBroker.open(address, outName));
+                    }
+                    q = out;
+                }
+            }
+            return q;
+        }
+
+        private ProcessQueue<T> in() {
+            ProcessQueue<T> q = in;
+            if (q == null) {
+                synchronized (this) {
+                    if (in == null) {
+                        in = ProcessQueue.on(codec, LocalBroker.open(address, inName));
+                    }
+                    q = in;
+                }
+            }
+            return q;
+        }
+
+        /** Sends {@code item} to the other end (never waits for it to be received). */
+        @Coroutine
+        public void send(T item) {
+            Stack s = Stack.current();
+            boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+            if (!root) {
+                s.pin();
+            }
+            try {
+                send(item, s);
+            } finally {
+                if (!root) {
+                    s.unpin();
+                }
+            }
+        }
+
+        /** @hidden */
+        public void send(T item, Stack s) {
+            out().put(item, s);
+        }
+
+        /** The next message from the other end, waiting while there is none; acknowledges the one before. */
+        @Coroutine
+        public T receive() {
+            Stack s = Stack.current();
+            boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+            if (!root) {
+                s.pin();
+            }
+            try {
+                return receive(s);
+            } finally {
+                if (!root) {
+                    s.unpin();
+                }
+            }
+        }
+
+        /** @hidden */
+        public T receive(Stack s) {
+            return in().get(s);
+        }
+
+        /** Like {@link #receive()}, waiting at most {@code timeout}; null if nothing came in time. */
+        @Coroutine
+        public T receive(Duration timeout) {
+            Stack s = Stack.current();
+            boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+            if (!root) {
+                s.pin();
+            }
+            try {
+                return receive(timeout, s);
+            } finally {
+                if (!root) {
+                    s.unpin();
+                }
+            }
+        }
+
+        /** @hidden */
+        public T receive(Duration timeout, Stack s) {
+            return in().get(timeout, s);
+        }
+
+        /** {@code pipe:} and where to find this end's two directions. */
+        @Override
+        public String handover() {
+            return "pipe:" + LocalBroker.join(address, outName, inName, Codecs.spec(codec));
+        }
+
+        /** Closes this end in this process: what it received and had not acknowledged goes back. */
+        @Override
+        public void close() {
+            ProcessQueue<T> o = out;
+            ProcessQueue<T> i = in;
+            if (o != null) {
+                o.close();
+            }
+            if (i != null) {
+                i.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Pipe.End[sends to " + outName + ", receives from " + inName + " at " + address + "]";
+        }
+    }
+}

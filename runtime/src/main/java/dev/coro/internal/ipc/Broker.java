@@ -1,0 +1,968 @@
+package dev.coro.internal.ipc;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Holds named queues and serves them to other processes over one listening channel, Unix-domain or TCP, from one
+ * daemon thread with an NIO selector (non-blocking; the only locks are the queues' monitors, which the broker's own
+ * process shares through the in-process fast path, {@link BrokerQueue}).
+ *
+ * <p>Per connection: hellos, then the optional {@link Handshake}, then queue frames ({@link Wire}). A connection that
+ * breaks the protocol gets an ERROR frame naming the cause, is reported to the error sink and closed; the others
+ * are not affected. A connection's unacknowledged deliveries go back to the front of their queues when it closes
+ * for any reason, with their ids, to be delivered again with a higher delivery count; with a lease
+ * ({@link #declare(String, int, Duration)}), also when a delivery stays unacknowledged longer than that.
+ *
+ * <pre>{@code
+ * Broker b = Broker.start(Broker.unixChannel(), new Broker.Options());
+ * BrokerQueue tasks = b.declare("tasks", 0, Duration.ofSeconds(30));
+ * // clients: Client.connect(b.address(), null).attach("tasks")
+ * b.close();
+ * }</pre>
+ */
+public final class Broker implements AutoCloseable {
+    /** How a broker runs. */
+    public static final class Options {
+        int maxFrame = Wire.DEFAULT_MAX_FRAME;
+        Handshake handshake;
+        Consumer<String> errors = m -> System.err.println("coro: " + m);
+        long handshakeTimeoutNanos = Duration.ofSeconds(10).toNanos();
+        String threadName = "coro-queue-broker";
+
+        /** The largest frame accepted, type byte and payload (default 16 MiB). */
+        public Options maxFrame(int bytes) {
+            if (bytes < 64) {
+                throw new IllegalArgumentException("maxFrame too small: " + bytes);
+            }
+            this.maxFrame = bytes;
+            return this;
+        }
+
+        /** Runs {@code h} on every connection before any queue frame is accepted. */
+        public Options handshake(Handshake h) {
+            this.handshake = h;
+            return this;
+        }
+
+        /** Where protocol errors and dropped connections are reported (default: standard error). */
+        public Options errors(Consumer<String> sink) {
+            this.errors = sink;
+            return this;
+        }
+
+        /** A connection that has not finished its hello and handshake within this is dropped (default 10 s). */
+        public Options handshakeTimeout(Duration d) {
+            this.handshakeTimeoutNanos = d.toNanos();
+            return this;
+        }
+
+        public Options threadName(String name) {
+            this.threadName = name;
+            return this;
+        }
+    }
+
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final Options options;
+    private final String address;
+    private final Path socketDir;
+    private final Thread thread;
+    private final Map<String, BrokerQueue> byName = new ConcurrentHashMap<>();
+    private final List<BrokerQueue> queues = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<BrokerQueue> dispatchRequests = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final ArrayList<Conn> conns = new ArrayList<>();
+    private final ArrayList<Conn> dirty = new ArrayList<>();
+    private final ArrayList<BrokerQueue> touched = new ArrayList<>();
+    private volatile boolean closing;
+    private volatile boolean closed;
+    private int peerCount;
+    /** Remote puts waiting with a timeout (a hint for the select timeout; racy reads are harmless). */
+    private volatile int timedPuts;
+    private long nextSweep;
+
+    private Broker(ServerSocketChannel server, Options options, Path socketDir) throws IOException {
+        this.server = server;
+        this.options = options;
+        this.socketDir = socketDir;
+        SocketAddress local = server.getLocalAddress();
+        this.address = addressOf(local);
+        server.configureBlocking(false);
+        this.selector = Selector.open();
+        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.thread = new Thread(this::run, options.threadName + " " + address);
+        thread.setDaemon(true);
+    }
+
+    /** Starts a broker on {@code server}, which must be bound; it owns and closes the channel. */
+    public static Broker start(ServerSocketChannel server, Options options) throws IOException {
+        Path dir = null;
+        SocketAddress local = server.getLocalAddress();
+        if (local instanceof UnixDomainSocketAddress) {
+            Path p = ((UnixDomainSocketAddress) local).getPath();
+            if (p.getParent() != null && p.getFileName().toString().equals(SOCKET_NAME)) {
+                dir = p.getParent();
+            }
+        }
+        Broker b = new Broker(server, options, dir);
+        b.thread.start();
+        return b;
+    }
+
+    private static final String SOCKET_NAME = "queues.sock";
+
+    /**
+     * A Unix-domain server channel bound to a socket file in a fresh private directory (0700); a broker started on
+     * it deletes both when it closes.
+     */
+    public static ServerSocketChannel unixChannel() throws IOException {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("coro-ipc-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            dir = Files.createTempDirectory("coro-ipc-");
+        }
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(dir.resolve(SOCKET_NAME)));
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(dir);
+            throw e;
+        }
+        return ch;
+    }
+
+    /** A TCP server channel bound to {@code address} (port 0: any free one). */
+    public static ServerSocketChannel tcpChannel(InetSocketAddress address) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
+        ch.bind(address);
+        return ch;
+    }
+
+    /** {@code unix:/path} or {@code tcp:host:port}. */
+    public static String addressOf(SocketAddress a) {
+        if (a instanceof UnixDomainSocketAddress) {
+            return "unix:" + ((UnixDomainSocketAddress) a).getPath();
+        }
+        InetSocketAddress i = (InetSocketAddress) a;
+        String host = i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "tcp:" + host + ":" + i.getPort();
+    }
+
+    /** The inverse of {@link #addressOf}. */
+    public static SocketAddress parseAddress(String a) {
+        if (a.startsWith("unix:")) {
+            return UnixDomainSocketAddress.of(a.substring(5));
+        }
+        if (a.startsWith("tcp:")) {
+            String hp = a.substring(4);
+            int c = hp.lastIndexOf(':');
+            if (c < 0) {
+                throw new IllegalArgumentException("bad broker address (no port): " + a);
+            }
+            String host = hp.substring(0, c);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return new InetSocketAddress(host, Integer.parseInt(hp.substring(c + 1)));
+        }
+        throw new IllegalArgumentException("bad broker address (unix:PATH or tcp:HOST:PORT): " + a);
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public int maxFrame() {
+        return options.maxFrame;
+    }
+
+    /** Declares an unbounded queue without leases, or returns the one of that name. */
+    public BrokerQueue declare(String name) {
+        return declare(name, 0, null);
+    }
+
+    /**
+     * Declares a queue ({@code capacity} 0: unbounded; {@code lease} null: deliveries stay the consumer's until it
+     * acknowledges or disconnects), or returns the existing one of that name.
+     */
+    public synchronized BrokerQueue declare(String name, int capacity, Duration lease) {
+        if (closing) {
+            throw new dev.coro.ChannelClosedException("the queue broker at " + address + " is shut down");
+        }
+        if (name.isEmpty() || Wire.utf8(name).length > 4096) {
+            throw new IllegalArgumentException("a queue name must have 1 to 4096 bytes: '" + name + "'");
+        }
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity is negative: " + capacity);
+        }
+        BrokerQueue q = byName.get(name);
+        if (q != null) {
+            return q;
+        }
+        q = new BrokerQueue(this, queues.size(), name, capacity, lease == null ? 0 : Math.max(1, lease.toNanos()));
+        queues.add(q);
+        byName.put(name, q);
+        return q;
+    }
+
+    /** The queue of that name, or null. */
+    public BrokerQueue queue(String name) {
+        return byName.get(name);
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Shuts down: every connection gets an ERROR frame saying so and is closed, waiters of this process fail with
+     * {@link dev.coro.ChannelClosedException}; the socket file and its directory are deleted.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- requests from other threads ----
+
+    void requestDispatch(BrokerQueue q) {
+        if (Thread.currentThread() == thread) {
+            touched.add(q);
+            return;
+        }
+        if (q.dispatchRequested.compareAndSet(false, true)) {
+            dispatchRequests.add(q);
+            wake();
+        }
+    }
+
+    void execute(Runnable r) {
+        tasks.add(r);
+        wake();
+    }
+
+    private void wake() {
+        if (Thread.currentThread() != thread && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Sends REPLY(req, value) on {@code conn}: now on the broker thread, else through it. */
+    void replyLater(Conn conn, long req, int value, boolean timed) {
+        if (Thread.currentThread() == thread) {
+            conn.reply(req, value);
+        } else {
+            execute(() -> conn.reply(req, value));
+        }
+    }
+
+    // ---- the broker thread ----
+
+    private void run() {
+        try {
+            while (!closing) {
+                long timeout = sweepTimeoutMillis();
+                selector.select(timeout);
+                wakeupPending.set(false);
+                Runnable r;
+                while ((r = tasks.poll()) != null) {
+                    r.run();
+                }
+                for (SelectionKey k : selector.selectedKeys()) {
+                    if (!k.isValid()) {
+                        continue;
+                    }
+                    if (k.isAcceptable()) {
+                        accept();
+                    } else {
+                        Conn c = (Conn) k.attachment();
+                        if (k.isReadable()) {
+                            c.onReadable();
+                        }
+                        if (k.isValid() && k.isWritable()) {
+                            c.markDirty();
+                        }
+                    }
+                }
+                selector.selectedKeys().clear();
+                BrokerQueue q;
+                while ((q = dispatchRequests.poll()) != null) {
+                    q.dispatchRequested.set(false);
+                    touched.add(q);
+                }
+                long now = System.nanoTime();
+                for (int i = 0; i < touched.size(); i++) {
+                    touched.get(i).dispatch(now);
+                }
+                touched.clear();
+                if (timedPuts > 0) {
+                    int n = 0;
+                    for (BrokerQueue each : queues) {
+                        n += each.expirePuts(now);
+                    }
+                    timedPuts = n;
+                }
+                if (now - nextSweep >= 0) {
+                    sweep(now);
+                }
+                flushDirty();
+            }
+        } catch (Throwable t) {
+            options.errors.accept("queue broker " + address + " failed: " + t);
+        } finally {
+            shutdownNow();
+        }
+    }
+
+    private long sweepTimeoutMillis() {
+        return timedPuts > 0 ? 5 : 100;
+    }
+
+    /** Leases that ran out go back; connections stuck before READY are dropped. */
+    private void sweep(long now) {
+        nextSweep = now + 50_000_000L;
+        int timed = 0;
+        for (BrokerQueue q : queues) {
+            timed += q.expirePuts(now);
+        }
+        timedPuts = timed;
+        for (BrokerQueue q : queues) {
+            if (q.leaseNanos > 0) {
+                for (Sub s : new ArrayList<>(q.subs)) {
+                    List<Msg> expired = s.expire(now);
+                    if (!expired.isEmpty()) {
+                        q.requeue(expired);
+                        touched.add(q);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < touched.size(); i++) {
+            touched.get(i).dispatch(now);
+        }
+        touched.clear();
+        for (Conn c : new ArrayList<>(conns)) {
+            if (c.state != Conn.OPEN && now - c.openedAt > options.handshakeTimeoutNanos) {
+                c.protocolError(new ProtocolException("no hello and handshake within "
+                        + Duration.ofNanos(options.handshakeTimeoutNanos).toMillis() + " ms"));
+            }
+        }
+    }
+
+    private void flushDirty() {
+        for (int i = 0; i < dirty.size(); i++) {
+            dirty.get(i).flush();
+        }
+        dirty.clear();
+    }
+
+    private void accept() {
+        SocketChannel ch;
+        try {
+            while ((ch = server.accept()) != null) {
+                ch.configureBlocking(false);
+                String peer;
+                try {
+                    SocketAddress ra = ch.getRemoteAddress();
+                    peer = ra instanceof InetSocketAddress ? ra.toString() : "unix peer #" + (++peerCount);
+                } catch (IOException e) {
+                    peer = "peer #" + (++peerCount);
+                }
+                Conn c = new Conn(ch, peer);
+                c.key = ch.register(selector, SelectionKey.OP_READ, c);
+                conns.add(c);
+                Wire.putHello(c.out);
+                c.markDirty();
+            }
+        } catch (IOException e) {
+            if (!closing) {
+                options.errors.accept("queue broker " + address + ": accept failed: " + e);
+            }
+        }
+    }
+
+    private void shutdownNow() {
+        if (closed) {
+            return;
+        }
+        closing = true;
+        for (Conn c : new ArrayList<>(conns)) {
+            c.sendErrorAndClose("the queue broker at " + address + " shut down", false);
+        }
+        for (BrokerQueue q : queues) {
+            q.shutdown("the queue broker shut down");
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        if (socketDir != null) {
+            try {
+                Files.deleteIfExists(socketDir.resolve(SOCKET_NAME));
+                Files.deleteIfExists(socketDir);
+            } catch (IOException e) {
+                options.errors.accept("queue broker " + address + ": could not delete " + socketDir + ": " + e);
+            }
+        }
+        closed = true;
+    }
+
+    /** A subscription: one remote consumer of one queue, with its prefetch credit and unacknowledged deliveries. */
+    final class Sub {
+        final Conn conn;
+        final int id;
+        final BrokerQueue q;
+        int credit;
+        private Msg[] ring = new Msg[16];
+        private int head;
+        private int size;
+        private long headTag = 1;
+
+        Sub(Conn conn, int id, BrokerQueue q, int credit) {
+            this.conn = conn;
+            this.id = id;
+            this.q = q;
+            this.credit = credit;
+        }
+
+        /** Broker thread, under the queue's monitor. */
+        void deliver(Msg m) {
+            credit--;
+            if (size == ring.length) {
+                Msg[] bigger = new Msg[ring.length * 2];
+                for (int i = 0; i < size; i++) {
+                    bigger[i] = ring[(head + i) & (ring.length - 1)];
+                }
+                ring = bigger;
+                head = 0;
+            }
+            long tag = headTag + size;
+            ring[(head + size) & (ring.length - 1)] = m;
+            size++;
+            conn.deliver(this, tag, m);
+        }
+
+        void ack(long first, int count) {
+            long end = headTag + size;
+            if (count < 1 || first + count > end) {
+                throw new ProtocolException("ACK of deliveries " + first + ".." + (first + count - 1)
+                        + " on subscription " + id + ": only " + headTag + ".." + (end - 1) + " were delivered");
+            }
+            for (long t = Math.max(first, headTag); t < first + count; t++) {
+                ring[(int) ((head + (t - headTag)) & (ring.length - 1))] = null;
+            }
+            popNulls();
+        }
+
+        private void popNulls() {
+            while (size > 0 && ring[head] == null) {
+                head = (head + 1) & (ring.length - 1);
+                size--;
+                headTag++;
+            }
+        }
+
+        List<Msg> expire(long now) {
+            List<Msg> out = new ArrayList<>();
+            synchronized (q) {
+                popNulls();
+                while (size > 0) {
+                    Msg m = ring[head];
+                    if (m != null && m.leaseDeadline - now > 0) {
+                        break;
+                    }
+                    if (m != null) {
+                        out.add(m);
+                    }
+                    ring[head] = null;
+                    head = (head + 1) & (ring.length - 1);
+                    size--;
+                    headTag++;
+                }
+            }
+            return out;
+        }
+
+        /** Everything unacknowledged, in delivery order; forgets it. */
+        List<Msg> drain() {
+            List<Msg> out = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                Msg m = ring[(head + i) & (ring.length - 1)];
+                if (m != null) {
+                    out.add(m);
+                }
+            }
+            headTag += size;
+            size = 0;
+            return out;
+        }
+    }
+
+    /** One client connection; broker thread only. */
+    final class Conn {
+        static final int HELLO = 0;
+        static final int AUTH = 1;
+        static final int OPEN = 2;
+
+        final SocketChannel ch;
+        final String peer;
+        final long openedAt = System.nanoTime();
+        SelectionKey key;
+        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer out = ByteBuffer.allocate(16 * 1024);
+        int state = HELLO;
+        Handshake.Exchange exchange;
+        final Map<Integer, Sub> subs = new HashMap<>();
+        boolean isDirty;
+        boolean dead;
+        private BrokerQueue batchQueue;
+        private final ArrayList<byte[]> batch = new ArrayList<>();
+
+        Conn(SocketChannel ch, String peer) {
+            this.ch = ch;
+            this.peer = peer;
+        }
+
+        void markDirty() {
+            if (!isDirty && !dead) {
+                isDirty = true;
+                dirty.add(this);
+            }
+        }
+
+        private void ensureOut(int n) {
+            if (out.remaining() < n) {
+                int cap = Math.max(out.capacity() * 2, out.position() + n);
+                ByteBuffer b = ByteBuffer.allocate(cap);
+                out.flip();
+                b.put(out);
+                out = b;
+            }
+        }
+
+        void deliver(Sub sub, long tag, Msg m) {
+            int len = 1 + 4 + 8 + 8 + 4 + m.body.length;
+            ensureOut(4 + len);
+            out.putInt(len).put(Wire.DELIVER).putInt(sub.id).putLong(tag).putLong(m.id).putInt(m.deliveries)
+                    .put(m.body);
+            markDirty();
+        }
+
+        void reply(long req, int value) {
+            reply(req, value, 0);
+        }
+
+        void reply(long req, int value, int value2) {
+            if (dead) {
+                return;
+            }
+            ensureOut(4 + 17);
+            out.putInt(17).put(Wire.REPLY).putLong(req).putInt(value).putInt(value2);
+            markDirty();
+        }
+
+        void frame(byte type, byte[] payload) {
+            ensureOut(5 + payload.length);
+            out.putInt(1 + payload.length).put(type).put(payload);
+            markDirty();
+        }
+
+        void failReply(long req, String message) {
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            ensureOut(4 + 1 + 8 + 2 + n);
+            out.putInt(1 + 8 + 2 + n).put(Wire.FAIL).putLong(req).putShort((short) n).put(m, 0, n);
+            markDirty();
+        }
+
+        void flush() {
+            isDirty = false;
+            if (dead) {
+                return;
+            }
+            try {
+                out.flip();
+                while (out.hasRemaining()) {
+                    if (ch.write(out) == 0) {
+                        break;
+                    }
+                }
+                out.compact();
+                int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+                if (key.interestOps() != ops) {
+                    key.interestOps(ops);
+                }
+            } catch (IOException e) {
+                close("write failed: " + e.getMessage());
+            }
+        }
+
+        void onReadable() {
+            try {
+                for (int reads = 0; reads < 16 && !dead; reads++) {
+                    int n = ch.read(in);
+                    if (n < 0) {
+                        if (in.position() > 0) {
+                            parse();
+                        }
+                        if (!dead && in.position() > 0) {
+                            protocolError(new ProtocolException("connection closed mid-frame: a truncated frame of "
+                                    + in.position() + " bytes"));
+                        } else {
+                            close(null);
+                        }
+                        return;
+                    }
+                    if (n == 0) {
+                        break;
+                    }
+                    parse();
+                }
+            } catch (ProtocolException e) {
+                protocolError(e);
+            } catch (IOException e) {
+                close("read failed: " + e.getMessage());
+            } catch (RuntimeException e) {
+                protocolError(new ProtocolException("bad request: " + e, e));
+            }
+        }
+
+        /** Handles every whole frame in {@code in}; keeps a partial one. */
+        private void parse() {
+            in.flip();
+            try {
+                while (!dead) {
+                    if (state == HELLO) {
+                        if (in.remaining() < Wire.HELLO_BYTES) {
+                            break;
+                        }
+                        Wire.checkHello(in);
+                        startHandshake();
+                        continue;
+                    }
+                    if (in.remaining() < 4) {
+                        break;
+                    }
+                    int len = in.getInt(in.position());
+                    Wire.checkLength(len, options.maxFrame);
+                    if (in.remaining() < 4 + len) {
+                        if (in.capacity() < 4 + len) {
+                            ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));
+                            b.put(in);
+                            in = b;
+                            in.flip();
+                        }
+                        break;
+                    }
+                    in.position(in.position() + 4);
+                    int end = in.position() + len;
+                    byte type = in.get();
+                    frame(type, end);
+                    in.position(end);
+                }
+            } finally {
+                flushBatch();
+                if (!dead) {
+                    in.compact();
+                }
+            }
+        }
+
+        private void startHandshake() throws ProtocolException {
+            Handshake h = options.handshake;
+            if (h == null) {
+                ready();
+                return;
+            }
+            state = AUTH;
+            try {
+                exchange = h.start(true, peer);
+                byte[] first = exchange.initial();
+                if (first != null) {
+                    frame(Wire.AUTH, first);
+                }
+                if (exchange.isComplete()) {
+                    ready();
+                }
+            } catch (ProtocolException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new ProtocolException("handshake failed: " + e.getMessage(), e);
+            }
+        }
+
+        private void ready() {
+            state = OPEN;
+            exchange = null;
+            frame(Wire.READY, new byte[0]);
+        }
+
+        private void frame(byte type, int end) {
+            if (type != Wire.PUT) {
+                flushBatch();
+            }
+            if (state == AUTH) {
+                if (type != Wire.AUTH) {
+                    throw new ProtocolException(Wire.typeName(type) + " frame before the handshake completed");
+                }
+                byte[] msg = new byte[end - in.position()];
+                in.get(msg);
+                try {
+                    byte[] reply = exchange.receive(msg);
+                    if (reply != null) {
+                        frame(Wire.AUTH, reply);
+                    }
+                } catch (ProtocolException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ProtocolException("handshake failed: " + e.getMessage(), e);
+                }
+                if (exchange.isComplete()) {
+                    ready();
+                }
+                return;
+            }
+            switch (type) {
+                case Wire.PUT: {
+                    Wire.need(in, 4, end, type);
+                    BrokerQueue q = queueById(in.getInt());
+                    byte[] body = new byte[end - in.position()];
+                    in.get(body);
+                    if (q.capacity() > 0) {
+                        throw new ProtocolException("PUT to bounded queue '" + q.name() + "' (use PUT_WAIT)");
+                    }
+                    if (batchQueue != q) {
+                        flushBatch();
+                        batchQueue = q;
+                    }
+                    batch.add(body);
+                    return;
+                }
+                case Wire.PUT_WAIT: {
+                    Wire.need(in, 20, end, type);
+                    long req = in.getLong();
+                    BrokerQueue q = queueById(in.getInt());
+                    long timeoutMillis = in.getLong();
+                    byte[] body = new byte[end - in.position()];
+                    in.get(body);
+                    int r = q.putWaitFromRemote(this, req, body, timeoutMillis, System.nanoTime());
+                    if (r >= 0) {
+                        reply(req, r);
+                    } else if (timeoutMillis > 0) {
+                        timedPuts++;
+                    }
+                    touched.add(q);
+                    return;
+                }
+                case Wire.ATTACH: {
+                    Wire.need(in, 8, end, type);
+                    long req = in.getLong();
+                    String name = Wire.getString(in, end, type);
+                    Wire.done(in, end, type);
+                    BrokerQueue q = byName.get(name);
+                    if (q == null) {
+                        failReply(req, "no queue named '" + name + "' at " + address);
+                    } else {
+                        // the capacity tells the client whether puts must wait for room
+                        reply(req, q.qid, q.capacity());
+                    }
+                    return;
+                }
+                case Wire.SUB: {
+                    Wire.need(in, 12, end, type);
+                    int id = in.getInt();
+                    BrokerQueue q = queueById(in.getInt());
+                    int credit = in.getInt();
+                    Wire.done(in, end, type);
+                    if (credit < 0 || subs.containsKey(id)) {
+                        throw new ProtocolException("SUB " + id + ": " + (credit < 0 ? "negative credit"
+                                : "subscription exists"));
+                    }
+                    Sub s = new Sub(this, id, q, credit);
+                    subs.put(id, s);
+                    q.addSub(s);
+                    touched.add(q);
+                    return;
+                }
+                case Wire.CREDIT: {
+                    Wire.need(in, 8, end, type);
+                    Sub s = sub(in.getInt());
+                    int credit = in.getInt();
+                    Wire.done(in, end, type);
+                    if (credit < 0 || (long) s.credit + credit > Integer.MAX_VALUE) {
+                        throw new ProtocolException("CREDIT " + credit + " on subscription " + s.id);
+                    }
+                    s.q.addCredit(s, credit);
+                    touched.add(s.q);
+                    return;
+                }
+                case Wire.ACK: {
+                    Wire.need(in, 16, end, type);
+                    Sub s = sub(in.getInt());
+                    long first = in.getLong();
+                    int count = in.getInt();
+                    Wire.done(in, end, type);
+                    synchronized (s.q) {
+                        s.ack(first, count);
+                    }
+                    return;
+                }
+                case Wire.UNSUB: {
+                    Wire.need(in, 4, end, type);
+                    Sub s = sub(in.getInt());
+                    Wire.done(in, end, type);
+                    subs.remove(s.id);
+                    endSub(s);
+                    return;
+                }
+                case Wire.SYNC: {
+                    Wire.need(in, 8, end, type);
+                    long req = in.getLong();
+                    Wire.done(in, end, type);
+                    reply(req, 0);
+                    return;
+                }
+                case Wire.AUTH:
+                    throw new ProtocolException("AUTH frame after the handshake");
+                default:
+                    throw new ProtocolException("unknown frame type " + Wire.typeName(type) + " (" + (end
+                            - in.position() + 1) + " bytes)");
+            }
+        }
+
+        private void flushBatch() {
+            if (!batch.isEmpty()) {
+                batchQueue.putAllFromRemote(batch);
+                touched.add(batchQueue);
+                batch.clear();
+            }
+            batchQueue = null;
+        }
+
+        private BrokerQueue queueById(int qid) {
+            if (qid < 0 || qid >= queues.size()) {
+                throw new ProtocolException("no queue with id " + qid);
+            }
+            return queues.get(qid);
+        }
+
+        private Sub sub(int id) {
+            Sub s = subs.get(id);
+            if (s == null) {
+                throw new ProtocolException("no subscription " + id);
+            }
+            return s;
+        }
+
+        private void endSub(Sub s) {
+            List<Msg> back;
+            synchronized (s.q) {
+                s.q.removeSub(s);
+                back = s.drain();
+            }
+            if (!back.isEmpty()) {
+                s.q.requeue(back);
+            }
+            touched.add(s.q);
+        }
+
+        void protocolError(ProtocolException e) {
+            if (dead) {
+                return;
+            }
+            options.errors.accept("queue broker " + address + ": connection from " + peer + ": protocol error: "
+                    + e.getMessage() + "; connection closed");
+            sendErrorAndClose("protocol error: " + e.getMessage(), true);
+        }
+
+        /** Best effort: appends ERROR, writes what it can without waiting, closes. */
+        void sendErrorAndClose(String message, boolean reported) {
+            if (dead) {
+                return;
+            }
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            try {
+                ensureOut(7 + n);
+                out.putInt(3 + n).put(Wire.ERROR).putShort((short) n).put(m, 0, n);
+                out.flip();
+                ch.write(out);
+            } catch (IOException | RuntimeException ignored) {
+                // the peer may be gone already
+            }
+            close(null);
+        }
+
+        void close(String why) {
+            if (dead) {
+                return;
+            }
+            dead = true;
+            if (why != null && !closing) {
+                options.errors.accept("queue broker " + address + ": connection from " + peer + ": " + why
+                        + "; connection closed");
+            }
+            if (key != null) {
+                key.cancel();
+            }
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+            conns.remove(this);
+            batch.clear();
+            for (Sub s : subs.values()) {
+                endSub(s);
+            }
+            subs.clear();
+            for (BrokerQueue q : queues) {
+                q.forgetPuts(this);
+            }
+        }
+    }
+}

@@ -1,0 +1,842 @@
+package dev.coro.internal.ipc;
+
+import dev.coro.ChannelClosedException;
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.WaitNode;
+import dev.coro.internal.WaitQueue;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection to a {@link Broker}, shared by every coroutine and thread of a process that uses its queues.
+ * Requests carry ids and their replies complete waiters; deliveries fill each consumer's prefetch buffer. A reader
+ * thread parses what comes in; a writer thread sends what the callers queued, many frames per write (a put returns
+ * once its message is queued for sending). When the connection breaks, every waiter fails with a
+ * {@link ChannelClosedException} naming the broker's address and the cause, and so does every later call.
+ *
+ * <pre>{@code
+ * Client c = Client.connect("unix:/tmp/coro-ipc-123/queues.sock", null);
+ * Endpoint q = c.attach("tasks");
+ * q.put(bytes, -1, Stack.current());
+ * }</pre>
+ */
+public final class Client implements AutoCloseable {
+    /** Messages a consumer may hold unacknowledged before taking them (system property coro.queue.prefetch). */
+    public static final int DEFAULT_PREFETCH = Integer.getInteger("coro.queue.prefetch", 256);
+    private static final int HIGH_WATER = 4 << 20;
+    private static final Map<String, Client> SHARED = new ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Client::flushAllAtExit, "coro-queue-flush"));
+    }
+
+    private final String address;
+    private final SocketChannel ch;
+    private final int maxFrame;
+    private final Thread reader;
+    private final Thread writer;
+    /** Reply waiters: WaitNodes (twins) or CompletableFutures (plain waits). */
+    private final Map<Long, Object> pending = new ConcurrentHashMap<>();
+    private final Map<Integer, RemoteConsumer> consumers = new ConcurrentHashMap<>();
+    private final AtomicLong nextReq = new AtomicLong(1);
+    private final AtomicInteger nextSub = new AtomicInteger(1);
+
+    // the outbox, guarded by outLock
+    private final Object outLock = new Object();
+    private final WaitQueue spaceWaiters = new WaitQueue(outLock);
+    private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+    private ByteBuffer spare = ByteBuffer.allocate(64 * 1024);
+    private boolean writerWaiting;
+    private int lastAckPos = -1;
+    private int lastAckSub;
+    private long lastAckNext;
+    private volatile RuntimeException failure;
+
+    private Client(String address, SocketChannel ch, int maxFrame) {
+        this.address = address;
+        this.ch = ch;
+        this.maxFrame = maxFrame;
+        this.reader = new Thread(this::readLoop, "coro-queue-reader " + address);
+        this.writer = new Thread(this::writeLoop, "coro-queue-writer " + address);
+        reader.setDaemon(true);
+        writer.setDaemon(true);
+    }
+
+    /** Connects, exchanges hellos, runs {@code handshake} (may be null) and waits for the broker's READY. */
+    public static Client connect(String address, Handshake handshake) throws IOException {
+        return connect(address, handshake, Wire.DEFAULT_MAX_FRAME, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Like {@link #connect(String, Handshake)}, accepting frames of up to {@code maxFrame} bytes (plus the delivery
+     * header) and giving up if the hello and handshake take longer than {@code timeout}.
+     */
+    public static Client connect(String address, Handshake handshake, int maxFrame, Duration timeout)
+            throws IOException {
+        SocketAddress sa = Broker.parseAddress(address);
+        SocketChannel ch = sa instanceof UnixDomainSocketAddress ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                : SocketChannel.open();
+        try {
+            ch.connect(sa);
+            if (!(sa instanceof UnixDomainSocketAddress)) {
+                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            }
+            Client c = new Client(address, ch, maxFrame + 64);
+            c.greet(handshake, timeout);
+            c.reader.start();
+            c.writer.start();
+            return c;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** This process's shared connection to {@code address}, made on first use (or after the last one broke). */
+    public static Client shared(String address) {
+        Client c = SHARED.get(address);
+        if (c != null && c.failure == null) {
+            return c;
+        }
+        synchronized (SHARED) {
+            c = SHARED.get(address);
+            if (c == null || c.failure != null) {
+                try {
+                    c = connect(address, null);
+                } catch (IOException e) {
+                    throw new ChannelClosedException("cannot connect to the queue broker at " + address + ": " + e);
+                }
+                SHARED.put(address, c);
+            }
+            return c;
+        }
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public boolean isClosed() {
+        return failure != null;
+    }
+
+    // ---- connecting ----
+
+    private void greet(Handshake handshake, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteBuffer hello = ByteBuffer.allocate(Wire.HELLO_BYTES);
+        Wire.putHello(hello);
+        hello.flip();
+        writeFully(hello);
+        // the rest of the greeting is read with a watchdog: a broker that never answers must not hang us
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                ch.close();
+            } catch (InterruptedException | IOException ignored) {
+                // finished in time
+            }
+        }, "coro-queue-connect-timeout");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            ByteBuffer theirs = ByteBuffer.allocate(Wire.HELLO_BYTES);
+            readFully(theirs);
+            theirs.flip();
+            try {
+                Wire.checkHello(theirs);
+            } catch (ProtocolException e) {
+                throw new ProtocolException("queue broker at " + address + ": " + e.getMessage());
+            }
+            Handshake.Exchange ex = handshake == null ? null : handshake.start(false, address);
+            if (ex != null) {
+                byte[] first = ex.initial();
+                if (first != null) {
+                    sendFrameNow(Wire.AUTH, first);
+                }
+            }
+            for (;;) {
+                ByteBuffer f = readFrameBlocking();
+                byte type = f.get();
+                if (type == Wire.AUTH && ex != null) {
+                    byte[] msg = new byte[f.remaining()];
+                    f.get(msg);
+                    byte[] reply = ex.receive(msg);
+                    if (reply != null) {
+                        sendFrameNow(Wire.AUTH, reply);
+                    }
+                } else if (type == Wire.READY) {
+                    if (ex != null && !ex.isComplete()) {
+                        throw new ProtocolException("queue broker at " + address + " said READY before the handshake"
+                                + " completed on this side");
+                    }
+                    return;
+                } else if (type == Wire.ERROR) {
+                    throw new ProtocolException("queue broker at " + address + " refused the connection: "
+                            + Wire.getString(f, f.limit(), type));
+                } else {
+                    throw new ProtocolException("queue broker at " + address + ": unexpected "
+                            + Wire.typeName(type) + " frame while connecting");
+                }
+            }
+        } catch (IOException e) {
+            if (!ch.isOpen()) {
+                throw new IOException("queue broker at " + address + " did not complete the hello and handshake"
+                        + " within " + timeout.toMillis() + " ms", e);
+            }
+            throw e;
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ProtocolException("handshake with the queue broker at " + address + " failed: "
+                    + e.getMessage(), e);
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    private void sendFrameNow(byte type, byte[] payload) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
+        b.putInt(1 + payload.length).put(type).put(payload).flip();
+        writeFully(b);
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private void readFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new EOFException("the queue broker at " + address + " closed the connection");
+            }
+        }
+    }
+
+    private ByteBuffer readFrameBlocking() throws IOException {
+        ByteBuffer len = ByteBuffer.allocate(4);
+        readFully(len);
+        int n = len.getInt(0);
+        Wire.checkLength(n, maxFrame);
+        ByteBuffer f = ByteBuffer.allocate(n);
+        readFully(f);
+        f.flip();
+        return f;
+    }
+
+    // ---- queues ----
+
+    /** The queue of that name on the broker; fails if there is none. */
+    public Endpoint attach(String name) {
+        long req = nextReq.getAndIncrement();
+        byte[] n = Wire.utf8(name);
+        if (n.length > 65535) {
+            throw new IllegalArgumentException("queue name too long");
+        }
+        CompletableFuture<int[]> f = new CompletableFuture<>();
+        pending.put(req, f);
+        synchronized (outLock) {
+            checkOpen();
+            ensure(5 + 8 + 2 + n.length);
+            out.putInt(1 + 8 + 2 + n.length).put(Wire.ATTACH).putLong(req).putShort((short) n.length).put(n);
+            wakeWriter();
+        }
+        int[] r = awaitPlain(f, "attaching queue '" + name + "'");
+        return new RemoteQueue(name, r[0], r[1]);
+    }
+
+    /** Waits (at most 10 s) until the broker has handled every frame queued before this call. */
+    public void flush() {
+        if (failure != null) {
+            return;
+        }
+        long req = nextReq.getAndIncrement();
+        CompletableFuture<int[]> f = new CompletableFuture<>();
+        pending.put(req, f);
+        synchronized (outLock) {
+            checkOpen();
+            ensure(13);
+            out.putInt(9).put(Wire.SYNC).putLong(req);
+            wakeWriter();
+        }
+        awaitPlain(f, "flushing");
+    }
+
+    /** A plain wait (connect-time and close-time calls): the reader completes a future. */
+    private <V> V awaitPlain(CompletableFuture<V> f, String what) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException) {
+                throw (RuntimeException) c;
+            }
+            throw new ChannelClosedException("queue broker at " + address + ": " + c);
+        } catch (TimeoutException e) {
+            throw new ChannelClosedException("queue broker at " + address + " did not answer within 10 s ("
+                    + what + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted while " + what);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void completeWaiter(Object w, Object value) {
+        if (w instanceof WaitNode) {
+            ((WaitNode) w).complete(value);
+        } else {
+            ((CompletableFuture<Object>) w).complete(value);
+        }
+    }
+
+    private static void failWaiter(Object w, RuntimeException e) {
+        if (w instanceof WaitNode) {
+            ((WaitNode) w).fail(e);
+        } else {
+            ((CompletableFuture<?>) w).completeExceptionally(e);
+        }
+    }
+
+    private static ChannelClosedException closedError(String message, Throwable cause) {
+        ChannelClosedException e = new ChannelClosedException(message);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    private void checkOpen() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw closedError(f.getMessage(), f);
+        }
+    }
+
+    private void ensure(int n) {
+        if (out.remaining() < n) {
+            ByteBuffer b = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + n));
+            out.flip();
+            b.put(out);
+            out = b;
+        }
+    }
+
+    private void wakeWriter() {
+        if (writerWaiting) {
+            writerWaiting = false;
+            outLock.notify();
+        }
+    }
+
+    private void sendAck(int sub, long tag) {
+        synchronized (outLock) {
+            if (failure != null) {
+                return; // the broker redelivers whatever this connection held
+            }
+            if (lastAckPos >= 0 && lastAckSub == sub && lastAckNext == tag) {
+                int countAt = lastAckPos + 5 + 4 + 8;
+                out.putInt(countAt, out.getInt(countAt) + 1);
+                lastAckNext++;
+                return;
+            }
+            ensure(21);
+            lastAckPos = out.position();
+            lastAckSub = sub;
+            lastAckNext = tag + 1;
+            out.putInt(17).put(Wire.ACK).putInt(sub).putLong(tag).putInt(1);
+            wakeWriter();
+        }
+    }
+
+    private void sendCredit(int sub, int credit) {
+        synchronized (outLock) {
+            if (failure != null) {
+                return;
+            }
+            ensure(13);
+            out.putInt(9).put(Wire.CREDIT).putInt(sub).putInt(credit);
+            wakeWriter();
+        }
+    }
+
+    private void sendSub(int sub, int qid, int credit) {
+        synchronized (outLock) {
+            checkOpen();
+            ensure(17);
+            out.putInt(13).put(Wire.SUB).putInt(sub).putInt(qid).putInt(credit);
+            wakeWriter();
+        }
+    }
+
+    private void sendUnsub(int sub) {
+        synchronized (outLock) {
+            if (failure != null) {
+                return;
+            }
+            ensure(9);
+            out.putInt(5).put(Wire.UNSUB).putInt(sub);
+            wakeWriter();
+        }
+    }
+
+    // ---- the writer ----
+
+    private void writeLoop() {
+        try {
+            for (;;) {
+                ByteBuffer b;
+                synchronized (outLock) {
+                    while (out.position() == 0 && failure == null) {
+                        writerWaiting = true;
+                        outLock.wait();
+                    }
+                    if (failure != null) {
+                        return;
+                    }
+                    b = out;
+                    out = spare;
+                    spare = null;
+                    lastAckPos = -1;
+                    WaitNode w;
+                    while ((w = spaceWaiters.pollWaiting()) != null) {
+                        w.complete(null);
+                    }
+                }
+                b.flip();
+                writeFully(b);
+                b.clear();
+                if (b.capacity() > 1 << 20) {
+                    b = ByteBuffer.allocate(64 * 1024);
+                }
+                synchronized (outLock) {
+                    spare = b;
+                }
+            }
+        } catch (IOException e) {
+            fail("write failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            fail("the writer was interrupted", e);
+        }
+    }
+
+    // ---- the reader ----
+
+    private void readLoop() {
+        ByteBuffer in = ByteBuffer.allocate(256 * 1024);
+        List<Msg> batch = new ArrayList<>();
+        try {
+            for (;;) {
+                if (ch.read(in) < 0) {
+                    fail(in.position() > 0 ? "the connection closed mid-frame" : "the connection was closed", null);
+                    return;
+                }
+                in.flip();
+                RemoteConsumer batchOf = null;
+                while (in.remaining() >= 4) {
+                    int len = in.getInt(in.position());
+                    Wire.checkLength(len, maxFrame);
+                    if (in.remaining() < 4 + len) {
+                        if (in.capacity() < 4 + len) {
+                            ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));
+                            b.put(in);
+                            b.flip();
+                            in = b;
+                        }
+                        break;
+                    }
+                    in.position(in.position() + 4);
+                    int end = in.position() + len;
+                    byte type = in.get();
+                    if (type == Wire.DELIVER) {
+                        Wire.need(in, 24, end, type);
+                        int sub = in.getInt();
+                        long tag = in.getLong();
+                        long id = in.getLong();
+                        int deliveries = in.getInt();
+                        byte[] body = new byte[end - in.position()];
+                        in.get(body);
+                        RemoteConsumer c = consumers.get(sub);
+                        if (c != batchOf && batchOf != null) {
+                            batchOf.offerAll(batch);
+                            batch.clear();
+                        }
+                        batchOf = c;
+                        if (c != null) {
+                            Msg m = new Msg(id, deliveries, body);
+                            m.tag = tag;
+                            batch.add(m);
+                        }
+                        continue;
+                    }
+                    if (batchOf != null) {
+                        batchOf.offerAll(batch);
+                        batch.clear();
+                        batchOf = null;
+                    }
+                    switch (type) {
+                        case Wire.REPLY: {
+                            Wire.need(in, 16, end, type);
+                            long req = in.getLong();
+                            int a = in.getInt();
+                            int b = in.getInt();
+                            Object n = pending.remove(req);
+                            if (n != null) {
+                                completeWaiter(n, new int[] {a, b});
+                            }
+                            break;
+                        }
+                        case Wire.FAIL: {
+                            Wire.need(in, 8, end, type);
+                            long req = in.getLong();
+                            String message = Wire.getString(in, end, type);
+                            Object n = pending.remove(req);
+                            if (n != null) {
+                                failWaiter(n, new IllegalStateException(message));
+                            }
+                            break;
+                        }
+                        case Wire.ERROR:
+                            fail("the broker closed the connection: " + Wire.getString(in, end, type), null);
+                            return;
+                        default:
+                            throw new ProtocolException("unexpected " + Wire.typeName(type) + " frame from the broker");
+                    }
+                    in.position(end);
+                }
+                if (batchOf != null) {
+                    batchOf.offerAll(batch);
+                    batch.clear();
+                }
+                in.compact();
+            }
+        } catch (IOException e) {
+            fail("read failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            fail("protocol error from the broker: " + e.getMessage(), e);
+        }
+    }
+
+    private void fail(String why, Throwable cause) {
+        ChannelClosedException e = closedError("the queue broker at " + address + " is gone: " + why, cause);
+        List<Object> waiters = new ArrayList<>();
+        synchronized (outLock) {
+            if (failure != null) {
+                return;
+            }
+            failure = e;
+            outLock.notifyAll();
+            WaitNode w;
+            while ((w = spaceWaiters.pollWaiting()) != null) {
+                waiters.add(w);
+            }
+        }
+        SHARED.remove(address, this);
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+        for (Long req : pending.keySet()) {
+            Object n = pending.remove(req);
+            if (n != null) {
+                waiters.add(n);
+            }
+        }
+        for (RemoteConsumer c : consumers.values()) {
+            c.failAll(waiters);
+        }
+        for (Object w : waiters) {
+            failWaiter(w, closedError(e.getMessage(), e));
+        }
+    }
+
+    /** Closes the connection: the broker puts back whatever this process held unacknowledged. */
+    @Override
+    public void close() {
+        try {
+            flush();
+        } catch (RuntimeException ignored) {
+            // closing anyway
+        }
+        fail("closed by this process", null);
+    }
+
+    private static void flushAllAtExit() {
+        for (Client c : SHARED.values()) {
+            try {
+                c.flush();
+            } catch (RuntimeException ignored) {
+                // best effort at exit
+            }
+        }
+    }
+
+    /** A queue seen through this connection. */
+    private final class RemoteQueue implements Endpoint {
+        private final String name;
+        private final int qid;
+        private final int capacity;
+
+        RemoteQueue(String name, int qid, int capacity) {
+            this.name = name;
+            this.qid = qid;
+            this.capacity = capacity;
+        }
+
+        @Override
+        public String address() {
+            return address;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int capacity() {
+            return capacity;
+        }
+
+        @Override
+        public boolean put(byte[] body, long nanos, Stack s) {
+            return capacity == 0 ? putUnbounded(body, s) : putBounded(body, nanos, s);
+        }
+
+        private void checkSize(byte[] body) {
+            if (body.length > maxFrame - 128) {
+                throw new IllegalArgumentException("a message of " + body.length + " bytes is over the queue's"
+                        + " frame limit (" + (maxFrame - 128) + " bytes)");
+            }
+        }
+
+        private boolean putUnbounded(byte[] body, Stack s) {
+            if (Suspend.isResuming(s)) {
+                byte[] saved = (byte[]) s.popA(); // the arguments are not passed again on resume
+                Suspend.resumeWait(s, null);
+                synchronized (outLock) {
+                    appendPut(saved);
+                }
+                return true;
+            }
+            checkSize(body);
+            WaitNode node;
+            synchronized (outLock) {
+                if (out.position() < HIGH_WATER) {
+                    appendPut(body);
+                    return true;
+                }
+                checkOpen();
+                node = Suspend.prepareWait(s, "put while the connection's send buffer is full");
+                node.markExternal();
+                spaceWaiters.add(node);
+            }
+            if (node.isPlainThread()) {
+                Suspend.blockOn(node, 0);
+                node.outcome();
+                synchronized (outLock) {
+                    appendPut(body);
+                }
+                return true;
+            }
+            s.pushA(body);
+            return true;
+        }
+
+        private void appendPut(byte[] body) {
+            checkOpen();
+            ensure(9 + body.length);
+            out.putInt(5 + body.length).put(Wire.PUT).putInt(qid).put(body);
+            wakeWriter();
+        }
+
+        private boolean putBounded(byte[] body, long nanos, Stack s) {
+            if (Suspend.isResuming(s)) {
+                int[] r = (int[]) Suspend.resumeWait(s, null);
+                return r[0] == 1;
+            }
+            checkSize(body);
+            long req = nextReq.getAndIncrement();
+            WaitNode node = Suspend.prepareWait(s, "put on a full process queue");
+            node.markExternal();
+            pending.put(req, node);
+            long millis = nanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
+            synchronized (outLock) {
+                if (failure != null) {
+                    pending.remove(req);
+                    node.abandon();
+                    checkOpen();
+                }
+                ensure(25 + body.length);
+                out.putInt(21 + body.length).put(Wire.PUT_WAIT).putLong(req).putInt(qid).putLong(millis).put(body);
+                wakeWriter();
+            }
+            if (node.isPlainThread()) {
+                // the broker answers within the timeout (or the connection fails): no deadline of our own
+                Suspend.blockOn(node, 0);
+                return ((int[]) node.outcome())[0] == 1;
+            }
+            return false;
+        }
+
+        @Override
+        public Endpoint.Consumer consumer() {
+            return new RemoteConsumer(this, nextSub.getAndIncrement(), DEFAULT_PREFETCH);
+        }
+
+        @Override
+        public void flush() {
+            Client.this.flush();
+        }
+    }
+
+    /** A subscription: prefetched deliveries and the coroutines and threads waiting for them. */
+    private final class RemoteConsumer implements Endpoint.Consumer {
+        private final RemoteQueue q;
+        private final int id;
+        private final int window;
+        private final int creditBatch;
+        private final ArrayDeque<Msg> items = new ArrayDeque<>();
+        private final WaitQueue getters = new WaitQueue(this);
+        private int owed;
+        private boolean closed;
+
+        RemoteConsumer(RemoteQueue q, int id, int window) {
+            this.q = q;
+            this.id = id;
+            this.window = window;
+            this.creditBatch = Math.max(1, window / 4);
+            consumers.put(id, this);
+            sendSub(id, q.qid, window);
+        }
+
+        /** Reader thread: hands deliveries to waiting getters, keeps the rest. */
+        void offerAll(List<Msg> msgs) {
+            int credit = 0;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                for (Msg m : msgs) {
+                    WaitNode w;
+                    boolean handed = false;
+                    while ((w = getters.pollWaiting()) != null) {
+                        if (w.complete(m)) {
+                            handed = true;
+                            break;
+                        }
+                    }
+                    if (handed) {
+                        if (++owed >= creditBatch) {
+                            credit = owed;
+                            owed = 0;
+                        }
+                    } else {
+                        items.addLast(m);
+                    }
+                }
+            }
+            if (credit > 0) {
+                sendCredit(id, credit);
+            }
+        }
+
+        void failAll(List<Object> into) {
+            synchronized (this) {
+                WaitNode w;
+                while ((w = getters.pollWaiting()) != null) {
+                    into.add(w);
+                }
+            }
+        }
+
+        @Override
+        public Msg get(long nanos, Stack s) {
+            if (Suspend.isResuming(s)) {
+                return (Msg) Suspend.resumeWait(s, null);
+            }
+            WaitNode node;
+            Msg m;
+            int credit = 0;
+            synchronized (this) {
+                if (closed) {
+                    throw new ChannelClosedException("this handle on queue '" + q.name + "' is closed");
+                }
+                m = items.pollFirst();
+                if (m != null) {
+                    if (++owed >= creditBatch) {
+                        credit = owed;
+                        owed = 0;
+                    }
+                    node = null;
+                } else {
+                    checkOpen();
+                    if (nanos == 0) {
+                        return null;
+                    }
+                    node = Suspend.prepareWait(s, "get on an empty process queue");
+                    node.markExternal();
+                    getters.add(node);
+                }
+            }
+            if (credit > 0) {
+                sendCredit(id, credit);
+            }
+            if (node == null) {
+                return m;
+            }
+            if (node.isPlainThread()) {
+                return Suspend.blockOn(node, nanos < 0 ? 0 : nanos) ? (Msg) node.outcome() : null;
+            }
+            if (nanos > 0) {
+                Suspend.timeoutWait(s, nanos);
+            }
+            return null;
+        }
+
+        @Override
+        public void ack(Msg m) {
+            sendAck(id, m.tag);
+        }
+
+        @Override
+        public void close(Msg unacked) {
+            List<Object> waiting = new ArrayList<>();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                items.clear();
+                failAll(waiting);
+            }
+            consumers.remove(id);
+            sendUnsub(id); // the broker puts back everything of this subscription not acknowledged
+            for (Object w : waiting) {
+                failWaiter(w, new ChannelClosedException("the handle on queue '" + q.name + "' was closed"));
+            }
+        }
+    }
+}

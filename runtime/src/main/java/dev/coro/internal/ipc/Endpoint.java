@@ -1,0 +1,40 @@
+package dev.coro.internal.ipc;
+
+import dev.coro.internal.Stack;
+
+/**
+ * One process's access to a named queue: in-process ({@link BrokerQueue}, the broker's own process) or through a
+ * connection ({@link Client}). The waiting methods follow the runtime's twin rule: they may suspend once, at their
+ * end, and are then called again ({@code Suspend.isResuming}) with arguments that must not be used: they are not
+ * passed again (null, 0).
+ */
+public interface Endpoint {
+    /** {@code unix:/path} or {@code tcp:host:port} of the broker. */
+    String address();
+
+    String name();
+
+    /** 0 for an unbounded queue. */
+    int capacity();
+
+    /** Adds a message, waiting while the queue is full; {@code nanos < 0} waits forever. False if time ran out. */
+    boolean put(byte[] body, long nanos, Stack s);
+
+    /** A new consumer of this queue. */
+    Consumer consumer();
+
+    /** Waits (bounded) until every put made through this endpoint so far has reached the broker. */
+    void flush();
+
+    /** One consumer: it holds what it took until it acknowledges it. */
+    interface Consumer {
+        /** The next message, waiting at most {@code nanos} ({@code < 0}: forever); null if none came in time. */
+        Msg get(long nanos, Stack s);
+
+        /** Acknowledges {@code m}, taken from this consumer. */
+        void ack(Msg m);
+
+        /** Ends this consumer; {@code unacked} (may be null) and whatever it prefetched go back to the queue. */
+        void close(Msg unacked);
+    }
+}
