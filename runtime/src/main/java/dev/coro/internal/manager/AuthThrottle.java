@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Slows down repeated authentication failures from one address: after the n-th failure in a row, that address's
- * next handshakes start (and its next failure is answered) only after {@code base * 2^(n-1)}, at most {@code max}.
+ * next handshake is refused unless it comes at least {@code base * 2^(n-1)} (at most {@code max}) after the last
+ * failure, so guessing keys from one address goes no faster than that.
  * A success forgets the address; so does a quiet spell of {@code forgetAfter}. At most {@code capacity} addresses
  * are remembered (least recently failed dropped first), so a flood of sources cannot grow the table without bound.
  * Thread-safe.
@@ -51,6 +52,23 @@ public final class AuthThrottle {
             return 0;
         }
         return delayFor(f[0]);
+    }
+
+    /**
+     * How much longer {@code address} must wait before its next handshake is considered: the delay its failures
+     * earned, counted from its last failure; 0 if it may try now.
+     */
+    public synchronized long penaltyNanos(InetAddress address) {
+        long[] f = failures.get(address);
+        if (f == null) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        if (now - f[1] > forgetNanos) {
+            failures.remove(address);
+            return 0;
+        }
+        return Math.max(0, f[1] + delayFor(f[0]) - now);
     }
 
     private long delayFor(long count) {

@@ -4,11 +4,7 @@ import dev.coro.AuthenticationException;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.ProtocolException;
+import dev.coro.internal.ipc.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -34,9 +30,9 @@ import java.util.Objects;
  * length: nothing in the handshake makes a side allocate or wait for more than {@link #RESPONSE_SIZE} bytes. Proofs
  * are compared in constant time ({@link MessageDigest#isEqual}).
  *
- * <p>The server side is a state machine ({@link Server}) that a selector thread feeds with whatever bytes arrived;
- * the deadline and the slow-down of repeated failures ({@link AuthThrottle}) belong to whoever drives it. The client
- * side ({@link #client}) runs over blocking streams.
+ * <p>Both sides are state machines ({@link Server}, {@link Client}) that do no I/O: {@link HmacHandshake} runs them
+ * inside the queue broker's handshake (one AUTH frame per message), and the deadline and the slow-down of repeated
+ * failures ({@link AuthThrottle}) belong to whoever drives them.
  */
 public final class HmacAuth {
     public static final int VERSION = 1;
@@ -208,59 +204,73 @@ public final class HmacAuth {
         }
     }
 
-    /**
-     * The client's side over blocking streams (their read timeout, if any, bounds each read). Returns normally once
-     * both sides proved they hold {@code key}.
-     *
-     * @throws AuthenticationException the server rejected the key, or did not prove it holds the same one
-     * @throws IOException the connection failed, or the peer does not speak this handshake
-     */
-    public static void client(InputStream in, OutputStream out, byte[] key, String peer) throws IOException {
-        byte[] challenge = readFully(in, CHALLENGE_SIZE, peer, "the challenge");
-        String bad = checkHeader(challenge, 0, CHALLENGE);
-        if (bad != null) {
-            throw new ProtocolException(peer + " is not a coro manager (" + bad + ")");
-        }
-        byte[] nonceS = Arrays.copyOfRange(challenge, HEADER_SIZE, CHALLENGE_SIZE);
-        byte[] nonceC = nonce();
-        ByteBuffer r = ByteBuffer.allocate(RESPONSE_SIZE);
-        header(r, RESPONSE);
-        r.put(mac(key, CLIENT_LABEL, nonceS, nonceC)).put(nonceC);
-        out.write(r.array());
-        out.flush();
-        byte[] head;
-        try {
-            head = readFully(in, HEADER_SIZE, peer, "the answer");
-        } catch (EOFException e) {
-            throw new AuthenticationException("authentication with " + peer
-                    + " failed: the server closed the connection without an answer (wrong key, or too many failures)", e);
-        }
-        if (checkHeader(head, 0, FAILURE) == null) {
-            throw new AuthenticationException("authentication with " + peer
-                    + " failed: the server rejected this key (both sides must use the same authentication key)");
-        }
-        bad = checkHeader(head, 0, WELCOME);
-        if (bad != null) {
-            throw new ProtocolException("bad handshake answer from " + peer + ": " + bad);
-        }
-        byte[] proof = readFully(in, MAC_SIZE, peer, "the server's proof");
-        if (!MessageDigest.isEqual(proof, mac(key, SERVER_LABEL, nonceS, nonceC))) {
-            throw new AuthenticationException("authentication with " + peer
-                    + " failed: the server did not prove it holds the same key (it accepted ours without knowing it)");
-        }
-    }
+    /** The client's side of one handshake: answers the challenge, then checks the server's verdict. */
+    public static final class Client {
+        private final byte[] key;
+        private final String peer;
+        private byte[] nonceS;
+        private byte[] nonceC;
+        private boolean complete;
 
-    static byte[] readFully(InputStream in, int n, String peer, String what) throws IOException {
-        byte[] b = new byte[n];
-        int have = 0;
-        while (have < n) {
-            int r = in.read(b, have, n - have);
-            if (r < 0) {
-                throw new EOFException("connection to " + peer + " closed during authentication, after " + have + " of "
-                        + n + " bytes of " + what);
-            }
-            have += r;
+        public Client(byte[] key, String peer) {
+            this.key = key;
+            this.peer = peer;
         }
-        return b;
+
+        /** True once the challenge was answered and the verdict not yet seen. */
+        public boolean awaitingVerdict() {
+            return nonceS != null && !complete;
+        }
+
+        public boolean isComplete() {
+            return complete;
+        }
+
+        /** The RESPONSE to the server's CHALLENGE. */
+        public byte[] answer(byte[] challenge) {
+            if (nonceS != null) {
+                throw new ProtocolException("a second challenge from " + peer);
+            }
+            if (challenge.length != CHALLENGE_SIZE) {
+                throw new ProtocolException(peer + " is not a coro manager (a challenge of " + challenge.length
+                        + " bytes where " + CHALLENGE_SIZE + " were due)");
+            }
+            String bad = checkHeader(challenge, 0, CHALLENGE);
+            if (bad != null) {
+                throw new ProtocolException(peer + " is not a coro manager (" + bad + ")");
+            }
+            nonceS = Arrays.copyOfRange(challenge, HEADER_SIZE, CHALLENGE_SIZE);
+            nonceC = nonce();
+            ByteBuffer r = ByteBuffer.allocate(RESPONSE_SIZE);
+            header(r, RESPONSE);
+            r.put(mac(key, CLIENT_LABEL, nonceS, nonceC)).put(nonceC);
+            return r.array();
+        }
+
+        /**
+         * Checks the server's WELCOME (its proof that it holds the key too) or FAILURE.
+         *
+         * @throws AuthenticationException the server rejected the key, or did not prove it holds the same one
+         */
+        public void verdict(byte[] message) {
+            if (!awaitingVerdict()) {
+                throw new ProtocolException("a handshake message from " + peer + " before its challenge");
+            }
+            if (message.length == FAILURE_SIZE && checkHeader(message, 0, FAILURE) == null) {
+                throw new AuthenticationException("authentication with " + peer
+                        + " failed: the server rejected this key (both sides must use the same authentication key)");
+            }
+            String bad = message.length == WELCOME_SIZE ? checkHeader(message, 0, WELCOME)
+                    : "a message of " + message.length + " bytes where " + WELCOME_SIZE + " were due";
+            if (bad != null) {
+                throw new ProtocolException("bad handshake answer from " + peer + ": " + bad);
+            }
+            byte[] proof = Arrays.copyOfRange(message, HEADER_SIZE, WELCOME_SIZE);
+            if (!MessageDigest.isEqual(proof, mac(key, SERVER_LABEL, nonceS, nonceC))) {
+                throw new AuthenticationException("authentication with " + peer
+                        + " failed: the server did not prove it holds the same key (it accepted ours without knowing it)");
+            }
+            complete = true;
+        }
     }
 }

@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ProtocolException;
+import dev.coro.internal.ipc.ProtocolException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -27,7 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The handshake against itself over real loopback sockets, and against peers that misbehave. */
+/**
+ * The handshake's two state machines against each other over real loopback sockets (driven by the blocking harness
+ * {@link AuthGate}), and against peers that misbehave. The same machines inside the queue broker: ManagerTest.
+ */
 class HmacAuthTest {
     private static final byte[] KEY = "abc".getBytes(StandardCharsets.UTF_8);
 
@@ -109,7 +112,7 @@ class HmacAuthTest {
     void theSameKeyOnBothSidesAdmitsAndTheConnectionCarriesOn() throws Exception {
         Door d = door(KEY, Duration.ofSeconds(5));
         try (Socket s = d.connect()) {
-            HmacAuth.client(s.getInputStream(), s.getOutputStream(), KEY.clone(), d.peer());
+            AuthGate.client(s.getInputStream(), s.getOutputStream(), KEY.clone(), d.peer());
             assertTrue(d.outcome());
             s.getOutputStream().write(42);
             assertEquals(42, s.getInputStream().read(), "bytes after the handshake reach the application");
@@ -136,7 +139,7 @@ class HmacAuthTest {
                     s.getOutputStream().write(b, off, len);
                 }
             };
-            HmacAuth.client(s.getInputStream(), tee, key, d.peer());
+            AuthGate.client(s.getInputStream(), tee, key, d.peer());
         }
         assertTrue(d.outcome());
         byte[] wire = sent.toByteArray();
@@ -154,7 +157,7 @@ class HmacAuthTest {
         Door d = door(KEY, Duration.ofSeconds(5));
         try (Socket s = d.connect()) {
             AuthenticationException e = assertThrows(AuthenticationException.class, () ->
-                    HmacAuth.client(s.getInputStream(), s.getOutputStream(), "abd".getBytes(StandardCharsets.UTF_8),
+                    AuthGate.client(s.getInputStream(), s.getOutputStream(), "abd".getBytes(StandardCharsets.UTF_8),
                             d.peer()));
             assertTrue(e.getMessage().contains("rejected this key") && e.getMessage().contains(d.peer()),
                     e.getMessage());
@@ -171,7 +174,7 @@ class HmacAuthTest {
                 try (Socket s = impostor.accept()) {
                     HmacAuth.Server fake = new HmacAuth.Server("other".getBytes(StandardCharsets.UTF_8));
                     s.getOutputStream().write(fake.challenge().array());
-                    HmacAuth.readFully(s.getInputStream(), HmacAuth.RESPONSE_SIZE, "client", "response");
+                    AuthGate.readFully(s.getInputStream(), HmacAuth.RESPONSE_SIZE, "client", "response");
                     ByteBuffer w = ByteBuffer.allocate(HmacAuth.WELCOME_SIZE);
                     w.put(new byte[] {'c', 'o', 'r', 'o', HmacAuth.VERSION, HmacAuth.WELCOME});
                     s.getOutputStream().write(w.array()); // a proof of zeros
@@ -185,7 +188,7 @@ class HmacAuthTest {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), impostor.getLocalPort())) {
                 s.setSoTimeout(10_000);
                 AuthenticationException e = assertThrows(AuthenticationException.class, () ->
-                        HmacAuth.client(s.getInputStream(), s.getOutputStream(), KEY, "impostor"));
+                        AuthGate.client(s.getInputStream(), s.getOutputStream(), KEY, "impostor"));
                 assertTrue(e.getMessage().contains("did not prove"), e.getMessage());
             }
         }
@@ -203,7 +206,7 @@ class HmacAuthTest {
         Door d = door(KEY, Duration.ofSeconds(30));
         long start = System.nanoTime();
         try (Socket s = d.connect()) {
-            HmacAuth.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
+            AuthGate.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
             s.getOutputStream().write(new byte[] {0, 0, 0, 5, 1, 2, 3, 4, 5});
             assertFalse(d.outcome());
             assertEquals(-1, s.getInputStream().read());
@@ -234,7 +237,7 @@ class HmacAuthTest {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), http.getLocalPort())) {
                 s.setSoTimeout(10_000);
                 ProtocolException e = assertThrows(ProtocolException.class, () ->
-                        HmacAuth.client(s.getInputStream(), s.getOutputStream(), KEY, "web server"));
+                        AuthGate.client(s.getInputStream(), s.getOutputStream(), KEY, "web server"));
                 assertTrue(e.getMessage().contains("not a coro manager"), e.getMessage());
             }
         }
@@ -244,7 +247,7 @@ class HmacAuthTest {
     void aTruncatedAnswerIsDroppedWhenTheClientHangsUp() throws Exception {
         Door d = door(KEY, Duration.ofSeconds(30));
         try (Socket s = d.connect()) {
-            HmacAuth.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
+            AuthGate.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
             byte[] part = new byte[20];
             System.arraycopy(new byte[] {'c', 'o', 'r', 'o', HmacAuth.VERSION, HmacAuth.RESPONSE}, 0, part, 0, 6);
             s.getOutputStream().write(part);
@@ -258,7 +261,7 @@ class HmacAuthTest {
         Door d = door(KEY, Duration.ofMillis(500));
         long start = System.nanoTime();
         try (Socket s = d.connect()) {
-            HmacAuth.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
+            AuthGate.readFully(s.getInputStream(), HmacAuth.CHALLENGE_SIZE, "server", "challenge");
             byte[] valid = {'c', 'o', 'r', 'o', HmacAuth.VERSION, HmacAuth.RESPONSE};
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -293,7 +296,7 @@ class HmacAuthTest {
             long start = System.nanoTime();
             try (Socket s = d.connect()) {
                 assertThrows(AuthenticationException.class,
-                        () -> HmacAuth.client(s.getInputStream(), s.getOutputStream(), wrong, d.peer()));
+                        () -> AuthGate.client(s.getInputStream(), s.getOutputStream(), wrong, d.peer()));
             }
             took[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertFalse(d.outcome());
@@ -305,7 +308,7 @@ class HmacAuthTest {
         assertTrue(took[3] > took[0], Arrays.toString(took));
         // the right key still gets in (after the penalty), and forgives the address
         try (Socket s = d.connect()) {
-            HmacAuth.client(s.getInputStream(), s.getOutputStream(), KEY, d.peer());
+            AuthGate.client(s.getInputStream(), s.getOutputStream(), KEY, d.peer());
         }
         assertTrue(d.outcome());
         assertEquals(0, d.gate.throttle().failures(lo));

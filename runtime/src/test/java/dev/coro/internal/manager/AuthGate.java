@@ -12,11 +12,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's door: runs the {@link HmacAuth} handshake on a freshly accepted connection within a deadline, slows
- * down addresses that keep failing ({@link AuthThrottle}), and logs every refusal (address and reason, never key
- * material). One gate serves every connection of a server; thread-safe.
+ * A test harness: the {@link HmacAuth} server state machine driven over a blocking socket with a deadline, with
+ * {@link AuthThrottle} delays, logging every refusal (address and reason, never key material); and the client
+ * state machine over blocking streams. The product drives the same state machines inside the queue broker
+ * ({@link HmacHandshake}).
  */
-public final class AuthGate {
+final class AuthGate {
     private static final System.Logger LOG = System.getLogger("dev.coro.manager");
 
     private final byte[] key;
@@ -122,6 +123,42 @@ public final class AuthGate {
             close(socket);
             return false;
         }
+    }
+
+    /** The client's side over blocking streams. */
+    static void client(InputStream in, OutputStream out, byte[] key, String peer) throws IOException {
+        HmacAuth.Client c = new HmacAuth.Client(key, peer);
+        out.write(c.answer(readFully(in, HmacAuth.CHALLENGE_SIZE, peer, "the challenge")));
+        out.flush();
+        byte[] head;
+        try {
+            head = readFully(in, HmacAuth.HEADER_SIZE, peer, "the answer");
+        } catch (java.io.EOFException e) {
+            throw new dev.coro.AuthenticationException("authentication with " + peer
+                    + " failed: the server closed the connection without an answer", e);
+        }
+        if (head[5] == HmacAuth.FAILURE) {
+            c.verdict(head);
+        }
+        byte[] rest = readFully(in, HmacAuth.MAC_SIZE, peer, "the server's proof");
+        byte[] all = new byte[HmacAuth.WELCOME_SIZE];
+        System.arraycopy(head, 0, all, 0, HmacAuth.HEADER_SIZE);
+        System.arraycopy(rest, 0, all, HmacAuth.HEADER_SIZE, HmacAuth.MAC_SIZE);
+        c.verdict(all);
+    }
+
+    static byte[] readFully(InputStream in, int n, String peer, String what) throws IOException {
+        byte[] b = new byte[n];
+        int have = 0;
+        while (have < n) {
+            int r = in.read(b, have, n - have);
+            if (r < 0) {
+                throw new java.io.EOFException("connection to " + peer + " closed during authentication, after " + have
+                        + " of " + n + " bytes of " + what);
+            }
+            have += r;
+        }
+        return b;
     }
 
     private static void close(Socket s) {
