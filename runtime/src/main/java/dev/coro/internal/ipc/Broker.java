@@ -547,6 +547,8 @@ public final class Broker implements AutoCloseable {
         static final int HELLO = 0;
         static final int AUTH = 1;
         static final int OPEN = 2;
+        /** The largest frame accepted before the handshake completed (handshake messages are small). */
+        static final int PRE_OPEN_MAX_FRAME = 4096;
 
         final SocketChannel ch;
         final String peer;
@@ -688,7 +690,8 @@ public final class Broker implements AutoCloseable {
                         break;
                     }
                     int len = in.getInt(in.position());
-                    Wire.checkLength(len, options.maxFrame);
+                    // before the handshake completed, a peer is not trusted with big buffers
+                    Wire.checkLength(len, state == OPEN ? options.maxFrame : PRE_OPEN_MAX_FRAME);
                     if (in.remaining() < 4 + len) {
                         if (in.capacity() < 4 + len) {
                             ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));

@@ -707,6 +707,11 @@ public final class Client implements AutoCloseable {
         }
 
         @Override
+        public Endpoint.Consumer consumer(int prefetch) {
+            return new RemoteConsumer(this, nextSub.getAndIncrement(), Math.max(1, prefetch));
+        }
+
+        @Override
         public void flush() {
             Client.this.flush();
         }

@@ -23,6 +23,15 @@ public interface Endpoint {
     /** A new consumer of this queue. */
     Consumer consumer();
 
+    /**
+     * A new consumer that holds at most {@code prefetch} messages delivered but not yet taken (a task queue wants 1:
+     * work spreads over the workers, and leases run only on what a worker is about to do). In-process endpoints
+     * do not prefetch and ignore it.
+     */
+    default Consumer consumer(int prefetch) {
+        return consumer();
+    }
+
     /** Waits (bounded) until every put made through this endpoint so far has reached the broker. */
     void flush();
 
