@@ -91,6 +91,16 @@ public final class RedisQueues implements AutoCloseable {
         return connect(hostAndPort.substring(0, colon), port);
     }
 
+    /**
+     * Authenticates with {@code password} (Redis's {@code requirepass}, or the default user's ACL password), for
+     * handles opened from now on. A Redis reachable from other machines should have one: without it, Redis's
+     * protected mode refuses every connection that is not from loopback.
+     */
+    public RedisQueues password(String password) {
+        this.config = DefaultJedisClientConfig.builder().timeoutMillis(10_000).password(password).build();
+        return this;
+    }
+
     /** Connection settings for Jedis (password, user, TLS, timeouts), for handles opened from now on. */
     public RedisQueues clientConfig(JedisClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -99,7 +109,9 @@ public final class RedisQueues implements AutoCloseable {
 
     /**
      * How long a consumer may hold a message unacknowledged before another consumer takes it over (default 30 s).
-     * Longer than the longest task; redelivery after a consumer dies takes about this long.
+     * Longer than the longest task; redelivery after a consumer dies takes about this long. It is the
+     * <em>claiming</em> consumer's setting (the idle time its {@code XAUTOCLAIM} asks for), so give every consumer of
+     * a queue the same lease.
      */
     public RedisQueues lease(Duration lease) {
         if (lease.isNegative() || lease.isZero()) {
