@@ -193,7 +193,7 @@ public final class ClassInstrumenter {
                 if (keepArgs.contains(call)) {
                     continue;
                 }
-                if (patches.redirect(call)) {
+                if (patches.redirect(call, policy.hierarchy())) {
                     calls.add(call);
                     keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments
                 } else if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
