@@ -226,6 +226,25 @@ class BrokerBasicsTest {
         assertThrows(ChannelClosedException.class, () -> remote.put(new byte[1], -1, Stack.current()));
     }
 
+    @Test
+    void aDeliveryWhoseLeaseRunsOutGoesBackWhileItsConsumerStaysConnected() throws Exception {
+        try (Broker b = Broker.start(Broker.unixChannel(), new Broker.Options())) {
+            BrokerQueue local = b.declare("leased", 0, Duration.ofMillis(200));
+            local.put(Codec.strings().encode("task"), -1, Stack.current());
+            Client c = Client.connect(b.address(), null);
+            Endpoint.Consumer slow = c.attach("leased").consumer();
+            Msg first = slow.get(TimeUnit.SECONDS.toNanos(5), Stack.current());
+            assertEquals(1, first.deliveries);
+            // never acknowledged: after the lease, another consumer gets it, same id, second delivery
+            Msg again = local.consumer().get(TimeUnit.SECONDS.toNanos(5), Stack.current());
+            assertEquals(first.id, again.id);
+            assertEquals(2, again.deliveries);
+            slow.ack(first); // a late acknowledgement of an expired lease is harmless
+            c.flush();
+            c.close();
+        }
+    }
+
     static String addressOf(ProcessQueue<?> q) {
         return TestAccess.fields(q)[0];
     }
