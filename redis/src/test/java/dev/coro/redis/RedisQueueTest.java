@@ -122,6 +122,33 @@ class RedisQueueTest {
     }
 
     @Test
+    void aPrefetchingConsumerTakesInOrderAcknowledgesInBatchesAndHandsBackWhatItReadAhead() throws Exception {
+        RedisQueues q = start(false, Duration.ofSeconds(60));
+        MessageQueue<Integer> producer = q.queue("batch", Codec.ints());
+        for (int i = 0; i < 100; i++) {
+            producer.put(i);
+        }
+        MessageQueue<Integer> fast = q.queue("batch", Codec.ints(), 16);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(i, fast.get(Duration.ofSeconds(5)));
+        }
+        fast.close(); // 40 done (39 acknowledged by the next gets, the 40th handed back), 8 read ahead handed back
+        MessageQueue<Integer> rest = q.queue("batch", Codec.ints());
+        Set<Integer> got = new HashSet<>();
+        Integer n;
+        while ((n = rest.get(Duration.ofMillis(500))) != null) {
+            assertTrue(got.add(n), "twice: " + n);
+        }
+        assertTrue(got.contains(39), "the unacknowledged one came back");
+        for (int i = 40; i < 100; i++) {
+            assertTrue(got.contains(i), i + " lost: " + got);
+        }
+        for (int i = 0; i < 39; i++) {
+            assertTrue(!got.contains(i), i + " was acknowledged, yet delivered again");
+        }
+    }
+
+    @Test
     void aConsumerThatDiesLosesNothingItsMessageIsClaimedWhenTheLeaseRunsOut() throws Exception {
         RedisQueues q = start(false, Duration.ofMillis(500));
         MessageQueue<String> producer = q.queue("tasks", Codec.strings());

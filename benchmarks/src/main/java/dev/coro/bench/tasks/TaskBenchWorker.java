@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * java -javaagent:coro-agent.jar -cp benchmarks.jar dev.coro.bench.tasks.TaskBenchWorker manager HOST PORT KEY [PREFETCH]
- * java -javaagent:coro-agent.jar -cp benchmarks.jar dev.coro.bench.tasks.TaskBenchWorker redis HOST PORT
+ * java -javaagent:coro-agent.jar -cp benchmarks.jar dev.coro.bench.tasks.TaskBenchWorker redis HOST PORT [PREFETCH]
  * </pre>
  */
 public final class TaskBenchWorker {
@@ -27,8 +27,10 @@ public final class TaskBenchWorker {
         int port = Integer.parseInt(args[2]);
         Coro.run(() -> {
             if (engine.equals("redis")) {
+                int prefetch = args.length > 3 ? Integer.parseInt(args[3]) : 1;
                 try (RedisQueues redis = RedisQueues.connect(host, port)) {
-                    serve(redis.queue("tasks", Codec.longs()), redis.queue("results", Codec.record(Square.class)));
+                    serve(redis.queue("tasks", Codec.longs(), prefetch), redis.queue("results",
+                            Codec.record(Square.class)));
                 }
             } else {
                 try (dev.coro.Manager.Client c = dev.coro.Manager.connect(

@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  *       ({@code client.queue("tasks", codec, 64)}) instead of the default 1.</li>
  *   <li>{@code redis}: coro's Redis engine ({@link RedisQueues}) on a redis-server this benchmark starts (no
  *       persistence); the manager side and the workers are coro processes as above.</li>
+ *   <li>{@code redis_prefetch64}: the same, with consumer handles (workers' tasks, the manager's results) that
+ *       read up to 64 entries per round trip ({@code redis.queue(name, codec, 64)}).</li>
  *   <li>{@code python}: the seed's {@code BaseManager} taskmanager/taskworker ported to Python 3
  *       ({@code benchmarks/python/bench_tasks.py --serve}): the whole round trip runs in Python; this fork only
  *       tells it, over a pipe, to do a batch and waits for its answer.</li>
@@ -60,7 +62,7 @@ public class TaskRoundTrips {
     public static final int BATCH = 2000;
     private static final byte[] KEY = "bench-key".getBytes(StandardCharsets.UTF_8);
 
-    @Param({"manager", "manager_prefetch64", "redis", "python"})
+    @Param({"manager", "manager_prefetch64", "redis", "redis_prefetch64", "python"})
     public String engine;
 
     @Param({"1", "4"})
@@ -93,13 +95,15 @@ public class TaskRoundTrips {
                 }
                 break;
             }
-            case "redis": {
+            case "redis":
+            case "redis_prefetch64": {
                 int port = startRedis();
+                int prefetch = engine.equals("redis") ? 1 : 64;
                 redisQueues = RedisQueues.connect("127.0.0.1", port);
                 tasks = redisQueues.queue("tasks", Codec.longs());
-                results = redisQueues.queue("results", Codec.record(Square.class));
+                results = redisQueues.queue("results", Codec.record(Square.class), prefetch);
                 for (int i = 0; i < workers; i++) {
-                    processes.add(javaWorker(i, "redis", "127.0.0.1", String.valueOf(port)));
+                    processes.add(javaWorker(i, "redis", "127.0.0.1", String.valueOf(port), String.valueOf(prefetch)));
                 }
                 break;
             }

@@ -52,12 +52,16 @@ public final class StreamQueue<T> implements MessageQueue<T> {
     private final long leaseMs;
     private final long pollMs;
     private final long reconnectMs;
+    private final int prefetch;
     private final ExecutorService io;
     private final Runnable onClose;
 
     // touched only on the io thread
     private Jedis jedis;
     private long nextClaimCheck = System.nanoTime();
+    /** Entries read ahead (up to prefetch - 1), and acknowledgements not yet sent. */
+    private final java.util.ArrayDeque<Entry> buffer = new java.util.ArrayDeque<>();
+    private final List<String> pendingAcks = new ArrayList<>();
     private byte[] claimCursor = "0-0".getBytes(StandardCharsets.US_ASCII);
 
     /** The message handed to the last get, not yet acknowledged (io thread writes; callers read). */
@@ -69,7 +73,7 @@ public final class StreamQueue<T> implements MessageQueue<T> {
     record Entry(String id, byte[] payload) { }
 
     public StreamQueue(String name, String keyPrefix, Codec<T> codec, String host, int port, JedisClientConfig config,
-                       Duration lease, Duration reconnect, Runnable onClose) {
+                       Duration lease, Duration reconnect, int prefetch, Runnable onClose) {
         this.name = Objects.requireNonNull(name, "name");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.key = (keyPrefix + name).getBytes(StandardCharsets.UTF_8);
@@ -80,6 +84,7 @@ public final class StreamQueue<T> implements MessageQueue<T> {
         this.leaseMs = Math.max(1, lease.toMillis());
         this.pollMs = Math.max(10, Math.min(1000, leaseMs / 4));
         this.reconnectMs = reconnect.toMillis();
+        this.prefetch = Math.max(1, prefetch);
         this.onClose = onClose;
         String threadName = "coro-redis " + name + " " + new String(consumer, StandardCharsets.UTF_8);
         this.io = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -230,46 +235,51 @@ public final class StreamQueue<T> implements MessageQueue<T> {
         String previous = lastId;
         lastId = null;
         return call(() -> {
+            if (previous != null) {
+                pendingAcks.add(previous);
+            }
             Entry kept = stash;
             if (kept != null) {
-                if (previous != null) {
-                    acknowledge(previous);
-                }
+                flushAcks();
                 return kept;
             }
-            Entry e = receive(deadlineNanos, previous);
+            Entry e = receive(deadlineNanos);
             stash = e;
             return e;
         });
     }
 
     /**
-     * On the io thread: an expired lease of any consumer (looked for at most every poll interval), else a new
-     * message; null at the deadline. {@code ackFirst} (may be null) is acknowledged in the same round trip as the
-     * first read.
+     * On the io thread: a prefetched entry, else an expired lease of any consumer (looked for at most every poll
+     * interval), else new entries (up to the prefetch); null at the deadline. Pending acknowledgements travel in
+     * the same round trip as the next read, and are flushed at least every {@code prefetch} messages.
      */
-    private Entry receive(long deadlineNanos, String ackFirst) {
-        String toAck = ackFirst;
+    private Entry receive(long deadlineNanos) {
         while (true) {
             if (closed) {
                 throw closedError();
             }
+            Entry buffered = buffer.pollFirst();
+            if (buffered != null) {
+                if (pendingAcks.size() >= prefetch) {
+                    flushAcks();
+                }
+                return buffered;
+            }
             long now = System.nanoTime();
             if (now - nextClaimCheck >= 0) {
                 nextClaimCheck = now + TimeUnit.MILLISECONDS.toNanos(pollMs);
-                if (toAck != null) {
-                    acknowledge(toAck);
-                    toAck = null;
-                }
+                flushAcks();
                 Entry claimed = redis(this::claimExpired);
                 if (claimed != null) {
+                    nextClaimCheck = now; // there may be more: look again on the next get
                     return claimed;
                 }
             }
             long leftMs = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                     : TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
             List<byte[]> args = new ArrayList<>(List.of("GROUP".getBytes(), GROUP, consumer, "COUNT".getBytes(),
-                    "1".getBytes()));
+                    Integer.toString(prefetch).getBytes()));
             if (leftMs > 0) {
                 // wake up at least every poll interval to look for expired leases
                 args.add("BLOCK".getBytes());
@@ -277,25 +287,67 @@ public final class StreamQueue<T> implements MessageQueue<T> {
             }
             args.addAll(List.of("STREAMS".getBytes(), key, NEW));
             byte[][] read = args.toArray(new byte[0][]);
-            String ack = toAck;
-            Entry fresh = redis(j -> {
-                if (ack == null) {
-                    return first(j.sendCommand(Protocol.Command.XREADGROUP, read));
+            byte[][] acks = pendingAckIds();
+            List<Entry> fresh = redis(j -> {
+                if (acks == null) {
+                    return all(j.sendCommand(Protocol.Command.XREADGROUP, read));
                 }
-                byte[] bid = ack.getBytes(StandardCharsets.US_ASCII);
                 try (Pipeline p = j.pipelined()) { // acknowledge and read in one round trip
-                    p.sendCommand(Protocol.Command.XACK, key, GROUP, bid);
-                    p.sendCommand(Protocol.Command.XDEL, key, bid);
+                    p.sendCommand(Protocol.Command.XACK, concat(key, GROUP, acks));
+                    p.sendCommand(Protocol.Command.XDEL, concat(key, null, acks));
                     Response<Object> r = p.sendCommand(Protocol.Command.XREADGROUP, read);
                     p.sync();
-                    return first(r.get());
+                    return all(r.get());
                 }
             });
-            toAck = null;
-            if (fresh != null || leftMs <= 0) {
-                return fresh;
+            pendingAcks.clear();
+            if (!fresh.isEmpty()) {
+                buffer.addAll(fresh.subList(1, fresh.size()));
+                return fresh.get(0);
+            }
+            if (leftMs <= 0) {
+                return null;
             }
         }
+    }
+
+    private byte[][] pendingAckIds() {
+        if (pendingAcks.isEmpty()) {
+            return null;
+        }
+        byte[][] ids = new byte[pendingAcks.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = pendingAcks.get(i).getBytes(StandardCharsets.US_ASCII);
+        }
+        return ids;
+    }
+
+    private static byte[][] concat(byte[] a, byte[] b, byte[][] rest) {
+        int head = b == null ? 1 : 2;
+        byte[][] all = new byte[head + rest.length][];
+        all[0] = a;
+        if (b != null) {
+            all[1] = b;
+        }
+        System.arraycopy(rest, 0, all, head, rest.length);
+        return all;
+    }
+
+    /** On the io thread: sends the pending acknowledgements (XACK, then XDEL: the stream keeps what is not done). */
+    private void flushAcks() {
+        byte[][] acks = pendingAckIds();
+        if (acks == null) {
+            return;
+        }
+        redis(j -> {
+            try (Pipeline p = j.pipelined()) {
+                p.sendCommand(Protocol.Command.XACK, concat(key, GROUP, acks));
+                p.sendCommand(Protocol.Command.XDEL, concat(key, null, acks));
+                p.sync();
+            }
+            return null;
+        });
+        pendingAcks.clear();
     }
 
     /** XAUTOCLAIM one entry whose lease (idle time) ran out; walks the pending list with a cursor. */
@@ -324,17 +376,23 @@ public final class StreamQueue<T> implements MessageQueue<T> {
         return null;
     }
 
-    private static Entry first(Object reply) {
+    private static List<Entry> all(Object reply) {
+        List<Entry> out = new ArrayList<>();
         if (reply == null) {
-            return null;
+            return out;
         }
         List<?> streams = (List<?>) reply;
         if (streams.isEmpty()) {
-            return null;
+            return out;
         }
         List<?> stream = (List<?>) streams.get(0);
-        List<?> entries = (List<?>) stream.get(1);
-        return entries.isEmpty() ? null : entry(entries.get(0));
+        for (Object o : (List<?>) stream.get(1)) {
+            Entry e = entry(o);
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     private static Entry entry(Object o) {
@@ -364,22 +422,11 @@ public final class StreamQueue<T> implements MessageQueue<T> {
         lastId = null;
         if (id != null && !closed) {
             call(() -> {
-                acknowledge(id);
+                pendingAcks.add(id);
+                flushAcks();
                 return null;
             });
         }
-    }
-
-    private void acknowledge(String id) {
-        byte[] bid = id.getBytes(StandardCharsets.US_ASCII);
-        redis(j -> {
-            try (Pipeline p = j.pipelined()) {
-                p.sendCommand(Protocol.Command.XACK, key, GROUP, bid);
-                p.sendCommand(Protocol.Command.XDEL, key, bid);
-                p.sync();
-            }
-            return null;
-        });
     }
 
     @Override
@@ -408,6 +455,13 @@ public final class StreamQueue<T> implements MessageQueue<T> {
                 }
                 if (kept != null && !kept.id.equals(id)) {
                     giveBack.add(kept.id.getBytes(StandardCharsets.US_ASCII));
+                }
+                for (Entry e : buffer) {
+                    giveBack.add(e.id.getBytes(StandardCharsets.US_ASCII));
+                }
+                buffer.clear();
+                if (jedis != null) {
+                    flushAcks();
                 }
                 if (jedis != null && !giveBack.isEmpty()) {
                     for (byte[] bid : giveBack) {
