@@ -71,7 +71,7 @@ import java.util.Objects;
  * directions (as {@code multiprocessing.connection} does); the key itself never crosses the wire. A client with a
  * wrong key gets an {@link AuthenticationException}; the manager logs the refused address (logger
  * {@code dev.coro.manager}) and closes the connection, and an address that keeps failing is refused for a growing
- * while (100 ms doubling up to 10 s). Before authentication a peer may send only small frames, and must finish within
+ * while (100 ms doubling up to 10 s; every client behind that address, e.g. behind one NAT, waits it out too). Before authentication a peer may send only small frames, and must finish within
  * the handshake timeout (default 5 s); afterwards frames are limited to {@link Options#maxFrame} and a malformed,
  * truncated or oversized one closes that connection only, with a logged reason. The traffic is authenticated but
  * <b>not encrypted</b>: TLS is not implemented yet, so on an untrusted network run it inside a VPN or SSH tunnel.

@@ -162,6 +162,7 @@ class DistributedTasksTest {
         numbers.sort(null);
         assertEquals(put, numbers, "the results are those of the numbers put");
         assertTrue(out.contains("All 10 results."), out);
+        assertTrue(!out.contains("Duplicate result"), "no task was done twice here (none overran its lease):\n" + out);
         Matcher redone = Pattern.compile("task " + Pattern.quote(heldTask) + ", by (\\S+)\\)").matcher(out);
         assertTrue(redone.find(), out);
         assertEquals("w2", redone.group(1), "the task worker 1 died on was done again by worker 2:\n" + out);

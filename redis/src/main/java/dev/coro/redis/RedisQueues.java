@@ -94,7 +94,8 @@ public final class RedisQueues implements AutoCloseable {
     /**
      * Authenticates with {@code password} (Redis's {@code requirepass}, or the default user's ACL password), for
      * handles opened from now on. A Redis reachable from other machines should have one: without it, Redis's
-     * protected mode refuses every connection that is not from loopback.
+     * protected mode refuses every connection that is not from loopback. Replaces a {@link #clientConfig} given
+     * before.
      */
     public RedisQueues password(String password) {
         this.config = DefaultJedisClientConfig.builder().timeoutMillis(10_000).password(password).build();
