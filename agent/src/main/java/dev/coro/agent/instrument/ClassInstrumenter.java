@@ -225,6 +225,9 @@ public final class ClassInstrumenter {
             if (monitors[i] > 0 && keepArgs.contains(call)) {
                 continue; // a patched call holding a monitor simply stays the JDK call: it blocks, as it would
             }
+            if (monitors[i] > 0 && !policy.hierarchy().isCoroutine(call.owner, call.name, call.desc)) {
+                continue; // a coroutine only by scope= (a library): if it ever waits pinned, the runtime says so
+            }
             if (monitors[i] > 0) {
                 problems.add(new Problem(Problem.Severity.WARNING, cn.name, m.name + m.desc, Insns.lineOf(call),
                         "the call to " + call.owner.replace('/', '.') + "." + call.name

@@ -77,6 +77,10 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
+                new Target("sockets", NET, "socketFactory", false));
+        TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
+                new Target("sockets", NET, "serverSocketFactory", false));
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
