@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * unacknowledged, until the next {@code get} on the handle (which acknowledges it) or {@link #ack()}. If the
  * consumer's process dies, disconnects or closes the handle first, the message goes back to the front of the queue
  * and is delivered again, with the same {@link #lastId() id}. Consumers in other processes prefetch a few messages
- * (system property {@code coro.queue.prefetch}, default 256) to go fast; prefetched messages are unacknowledged
+ * (system property {@code coro.queue.prefetch}, default 256; none for a bounded queue) to go fast; prefetched
+ * messages are unacknowledged
  * too and go back the same way. A handle is one consumer: coroutines sharing a handle acknowledge, with each
  * {@code get}, the message the handle took last; give each consumer its own handle ({@link #handle()}) when each
  * must acknowledge exactly its own.
@@ -62,7 +63,11 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
         return create(codec, 0);
     }
 
-    /** A queue holding at most {@code capacity} messages not yet taken ({@code 0}: unbounded); puts wait for room. */
+    /**
+     * A queue holding at most {@code capacity} messages not yet taken ({@code 0}: unbounded); puts wait for room.
+     * Consumers of a bounded queue in other processes prefetch nothing: each waiting {@code get} asks for one
+     * message, so the bound holds across processes.
+     */
     public static <T> ProcessQueue<T> create(Codec<T> codec, int capacity) {
         Objects.requireNonNull(codec, "codec");
         if (capacity < 0) {

@@ -836,7 +836,7 @@ public final class Broker implements AutoCloseable {
                     Sub s = sub(in.getInt());
                     int credit = in.getInt();
                     Wire.done(in, end, type);
-                    if (credit < 0 || (long) s.credit + credit > Integer.MAX_VALUE) {
+                    if ((long) s.credit + credit > Integer.MAX_VALUE) {
                         throw new ProtocolException("CREDIT " + credit + " on subscription " + s.id);
                     }
                     s.q.addCredit(s, credit);

@@ -346,9 +346,11 @@ public final class BrokerQueue implements Endpoint {
         creditTotal += sub.credit;
     }
 
+    /** Adds credit, or takes back what is left of it (a negative {@code credit}, clamped at none). */
     synchronized void addCredit(Broker.Sub sub, int credit) {
-        sub.credit += credit;
-        creditTotal += credit;
+        int now = Math.max(0, sub.credit + credit);
+        creditTotal += now - sub.credit;
+        sub.credit = now;
     }
 
     synchronized void removeSub(Broker.Sub sub) {

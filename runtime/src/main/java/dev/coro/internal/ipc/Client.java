@@ -204,8 +204,8 @@ public final class Client implements AutoCloseable {
                         + " within " + timeout.toMillis() + " ms", e);
             }
             throw e;
-        } catch (ProtocolException e) {
-            throw e;
+        } catch (RuntimeException e) {
+            throw e; // the broker's refusal (ProtocolException), or this side's exchange failing, as it is
         } catch (Exception e) {
             throw new ProtocolException("handshake with the queue broker at " + address + " failed: "
                     + e.getMessage(), e);
@@ -703,12 +703,15 @@ public final class Client implements AutoCloseable {
 
         @Override
         public Endpoint.Consumer consumer() {
-            return new RemoteConsumer(this, nextSub.getAndIncrement(), DEFAULT_PREFETCH);
+            return consumer(capacity > 0 ? 0 : DEFAULT_PREFETCH);
         }
 
         @Override
         public Endpoint.Consumer consumer(int prefetch) {
-            return new RemoteConsumer(this, nextSub.getAndIncrement(), Math.max(1, prefetch));
+            if (prefetch < 0) {
+                throw new IllegalArgumentException("prefetch is negative: " + prefetch);
+            }
+            return new RemoteConsumer(this, nextSub.getAndIncrement(), prefetch);
         }
 
         @Override
@@ -726,7 +729,9 @@ public final class Client implements AutoCloseable {
         private final ArrayDeque<Msg> items = new ArrayDeque<>();
         private final WaitQueue getters = new WaitQueue(this);
         private int owed;
-        private boolean closed;
+        /** Pull mode (window 0): credit asked for by waiting gets and not yet used by a delivery. */
+        private int requested;
+        private volatile boolean closed;
 
         RemoteConsumer(RemoteQueue q, int id, int window) {
             this.q = q;
@@ -737,6 +742,24 @@ public final class Client implements AutoCloseable {
             sendSub(id, q.qid, window);
         }
 
+        private boolean pull() {
+            return window == 0;
+        }
+
+        /** Pull mode: a get gave up waiting; takes back its credit unless a delivery is already on its way. */
+        private void gaveUp() {
+            boolean revoke;
+            synchronized (this) {
+                revoke = requested > getters.size();
+                if (revoke) {
+                    requested--;
+                }
+            }
+            if (revoke) {
+                sendCredit(id, -1);
+            }
+        }
+
         /** Reader thread: hands deliveries to waiting getters, keeps the rest. */
         void offerAll(List<Msg> msgs) {
             int credit = 0;
@@ -745,6 +768,9 @@ public final class Client implements AutoCloseable {
                     return;
                 }
                 for (Msg m : msgs) {
+                    if (pull() && requested > 0) {
+                        requested--;
+                    }
                     WaitNode w;
                     boolean handed = false;
                     while ((w = getters.pollWaiting()) != null) {
@@ -753,7 +779,7 @@ public final class Client implements AutoCloseable {
                             break;
                         }
                     }
-                    if (handed) {
+                    if (handed && !pull()) {
                         if (++owed >= creditBatch) {
                             credit = owed;
                             owed = 0;
@@ -780,7 +806,11 @@ public final class Client implements AutoCloseable {
         @Override
         public Msg get(long nanos, Stack s) {
             if (Suspend.isResuming(s)) {
-                return (Msg) Suspend.resumeWait(s, null);
+                Msg got = (Msg) Suspend.resumeWait(s, null);
+                if (got == null && pull()) {
+                    gaveUp();
+                }
+                return got;
             }
             WaitNode node;
             Msg m;
@@ -791,7 +821,7 @@ public final class Client implements AutoCloseable {
                 }
                 m = items.pollFirst();
                 if (m != null) {
-                    if (++owed >= creditBatch) {
+                    if (!pull() && ++owed >= creditBatch) {
                         credit = owed;
                         owed = 0;
                     }
@@ -804,6 +834,10 @@ public final class Client implements AutoCloseable {
                     node = Suspend.prepareWait(s, "get on an empty process queue");
                     node.markExternal();
                     getters.add(node);
+                    if (pull() && requested < getters.size()) {
+                        requested++;
+                        credit = 1;
+                    }
                 }
             }
             if (credit > 0) {
@@ -813,7 +847,13 @@ public final class Client implements AutoCloseable {
                 return m;
             }
             if (node.isPlainThread()) {
-                return Suspend.blockOn(node, nanos < 0 ? 0 : nanos) ? (Msg) node.outcome() : null;
+                if (Suspend.blockOn(node, nanos < 0 ? 0 : nanos)) {
+                    return (Msg) node.outcome();
+                }
+                if (pull()) {
+                    gaveUp();
+                }
+                return null;
             }
             if (nanos > 0) {
                 Suspend.timeoutWait(s, nanos);
@@ -823,7 +863,9 @@ public final class Client implements AutoCloseable {
 
         @Override
         public void ack(Msg m) {
-            sendAck(id, m.tag);
+            if (!closed) { // once closed, the broker took back everything unacknowledged
+                sendAck(id, m.tag);
+            }
         }
 
         @Override

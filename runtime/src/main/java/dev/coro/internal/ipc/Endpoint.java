@@ -20,13 +20,16 @@ public interface Endpoint {
     /** Adds a message, waiting while the queue is full; {@code nanos < 0} waits forever. False if time ran out. */
     boolean put(byte[] body, long nanos, Stack s);
 
-    /** A new consumer of this queue. */
+    /**
+     * A new consumer of this queue: through a connection, one that prefetches up to {@link Client#DEFAULT_PREFETCH}
+     * messages for an unbounded queue, none for a bounded one (each waiting get asks for one message).
+     */
     Consumer consumer();
 
     /**
-     * A new consumer that holds at most {@code prefetch} messages delivered but not yet taken (a task queue wants 1:
-     * work spreads over the workers, and leases run only on what a worker is about to do). In-process endpoints
-     * do not prefetch and ignore it.
+     * A new consumer that holds at most {@code prefetch} messages delivered but not yet taken; 0: none, each waiting
+     * get asks for one (what a queue with leases wants: a prefetched message's lease would run meanwhile). In the
+     * broker's own process nothing is prefetched either way.
      */
     default Consumer consumer(int prefetch) {
         return consumer();

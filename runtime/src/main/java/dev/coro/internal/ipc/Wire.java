@@ -34,7 +34,7 @@ public final class Wire {
     public static final byte PUT_WAIT = 3;
     /** {@code int sub, int queue, int credit}: start a subscription (a consumer) with that much prefetch credit. */
     public static final byte SUB = 4;
-    /** {@code int sub, int credit}: more prefetch credit. */
+    /** {@code int sub, int credit}: more prefetch credit; negative takes back what is left of it (at most). */
     public static final byte CREDIT = 5;
     /** {@code int sub, long firstTag, int count}: acknowledges deliveries {@code firstTag .. firstTag+count-1}. */
     public static final byte ACK = 6;

@@ -142,6 +142,46 @@ class BrokerBasicsTest {
     }
 
     @Test
+    void timeoutsInCoroutinesEndTheWaitWithoutBlockingTheLoop() throws Exception {
+        ProcessQueue<Integer> local = ProcessQueue.create(Codec.ints(), 1);
+        Client c = Client.connect(addressOf(local), null);
+        ProcessQueue<Integer> remote = TestAccess.wrap(Codec.ints(), c.attach(nameOf(local)));
+        List<String> log = Coro.run(() -> {
+            List<String> l = new CopyOnWriteArrayList<>();
+            // a ticker shows the loop keeps turning while the others wait
+            Task<Integer> ticker = Coro.spawn(() -> {
+                int ticks = 0;
+                while (ticks < 5) {
+                    Thread.sleep(20);
+                    ticks++;
+                }
+                return ticks;
+            });
+            Task<Void> getter = Coro.spawn(() -> {
+                long t0 = System.nanoTime();
+                l.add("local get " + local.handle().get(Duration.ofMillis(150)) + " after >= 150 ms: "
+                        + ((System.nanoTime() - t0) >= 140_000_000L));
+            });
+            Task<Void> remoteGetter = Coro.spawn(() -> {
+                l.add("remote get " + remote.get(Duration.ofMillis(150)));
+            });
+            getter.join();
+            remoteGetter.join();
+            local.put(1); // now full
+            l.add("local offer " + local.offer(2, Duration.ofMillis(100)));
+            l.add("remote offer " + remote.offer(2, Duration.ofMillis(100)));
+            l.add("ticks " + ticker.join());
+            return l;
+        });
+        assertEquals(List.of("local get null after >= 150 ms: true", "remote get null", "local offer false",
+                "remote offer false", "ticks 5"), log);
+        assertEquals(1, local.get());
+        assertNull(local.get(Duration.ZERO));
+        remote.close();
+        c.close();
+    }
+
+    @Test
     void coroutinesAndPlainThreadsShareOneConnection() throws Exception {
         try (Broker b = Broker.start(Broker.unixChannel(), new Broker.Options())) {
             BrokerQueue in = b.declare("in");
