@@ -57,8 +57,9 @@ import java.util.Objects;
  * {@link MessageQueue#lastId() id}, if the worker disconnects, its process dies (the kernel closes the connection),
  * or it holds the message longer than the queue's lease ({@link Options#lease}, default 30 s; the manager then
  * hands it to the next worker, and the late worker's result is a duplicate). Put the task id in the result, so the
- * collector can recognise a task done twice. A client handle prefetches one message beyond the one it works on
- * ({@link Client#queue(String, Codec, int)} to change that), so work spreads over the workers.
+ * collector can recognise a task done twice. A client handle takes one message per {@code get} and holds nothing
+ * ahead, so work spreads over the workers; for short tasks, let it prefetch
+ * ({@link Client#queue(String, Codec, int)}): much faster.
  *
  * <p><b>What an in-memory manager loses.</b> Everything lives in the manager process's memory. If that process
  * dies, every message in its queues is gone: tasks not yet taken, tasks taken but not acknowledged, results not yet
@@ -271,8 +272,11 @@ public final class Manager implements AutoCloseable {
             Client c = new Client(dev.coro.internal.ipc.Client.connect(Broker.addressOf(address), recording,
                     dev.coro.internal.ipc.Wire.DEFAULT_MAX_FRAME, timeout), where);
             return c;
+        } catch (AuthenticationException e) { // this side's check of the manager's proof failed
+            throw new AuthenticationException(e.getMessage().replace("authentication with tcp:",
+                    "authentication with the manager at "), e);
         } catch (ProtocolException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
                 if (t instanceof AuthenticationException) {
                     throw new AuthenticationException(t.getMessage().replace("authentication with tcp:",
                             "authentication with the manager at "), e);
@@ -309,25 +313,28 @@ public final class Manager implements AutoCloseable {
         }
 
         /**
-         * A handle on the manager's queue {@code name}, which the manager must have declared; it prefetches one
-         * message beyond the one it works on. A coroutine suspends for the round trip to the manager.
+         * A handle on the manager's queue {@code name}, which the manager must have declared. It prefetches nothing:
+         * each {@code get} asks the manager for one message, so a worker never holds a task it has not started (work
+         * spreads over the workers, and a lease runs only on the task being worked on). A coroutine suspends for the
+         * round trip to the manager.
          *
          * @throws ChannelClosedException the manager has no such queue, or the connection is gone
          */
         @Coroutine
         public <T> MessageQueue<T> queue(String name, Codec<T> codec) {
-            return queue(name, codec, 1);
+            return queue(name, codec, 0);
         }
 
         /** @hidden */
         public <T> MessageQueue<T> queue(String name, Codec<T> codec, Stack s) {
-            return queue(name, codec, 1, s);
+            return queue(name, codec, 0, s);
         }
 
         /**
-         * A handle that holds up to {@code prefetch} messages delivered ahead of the {@code get} that takes them:
-         * more goes faster for short tasks, but prefetched messages are unavailable to other workers (and their
-         * leases run) while they wait.
+         * A handle that holds up to {@code prefetch} messages delivered ahead of the {@code get} that takes them
+         * (0: none, as {@link #queue(String, Codec)}). More goes much faster for short tasks (no round trip to the
+         * manager per {@code get}), but prefetched messages are unavailable to other workers, and their leases run,
+         * while they wait; they go back to the queue when the handle closes or the connection drops.
          */
         @Coroutine
         public <T> MessageQueue<T> queue(String name, Codec<T> codec, int prefetch) {
@@ -351,8 +358,8 @@ public final class Manager implements AutoCloseable {
             if (!dev.coro.internal.Suspend.isResuming(s)) {
                 Objects.requireNonNull(name, "name");
                 Objects.requireNonNull(codec, "codec");
-                if (prefetch < 1) {
-                    throw new IllegalArgumentException("prefetch must be at least 1: " + prefetch);
+                if (prefetch < 0) {
+                    throw new IllegalArgumentException("prefetch is negative: " + prefetch);
                 }
             }
             try {
