@@ -35,7 +35,7 @@ public final class TaskBenchWorker {
             } else {
                 try (dev.coro.Manager.Client c = dev.coro.Manager.connect(
                         new java.net.InetSocketAddress(host, port), args[3].getBytes(StandardCharsets.UTF_8))) {
-                    int prefetch = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+                    int prefetch = args.length > 4 ? Integer.parseInt(args[4]) : 0;
                     serve(c.queue("tasks", Codec.longs(), prefetch), c.queue("results", Codec.record(Square.class)));
                 }
             }

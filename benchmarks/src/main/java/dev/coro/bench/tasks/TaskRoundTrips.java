@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code manager}: coro's embedded {@link Manager} (HMAC-authenticated TCP on loopback), served from this
  *       JMH fork; worker JVMs with the agent ({@link TaskBenchWorker}).</li>
  *   <li>{@code manager_prefetch64}: the same, with worker handles that prefetch 64 tasks
- *       ({@code client.queue("tasks", codec, 64)}) instead of the default 1.</li>
+ *       ({@code client.queue("tasks", codec, 64)}) instead of the default 0 (one task per get, none ahead).</li>
  *   <li>{@code redis}: coro's Redis engine ({@link RedisQueues}) on a redis-server this benchmark starts (no
  *       persistence); the manager side and the workers are coro processes as above.</li>
  *   <li>{@code redis_prefetch64}: the same, with consumer handles (workers' tasks, the manager's results) that
@@ -91,7 +91,7 @@ public class TaskRoundTrips {
                 InetSocketAddress a = manager.address();
                 for (int i = 0; i < workers; i++) {
                     processes.add(javaWorker(i, "manager", a.getHostString(), String.valueOf(a.getPort()),
-                            new String(KEY, StandardCharsets.UTF_8), engine.equals("manager") ? "1" : "64"));
+                            new String(KEY, StandardCharsets.UTF_8), engine.equals("manager") ? "0" : "64"));
                 }
                 break;
             }
