@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * Diagnoses a suspension that cannot unwind because a frame between the leaf and the task's root was not
  * rewritten by the agent, or holds a monitor. Only runs on that (rare) path: the hot path is a counter check.
  */
-final class Pinning {
+public final class Pinning {
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
@@ -19,7 +19,7 @@ final class Pinning {
     }
 
     /** A suspension that can complete by blocking the thread: warn once per culprit call site. */
-    static void warnPinned(String primitive) {
+    public static void warnPinned(String primitive) {
         String where = culprit();
         if (WARNED.add(primitive + " " + where)) {
             Diagnostics.warn(primitive + " inside a coroutine blocked the loop thread instead of suspending, because "
@@ -28,7 +28,7 @@ final class Pinning {
     }
 
     /** A suspension that cannot complete by blocking: fail with the frame to fix. */
-    static IllegalStateException cannotSuspend(String primitive) {
+    public static IllegalStateException cannotSuspend(String primitive) {
         return new IllegalStateException(primitive + " cannot suspend here: " + culprit());
     }
 

@@ -161,8 +161,9 @@ public final class ClassHierarchy {
         String key = owner + '.' + name + desc;
         String cached = declaringCache.get(key);
         if (cached == null) {
-            cached = findDeclaringClass(owner, name, desc);
-            declaringCache.put(key, cached == null ? "" : cached);
+            String found = findDeclaringClass(owner, name, desc);
+            cached = found == null ? "" : found;
+            declaringCache.put(key, cached);
         }
         return cached.isEmpty() ? null : cached;
     }

@@ -193,7 +193,7 @@ public final class ClassInstrumenter {
                 if (keepArgs.contains(call)) {
                     continue;
                 }
-                if (patches.redirect(call)) {
+                if (patches.redirect(call, policy.hierarchy())) {
                     calls.add(call);
                     keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments
                 } else if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
@@ -224,6 +224,9 @@ public final class ClassInstrumenter {
             }
             if (monitors[i] > 0 && keepArgs.contains(call)) {
                 continue; // a patched call holding a monitor simply stays the JDK call: it blocks, as it would
+            }
+            if (monitors[i] > 0 && !policy.hierarchy().isCoroutine(call.owner, call.name, call.desc)) {
+                continue; // a coroutine only by scope= (a library): if it ever waits pinned, the runtime says so
             }
             if (monitors[i] > 0) {
                 problems.add(new Problem(Problem.Severity.WARNING, cn.name, m.name + m.desc, Insns.lineOf(call),

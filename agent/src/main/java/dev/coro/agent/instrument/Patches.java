@@ -18,8 +18,9 @@ public final class Patches {
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups, for the agent's {@code patch=} option. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync");
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
+    static final String SYNC = "dev/coro/internal/patch/PatchedSync";
 
     private static final class Target {
         final String group;
@@ -76,6 +77,10 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
+                new Target("sockets", NET, "socketFactory", false));
+        TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
+                new Target("sockets", NET, "serverSocketFactory", false));
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -86,6 +91,58 @@ public final class Patches {
         http("java/net/URLConnection", "getInputStream", "()Ljava/io/InputStream;");
         TABLE.put("java/net/HttpURLConnection.getInputStream()Ljava/io/InputStream;",
                 new Target("http", HTTP, "getInputStream", true, "java/net/URLConnection"));
+
+        // java.util.concurrent: every call site's static type that javac emits for the common classes
+        String lock = "java/util/concurrent/locks/Lock";
+        String timed = "(JLjava/util/concurrent/TimeUnit;)Z";
+        for (String owner : new String[] {lock, "java/util/concurrent/locks/ReentrantLock",
+                "java/util/concurrent/locks/ReentrantReadWriteLock$ReadLock",
+                "java/util/concurrent/locks/ReentrantReadWriteLock$WriteLock"}) {
+            sync(owner, lock, "lock", "()V", true);
+            sync(owner, lock, "lockInterruptibly", "()V", true);
+            sync(owner, lock, "tryLock", "()Z", false);
+            sync(owner, lock, "tryLock", timed, true);
+            sync(owner, lock, "unlock", "()V", false);
+            sync(owner, lock, "newCondition", "()Ljava/util/concurrent/locks/Condition;", false);
+        }
+        String condition = "java/util/concurrent/locks/Condition";
+        sync(condition, condition, "await", "()V", true);
+        sync(condition, condition, "await", timed, true);
+        sync(condition, condition, "awaitNanos", "(J)J", true);
+        sync(condition, condition, "awaitUninterruptibly", "()V", true);
+        sync(condition, condition, "signal", "()V", false);
+        sync(condition, condition, "signalAll", "()V", false);
+        String latch = "java/util/concurrent/CountDownLatch";
+        sync(latch, latch, "await", "()V", true);
+        sync(latch, latch, "await", timed, true);
+        sync(latch, latch, "countDown", "()V", false);
+        String semaphore = "java/util/concurrent/Semaphore";
+        sync(semaphore, semaphore, "acquire", "()V", true);
+        sync(semaphore, semaphore, "acquire", "(I)V", true);
+        sync(semaphore, semaphore, "acquireUninterruptibly", "()V", true);
+        sync(semaphore, semaphore, "acquireUninterruptibly", "(I)V", true);
+        sync(semaphore, semaphore, "tryAcquire", timed, true);
+        sync(semaphore, semaphore, "tryAcquire", "(IJLjava/util/concurrent/TimeUnit;)Z", true);
+        sync(semaphore, semaphore, "release", "()V", false);
+        sync(semaphore, semaphore, "release", "(I)V", false);
+        String queue = "java/util/concurrent/BlockingQueue";
+        // not SynchronousQueue or LinkedTransferQueue: their hand-offs need a waiting thread, not a retry
+        for (String owner : new String[] {queue, "java/util/concurrent/BlockingDeque",
+                "java/util/concurrent/LinkedBlockingQueue", "java/util/concurrent/ArrayBlockingQueue",
+                "java/util/concurrent/LinkedBlockingDeque", "java/util/concurrent/PriorityBlockingQueue",
+                "java/util/concurrent/DelayQueue"}) {
+            sync(owner, queue, "put", "(Ljava/lang/Object;)V", true);
+            sync(owner, queue, "take", "()Ljava/lang/Object;", true);
+            sync(owner, queue, "poll", "(JLjava/util/concurrent/TimeUnit;)Ljava/lang/Object;", true);
+            sync(owner, queue, "offer", "(Ljava/lang/Object;JLjava/util/concurrent/TimeUnit;)Z", true);
+            sync(owner, queue, "offer", "(Ljava/lang/Object;)Z", false);
+            sync(owner, queue, "add", "(Ljava/lang/Object;)Z", false);
+            sync(owner, queue, "poll", "()Ljava/lang/Object;", false);
+        }
+    }
+
+    private static void sync(String owner, String receiver, String name, String desc, boolean suspends) {
+        TABLE.put(owner + '.' + name + desc, new Target("sync", SYNC, name, suspends, receiver));
     }
 
     private static void http(String owner, String name, String desc) {
@@ -117,20 +174,38 @@ public final class Patches {
 
     /**
      * Redirects {@code call} to its cooperative twin if it has one (turning an instance call into a static call
-     * with the receiver first); returns whether it did. The caller then treats it as a suspension point.
+     * with the receiver first); returns whether the new call may suspend, which the caller then treats as a suspension
+     * point. A twin that never waits (an unlock, a signal) stays a plain call.
      * Constructors are left to {@link #redirectConstructors}.
      */
     boolean redirect(MethodInsnNode call) {
+        return redirect(call, null);
+    }
+
+    /**
+     * As {@link #redirect(MethodInsnNode)}; with a hierarchy, a call whose static type is a library's subclass of a
+     * patched JDK class (a pool's own ReentrantLock) is patched too, when the JDK class is where the call resolves.
+     */
+    boolean redirect(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
         if (call.name.equals("<init>")) {
             return false;
         }
-        Target t = TABLE.get(call.owner + '.' + call.name + call.desc);
+        String owner = call.owner;
+        Target t = TABLE.get(owner + '.' + call.name + call.desc);
+        if (t == null && hierarchy != null && call.getOpcode() == Opcodes.INVOKEVIRTUAL
+                && !owner.startsWith("java/")) {
+            String declaring = hierarchy.declaringClass(owner, call.name, call.desc);
+            if (declaring != null && declaring.startsWith("java/")) {
+                t = TABLE.get(declaring + '.' + call.name + call.desc);
+                owner = declaring;
+            }
+        }
         if (t == null || !enabled.contains(t.group)) {
             return false;
         }
         String desc = call.desc;
         if (call.getOpcode() != Opcodes.INVOKESTATIC) {
-            String receiver = t.receiver != null ? t.receiver : call.owner;
+            String receiver = t.receiver != null ? t.receiver : owner;
             desc = "(" + Type.getObjectType(receiver).getDescriptor() + desc.substring(1);
         }
         call.setOpcode(Opcodes.INVOKESTATIC);
@@ -138,7 +213,7 @@ public final class Patches {
         call.name = t.name;
         call.desc = desc;
         call.itf = false;
-        return true;
+        return t.suspends;
     }
 
     /**

@@ -77,6 +77,16 @@ public final class PatchedNet {
         return new CoServerSocket(port, backlog, bindAddr);
     }
 
+    /** {@code SocketFactory.getDefault()}: a factory of cooperative sockets. */
+    public static javax.net.SocketFactory socketFactory() {
+        return dev.coro.internal.net.CoSocketFactories.SOCKETS;
+    }
+
+    /** {@code ServerSocketFactory.getDefault()}: a factory of cooperative server sockets. */
+    public static javax.net.ServerSocketFactory serverSocketFactory() {
+        return dev.coro.internal.net.CoSocketFactories.SERVER_SOCKETS;
+    }
+
     // ---- connect and accept ----
 
     public static void connect(Socket socket, SocketAddress endpoint, Stack st) throws IOException {

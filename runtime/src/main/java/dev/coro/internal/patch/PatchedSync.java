@@ -1,0 +1,467 @@
+package dev.coro.internal.patch;
+
+import dev.coro.internal.CoTask;
+import dev.coro.internal.Pinning;
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.TaskSync;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The cooperative twins of {@code java.util.concurrent}'s blocking calls (agent patch group {@code sync}): locks,
+ * conditions, latches, semaphores, blocking queues. Inside a coroutine they suspend the task, not the loop's thread,
+ * and a lock is held by a task (see {@link TaskSync}); on a plain thread they are the JDK calls. The forms without a
+ * Stack are what the agent calls where the caller cannot suspend (inside {@code synchronized}).
+ */
+public final class PatchedSync {
+    private PatchedSync() {
+    }
+
+    /**
+     * The body of every waiting twin: tries {@code attempt} until it succeeds (true) or {@code nanos} (negative:
+     * no limit) pass (false), suspending between tries. When it suspends it returns false with the stack
+     * suspending; it keeps its deadline on the stack meanwhile.
+     */
+    private static boolean waitUntil(Stack s, Object on, String what, long nanos, BooleanSupplier attempt) {
+        long deadline;
+        if (Suspend.isResuming(s)) {
+            deadline = s.popJ();
+            TaskSync.resumed(s);
+        } else {
+            deadline = nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos;
+        }
+        TaskSync.State st = TaskSync.state(on);
+        for (;;) {
+            int seen = TaskSync.version(st);
+            if (attempt.getAsBoolean()) {
+                return true;
+            }
+            long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TaskSync.await(s, st, seen, what, left);
+            if (Suspend.isSuspending(s)) {
+                s.pushJ(deadline);
+                return false;
+            }
+        }
+    }
+
+    /** A task that cannot unwind waits the blocking way: said once per call site. */
+    private static void pinned(Stack s, String what) {
+        if (s.task() != null) {
+            Pinning.warnPinned(what);
+        }
+    }
+
+    // ---- Lock ----
+
+    public static void lock(Lock l, Stack s) {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            lock(l);
+            return;
+        }
+        CoTask<?> me = s.task();
+        waitUntil(s, l, "Lock.lock", -1, () -> TaskSync.tryLock(l, me));
+    }
+
+    public static void lock(Lock l) {
+        Stack s = Stack.current();
+        CoTask<?> me = s.task();
+        if (me == null) {
+            l.lock();
+            return;
+        }
+        String holder = TaskSync.heldByAnotherTask(l, me);
+        if (holder != null) {
+            throw Pinning.cannotSuspend("Lock.lock (held by task " + holder + " of this loop, so waiting would hang"
+                    + " the loop)");
+        }
+        pinned(s, "Lock.lock");
+        l.lock();
+        // now the thread holds it: record the task, so the others of this loop wait for it
+        while (!TaskSync.tryLock(l, me)) {
+            Thread.onSpinWait();
+        }
+        l.unlock();
+    }
+
+    public static void lockInterruptibly(Lock l, Stack s) {
+        lock(l, s);
+    }
+
+    public static void lockInterruptibly(Lock l) throws InterruptedException {
+        if (Stack.current().task() == null) {
+            l.lockInterruptibly();
+        } else {
+            lock(l);
+        }
+    }
+
+    public static boolean tryLock(Lock l) {
+        CoTask<?> me = Stack.current().task();
+        return me == null ? l.tryLock() : TaskSync.tryLock(l, me);
+    }
+
+    public static boolean tryLock(Lock l, long time, TimeUnit unit, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return tryLock(l, time, unit);
+        }
+        CoTask<?> me = s.task();
+        return waitUntil(s, l, "Lock.tryLock", unit.toNanos(time), () -> TaskSync.tryLock(l, me));
+    }
+
+    public static boolean tryLock(Lock l, long time, TimeUnit unit) throws InterruptedException {
+        CoTask<?> me = Stack.current().task();
+        if (me == null) {
+            return l.tryLock(time, unit);
+        }
+        return TaskSync.tryLock(l, me); // cannot wait here: a pinned task takes it only if it is free now
+    }
+
+    public static void unlock(Lock l) {
+        TaskSync.unlock(l, Stack.current().task());
+    }
+
+    public static Condition newCondition(Lock l) {
+        Condition c = l.newCondition();
+        TaskSync.recordCondition(c, l);
+        return c;
+    }
+
+    // ---- Condition ----
+
+    private static final int WAITING_FOR_SIGNAL = 0;
+    private static final int RELOCKING = 1;
+
+    /**
+     * A condition wait for a task: releases the lock at task level, waits for a signal (or a spurious wake-up, or
+     * the deadline), then takes the lock back with as many holds as before. Returns the nanoseconds left
+     * ({@code Long.MAX_VALUE} without a deadline), or 0 with the stack suspending.
+     */
+    private static long conditionWait(Condition c, long nanos, Stack s) throws InterruptedException {
+        int phase;
+        int holds;
+        long deadline;
+        Lock l;
+        CoTask<?> me = s.task();
+        if (Suspend.isResuming(s)) {
+            phase = s.popI();
+            holds = s.popI();
+            deadline = s.popJ();
+            l = TaskSync.lockOf(c, me);
+            try {
+                TaskSync.resumed(s);
+            } catch (RuntimeException cancelled) {
+                // the JDK re-acquires before throwing; do so if it is free now, so the caller's unlock holds
+                if (phase == WAITING_FOR_SIGNAL) {
+                    TaskSync.relock(l, me, holds);
+                }
+                throw cancelled;
+            }
+        } else {
+            l = me == null ? null : TaskSync.lockOf(c, me);
+            if (l == null || TaskSync.mustBlock(s)) {
+                if (me != null) {
+                    Pinning.warnPinned(l == null ? "Condition.await on a condition whose lock the task does not hold (or holds among several of its kind)"
+                            : "Condition.await");
+                }
+                return nanos < 0 ? blockingAwait(c) : c.awaitNanos(nanos);
+            }
+            deadline = nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos;
+            TaskSync.State cs = TaskSync.state(c);
+            int seen = TaskSync.version(cs);
+            holds = TaskSync.releaseAll(l, me);
+            long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+            TaskSync.await(s, cs, seen, "Condition.await", left);
+            if (Suspend.isSuspending(s)) {
+                s.pushJ(deadline);
+                s.pushI(holds);
+                s.pushI(WAITING_FOR_SIGNAL);
+                return 0;
+            }
+            phase = RELOCKING;
+        }
+        // woken by a signal, the poll (a spurious wake-up) or the deadline: the lock comes back in every case
+        TaskSync.State ls = TaskSync.state(l);
+        for (;;) {
+            int seen = TaskSync.version(ls);
+            if (TaskSync.relock(l, me, holds)) {
+                return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+            }
+            TaskSync.await(s, ls, seen, "Lock.lock after Condition.await", Long.MAX_VALUE);
+            if (Suspend.isSuspending(s)) {
+                s.pushJ(deadline);
+                s.pushI(holds);
+                s.pushI(RELOCKING);
+                return 0;
+            }
+        }
+    }
+
+    private static long blockingAwait(Condition c) throws InterruptedException {
+        c.await();
+        return Long.MAX_VALUE;
+    }
+
+    public static void await(Condition c, Stack s) throws InterruptedException {
+        conditionWait(c, -1, s);
+    }
+
+    public static void await(Condition c) throws InterruptedException {
+        Stack s = Stack.current();
+        pinned(s, "Condition.await");
+        c.await();
+    }
+
+    public static boolean await(Condition c, long time, TimeUnit unit, Stack s) throws InterruptedException {
+        return conditionWait(c, Math.max(0, unit.toNanos(time)), s) > 0;
+    }
+
+    public static boolean await(Condition c, long time, TimeUnit unit) throws InterruptedException {
+        pinned(Stack.current(), "Condition.await");
+        return c.await(time, unit);
+    }
+
+    public static long awaitNanos(Condition c, long nanos, Stack s) throws InterruptedException {
+        return conditionWait(c, Math.max(0, nanos), s);
+    }
+
+    public static long awaitNanos(Condition c, long nanos) throws InterruptedException {
+        pinned(Stack.current(), "Condition.awaitNanos");
+        return c.awaitNanos(nanos);
+    }
+
+    public static void awaitUninterruptibly(Condition c, Stack s) throws InterruptedException {
+        conditionWait(c, -1, s);
+    }
+
+    public static void awaitUninterruptibly(Condition c) {
+        pinned(Stack.current(), "Condition.awaitUninterruptibly");
+        c.awaitUninterruptibly();
+    }
+
+    public static void signal(Condition c) {
+        TaskSync.signal(c, Stack.current().task(), false);
+    }
+
+    public static void signalAll(Condition c) {
+        TaskSync.signal(c, Stack.current().task(), true);
+    }
+
+    // ---- CountDownLatch ----
+
+    public static void await(CountDownLatch latch, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            await(latch);
+            return;
+        }
+        waitUntil(s, latch, "CountDownLatch.await", -1, () -> latch.getCount() == 0);
+    }
+
+    public static void await(CountDownLatch latch) throws InterruptedException {
+        pinned(Stack.current(), "CountDownLatch.await");
+        latch.await();
+    }
+
+    public static boolean await(CountDownLatch latch, long time, TimeUnit unit, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return await(latch, time, unit);
+        }
+        return waitUntil(s, latch, "CountDownLatch.await", unit.toNanos(time), () -> latch.getCount() == 0);
+    }
+
+    public static boolean await(CountDownLatch latch, long time, TimeUnit unit) throws InterruptedException {
+        pinned(Stack.current(), "CountDownLatch.await");
+        return latch.await(time, unit);
+    }
+
+    public static void countDown(CountDownLatch latch) {
+        latch.countDown();
+        if (latch.getCount() == 0) {
+            TaskSync.notifyAll(latch);
+        }
+    }
+
+    // ---- Semaphore ----
+
+    public static void acquire(Semaphore sem, Stack s) throws InterruptedException {
+        acquire(sem, 1, s);
+    }
+
+    public static void acquire(Semaphore sem) throws InterruptedException {
+        acquire(sem, 1);
+    }
+
+    public static void acquire(Semaphore sem, int permits, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            acquire(sem, permits);
+            return;
+        }
+        waitUntil(s, sem, "Semaphore.acquire", -1, () -> sem.tryAcquire(permits));
+    }
+
+    public static void acquire(Semaphore sem, int permits) throws InterruptedException {
+        pinned(Stack.current(), "Semaphore.acquire");
+        sem.acquire(permits);
+    }
+
+    public static void acquireUninterruptibly(Semaphore sem, Stack s) throws InterruptedException {
+        acquire(sem, 1, s);
+    }
+
+    public static void acquireUninterruptibly(Semaphore sem) {
+        pinned(Stack.current(), "Semaphore.acquireUninterruptibly");
+        sem.acquireUninterruptibly();
+    }
+
+    public static void acquireUninterruptibly(Semaphore sem, int permits, Stack s) throws InterruptedException {
+        acquire(sem, permits, s);
+    }
+
+    public static void acquireUninterruptibly(Semaphore sem, int permits) {
+        pinned(Stack.current(), "Semaphore.acquireUninterruptibly");
+        sem.acquireUninterruptibly(permits);
+    }
+
+    public static boolean tryAcquire(Semaphore sem, long time, TimeUnit unit, Stack s) throws InterruptedException {
+        return tryAcquire(sem, 1, time, unit, s);
+    }
+
+    public static boolean tryAcquire(Semaphore sem, long time, TimeUnit unit) throws InterruptedException {
+        return tryAcquire(sem, 1, time, unit);
+    }
+
+    public static boolean tryAcquire(Semaphore sem, int permits, long time, TimeUnit unit, Stack s)
+            throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return tryAcquire(sem, permits, time, unit);
+        }
+        return waitUntil(s, sem, "Semaphore.tryAcquire", unit.toNanos(time), () -> sem.tryAcquire(permits));
+    }
+
+    public static boolean tryAcquire(Semaphore sem, int permits, long time, TimeUnit unit)
+            throws InterruptedException {
+        pinned(Stack.current(), "Semaphore.tryAcquire");
+        return sem.tryAcquire(permits, time, unit);
+    }
+
+    public static void release(Semaphore sem) {
+        sem.release();
+        TaskSync.notifyAll(sem);
+    }
+
+    public static void release(Semaphore sem, int permits) {
+        sem.release(permits);
+        TaskSync.notifyAll(sem);
+    }
+
+    // ---- BlockingQueue ----
+
+    public static void put(BlockingQueue<Object> q, Object item, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            put(q, item);
+            return;
+        }
+        if (waitUntil(s, q, "BlockingQueue.put", -1, () -> q.offer(item))) {
+            TaskSync.notifyAll(q);
+        }
+    }
+
+    public static void put(BlockingQueue<Object> q, Object item) throws InterruptedException {
+        pinned(Stack.current(), "BlockingQueue.put");
+        q.put(item);
+        TaskSync.notifyAll(q);
+    }
+
+    public static boolean offer(BlockingQueue<Object> q, Object item, long time, TimeUnit unit, Stack s)
+            throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return offer(q, item, time, unit);
+        }
+        boolean done = waitUntil(s, q, "BlockingQueue.offer", unit.toNanos(time), () -> q.offer(item));
+        if (done) {
+            TaskSync.notifyAll(q);
+        }
+        return done;
+    }
+
+    public static boolean offer(BlockingQueue<Object> q, Object item, long time, TimeUnit unit)
+            throws InterruptedException {
+        pinned(Stack.current(), "BlockingQueue.offer");
+        boolean done = q.offer(item, time, unit);
+        if (done) {
+            TaskSync.notifyAll(q);
+        }
+        return done;
+    }
+
+    public static Object take(BlockingQueue<Object> q, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return take(q);
+        }
+        Object[] got = new Object[1];
+        if (waitUntil(s, q, "BlockingQueue.take", -1, () -> (got[0] = q.poll()) != null)) {
+            TaskSync.notifyAll(q);
+        }
+        return got[0];
+    }
+
+    public static Object take(BlockingQueue<Object> q) throws InterruptedException {
+        pinned(Stack.current(), "BlockingQueue.take");
+        Object item = q.take();
+        TaskSync.notifyAll(q);
+        return item;
+    }
+
+    public static Object poll(BlockingQueue<Object> q, long time, TimeUnit unit, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return poll(q, time, unit);
+        }
+        Object[] got = new Object[1];
+        if (waitUntil(s, q, "BlockingQueue.poll", unit.toNanos(time), () -> (got[0] = q.poll()) != null)) {
+            TaskSync.notifyAll(q);
+        }
+        return got[0];
+    }
+
+    public static Object poll(BlockingQueue<Object> q, long time, TimeUnit unit) throws InterruptedException {
+        pinned(Stack.current(), "BlockingQueue.poll");
+        Object item = q.poll(time, unit);
+        if (item != null) {
+            TaskSync.notifyAll(q);
+        }
+        return item;
+    }
+
+    /** The non-waiting calls: they change the queue, so the tasks waiting on it try again. */
+    public static boolean offer(BlockingQueue<Object> q, Object item) {
+        boolean done = q.offer(item);
+        if (done) {
+            TaskSync.notifyAll(q);
+        }
+        return done;
+    }
+
+    public static boolean add(BlockingQueue<Object> q, Object item) {
+        boolean done = q.add(item);
+        TaskSync.notifyAll(q);
+        return done;
+    }
+
+    public static Object poll(BlockingQueue<Object> q) {
+        Object item = q.poll();
+        if (item != null) {
+            TaskSync.notifyAll(q);
+        }
+        return item;
+    }
+}
