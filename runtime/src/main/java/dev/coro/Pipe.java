@@ -193,7 +193,10 @@ public final class Pipe<T> {
             return "pipe:" + LocalBroker.join(address, outName, inName, Codecs.spec(codec));
         }
 
-        /** Closes this end in this process: what it received and had not acknowledged goes back. */
+        /**
+         * Closes this end in this process: what it received and had not acknowledged goes back, what it sent is
+         * flushed. The other end is not told; the pipe lives as long as the process that created it.
+         */
         @Override
         public void close() {
             ProcessQueue<T> o = out;

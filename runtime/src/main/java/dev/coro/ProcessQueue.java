@@ -48,17 +48,27 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
     private final Codec<T> codec;
     private final Endpoint endpoint;
+    /** Messages a consumer in another process prefetches; -1: the endpoint's default. */
+    private final int prefetch;
     private volatile Endpoint.Consumer consumer;
     private final AtomicReference<Msg> unacked = new AtomicReference<>();
     private volatile Msg lastReturned;
     private volatile boolean closed;
 
     private ProcessQueue(Codec<T> codec, Endpoint endpoint) {
-        this.codec = codec;
-        this.endpoint = endpoint;
+        this(codec, endpoint, -1);
     }
 
-    /** An unbounded queue: {@code put} never waits. */
+    private ProcessQueue(Codec<T> codec, Endpoint endpoint, int prefetch) {
+        this.codec = codec;
+        this.endpoint = endpoint;
+        this.prefetch = prefetch;
+    }
+
+    /**
+     * An unbounded queue: {@code put} never waits. Throws IllegalArgumentException if the codec cannot be handed to
+     * another process (a custom codec needs a public no-argument constructor).
+     */
     public static <T> ProcessQueue<T> create(Codec<T> codec) {
         return create(codec, 0);
     }
@@ -88,6 +98,18 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
         return new ProcessQueue<>(codec, endpoint);
     }
 
+    /**
+     * A handle on any endpoint (a broker of this package's users, e.g. a task manager's queue through its
+     * connection), whose consumer prefetches at most {@code prefetch} messages (0: none, each waiting get asks for
+     * one; what queues with leases want).
+     */
+    static <T> ProcessQueue<T> on(Codec<T> codec, Endpoint endpoint, int prefetch) {
+        if (prefetch < 0) {
+            throw new IllegalArgumentException("prefetch is negative: " + prefetch);
+        }
+        return new ProcessQueue<>(codec, endpoint, prefetch);
+    }
+
     /** {@code queue:} and where to find it; {@code Handover.restore} in another process gives a handle on it. */
     @Override
     public String handover() {
@@ -96,7 +118,7 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
 
     /** Another handle on the same queue in this process: an independent consumer with its own acknowledgements. */
     public ProcessQueue<T> handle() {
-        return new ProcessQueue<>(codec, endpoint);
+        return new ProcessQueue<>(codec, endpoint, prefetch);
     }
 
     /** The bound given at creation; 0 if unbounded. */
@@ -231,7 +253,7 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
             synchronized (this) {
                 c = consumer;
                 if (c == null) {
-                    c = endpoint.consumer();
+                    c = prefetch < 0 ? endpoint.consumer() : endpoint.consumer(prefetch);
                     consumer = c;
                 }
             }

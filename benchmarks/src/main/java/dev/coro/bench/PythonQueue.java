@@ -22,10 +22,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The peer of {@link CoroQueue}: Python's {@code multiprocessing.Queue} (python3, stdlib only), a child producer
- * process and a parent consumer, both kept for the trial ({@code python/mpq_server.py}). Each invocation writes the
- * batch size to the Python parent and waits for its "ok": the child puts {@link CoroQueue#BATCH} ints, the parent
- * gets them all. The pipe to Python costs one round trip per 200,000 messages.
+ * The peer of {@link CoroQueue}: Python's {@code multiprocessing.Queue} (python3, stdlib only) between a parent and
+ * a child process, both kept for the trial ({@code python/mpq_server.py}). Each invocation writes a batch request to
+ * the Python parent and waits for its "ok" with the sum: {@code childToParent}: the child puts
+ * {@link CoroQueue#BATCH} ints, the parent gets them all; {@code parentToChild}: the other way, and the child sends
+ * the sum back. The pipe to Python costs one round trip per 200,000 messages.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -58,7 +59,17 @@ public class PythonQueue {
     @Benchmark
     @OperationsPerInvocation(CoroQueue.BATCH)
     public String childToParent() throws IOException {
-        toPython.write(CoroQueue.BATCH + "\n");
+        return batch("p");
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CoroQueue.BATCH)
+    public String parentToChild() throws IOException {
+        return batch("c");
+    }
+
+    private String batch(String kind) throws IOException {
+        toPython.write(kind + " " + CoroQueue.BATCH + "\n");
         toPython.flush();
         String line = fromPython.readLine();
         if (line == null || !line.equals("ok " + (long) CoroQueue.BATCH * (CoroQueue.BATCH - 1) / 2)) {
@@ -69,7 +80,7 @@ public class PythonQueue {
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
-        toPython.write("-1\n");
+        toPython.write("p -1\n");
         toPython.flush();
         if (!python.waitFor(10, TimeUnit.SECONDS)) {
             python.destroyForcibly();

@@ -547,6 +547,10 @@ public final class Broker implements AutoCloseable {
         static final int HELLO = 0;
         static final int AUTH = 1;
         static final int OPEN = 2;
+        /** The largest frame accepted before the handshake completed (handshake messages are small). */
+        static final int PRE_OPEN_MAX_FRAME = 4096;
+        /** Replies and deliveries waiting to be sent beyond which the connection is not read from. */
+        static final int OUT_LIMIT = 8 << 20;
 
         final SocketChannel ch;
         final String peer;
@@ -632,7 +636,9 @@ public final class Broker implements AutoCloseable {
                     }
                 }
                 out.compact();
-                int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+                // a peer that does not read what it asked for is not read from until it does
+                int ops = (out.position() > 0 ? SelectionKey.OP_WRITE : 0)
+                        | (out.position() < OUT_LIMIT ? SelectionKey.OP_READ : 0);
                 if (key.interestOps() != ops) {
                     key.interestOps(ops);
                 }
@@ -643,7 +649,7 @@ public final class Broker implements AutoCloseable {
 
         void onReadable() {
             try {
-                for (int reads = 0; reads < 16 && !dead; reads++) {
+                for (int reads = 0; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
                     int n = ch.read(in);
                     if (n < 0) {
                         if (in.position() > 0) {
@@ -688,7 +694,8 @@ public final class Broker implements AutoCloseable {
                         break;
                     }
                     int len = in.getInt(in.position());
-                    Wire.checkLength(len, options.maxFrame);
+                    // before the handshake completed, a peer is not trusted with big buffers
+                    Wire.checkLength(len, state == OPEN ? options.maxFrame : PRE_OPEN_MAX_FRAME);
                     if (in.remaining() < 4 + len) {
                         if (in.capacity() < 4 + len) {
                             ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));

@@ -779,13 +779,13 @@ public final class Client implements AutoCloseable {
                             break;
                         }
                     }
-                    if (handed && !pull()) {
-                        if (++owed >= creditBatch) {
+                    if (handed) {
+                        if (!pull() && ++owed >= creditBatch) {
                             credit = owed;
                             owed = 0;
                         }
                     } else {
-                        items.addLast(m);
+                        items.addLast(m); // (a message handed to a getter must not also be kept for the next get)
                     }
                 }
             }

@@ -168,6 +168,47 @@ class BadFramesTest {
         goodClientStillWorks();
     }
 
+    @Test
+    void aPeerThatAsksButNeverReadsIsNoLongerReadFromWhileOthersAreServed() throws Exception {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(Broker.parseAddress(broker.address()));
+            ByteBuffer hello = ByteBuffer.allocate(8);
+            Wire.putHello(hello);
+            hello.flip();
+            ch.write(hello);
+            ch.configureBlocking(false);
+            // SYNC requests, each answered with a 21-byte REPLY this peer never reads
+            ByteBuffer syncs = ByteBuffer.allocate(13 * 4096);
+            for (int i = 0; i < 4096; i++) {
+                syncs.putInt(9).put(Wire.SYNC).putLong(i);
+            }
+            long written = 0;
+            long stalledSince = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            syncs.flip();
+            while (System.nanoTime() < deadline && written < 13L * 2_000_000) {
+                int n = ch.write(syncs);
+                if (!syncs.hasRemaining()) {
+                    syncs.rewind(); // the same 4096 requests again, from a frame boundary
+                }
+                written += n;
+                if (n > 0) {
+                    stalledSince = 0;
+                } else if (stalledSince == 0) {
+                    stalledSince = System.nanoTime();
+                } else if (System.nanoTime() - stalledSince > TimeUnit.SECONDS.toNanos(1)) {
+                    break; // the broker stopped reading this peer
+                }
+            }
+            assertTrue(stalledSince != 0, "the broker kept reading a peer that never reads: " + written + " bytes; "
+                    + errors);
+            assertTrue(errors.isEmpty(), errors.toString());
+            // replies pending for it are bounded (8 MiB of 21-byte replies: about 400,000 requests, plus buffers)
+            assertTrue(written < 13L * 2_000_000, written + " bytes taken in");
+            goodClientStillWorks();
+        }
+    }
+
     /** A shared secret the client must echo: the hook runs before any queue frame, and can refuse. */
     static final class Secret implements Handshake {
         private final String secret;

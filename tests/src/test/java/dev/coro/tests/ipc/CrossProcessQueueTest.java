@@ -4,6 +4,8 @@ import dev.coro.Codec;
 import dev.coro.Coro;
 import dev.coro.Pipe;
 import dev.coro.ProcessQueue;
+import dev.coro.internal.ipc.Broker;
+import dev.coro.internal.ipc.LocalBroker;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -120,6 +122,22 @@ class CrossProcessQueueTest {
             }
         }
         return out;
+    }
+
+    @Test
+    void aChildWaitingWhenTheBrokerShutsDownGetsAClearErrorNamingIt() throws Exception {
+        try (Broker b = Broker.start(Broker.unixChannel(), new Broker.Options())) {
+            b.declare("q");
+            String spec = "queue:" + LocalBroker.join(b.address(), "q", "ints");
+            Process child = Children.start("wait-for-gone", spec);
+            BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream()));
+            assertEquals("waiting", r.readLine()); // connected: in its get now or soon, fails the same either way
+            b.close();
+            String line = r.readLine();
+            assertTrue(line != null && line.startsWith("gone: ") && line.contains(b.address())
+                    && line.contains("shut down"), "the child said: " + line);
+            Children.finish(child, 20);
+        }
     }
 
     @Test

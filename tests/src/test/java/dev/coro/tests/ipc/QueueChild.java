@@ -62,6 +62,20 @@ public final class QueueChild {
                 end.close();
                 break;
             }
+            case "wait-for-gone": { // spec: waits in get from a coroutine until the broker goes away
+                ProcessQueue<Integer> q = (ProcessQueue<Integer>) Handover.restore(args[1]);
+                System.out.println("waiting");
+                System.out.flush();
+                String outcome = dev.coro.Coro.run(() -> {
+                    try {
+                        return "got " + q.get();
+                    } catch (dev.coro.ChannelClosedException e) {
+                        return "gone: " + e.getMessage();
+                    }
+                });
+                System.out.println(outcome);
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown role " + args[0]);
         }

@@ -1,0 +1,18 @@
+package dev.coro;
+
+/**
+ * The peer of a network connection did not prove it knows the shared authentication key, or this side did not: a
+ * {@link Manager} client connecting with the wrong key (or to a server holding another one) gets this exception, with
+ * the address in its message. The key itself never crosses the wire, so nothing in the message reveals it.
+ */
+public class AuthenticationException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public AuthenticationException(String message) {
+        super(message);
+    }
+
+    public AuthenticationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
