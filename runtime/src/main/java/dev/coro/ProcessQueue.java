@@ -76,7 +76,8 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
     /**
      * A queue holding at most {@code capacity} messages not yet taken ({@code 0}: unbounded); puts wait for room.
      * Consumers of a bounded queue in other processes prefetch nothing: each waiting {@code get} asks for one
-     * message, so the bound holds across processes.
+     * message, so the bound holds across processes (a get that times out just as a message is sent to it keeps
+     * that one for its handle's next get, or gives it back when the handle closes).
      */
     public static <T> ProcessQueue<T> create(Codec<T> codec, int capacity) {
         Objects.requireNonNull(codec, "codec");

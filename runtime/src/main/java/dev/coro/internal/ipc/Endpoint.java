@@ -28,8 +28,9 @@ public interface Endpoint {
 
     /**
      * A new consumer that holds at most {@code prefetch} messages delivered but not yet taken; 0: none, each waiting
-     * get asks for one (what a queue with leases wants: a prefetched message's lease would run meanwhile). In the
-     * broker's own process nothing is prefetched either way.
+     * get asks for one (what a queue with leases wants: a prefetched message's lease would run meanwhile). A get
+     * that times out takes its request back; a message already on its way stays with the consumer for its next get,
+     * or goes back to the queue when the consumer closes. In the broker's own process nothing is prefetched.
      */
     default Consumer consumer(int prefetch) {
         return consumer();
