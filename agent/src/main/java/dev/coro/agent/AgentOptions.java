@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * as it is with a warning;
  * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends);
  * <li>{@code patch=all|none|GROUP} (repeatable): which blocking JDK calls become cooperative inside rewritten code
- * (default all; groups {@code sleep}: Thread.sleep/yield, {@code futures}: CompletableFuture.get/join, Future.get,
+ * (default all; groups {@code sleep}: Thread.sleep/yield, {@code futures}: CompletableFuture.get/join, Future.get, Process.waitFor,
  * {@code sockets}, {@code http}, {@code sync}: java.util.concurrent locks, conditions, latches, semaphores, blocking
  * queues, {@code jdbc}: calls through java.sql interfaces reach a scoped driver's twins).
  * </ul>

@@ -55,6 +55,9 @@ public final class Patches {
         add("futures", "java/util/concurrent/CompletableFuture", "get",
                 "(JLjava/util/concurrent/TimeUnit;)Ljava/lang/Object;", "get");
         add("futures", "java/util/concurrent/Future", "get", "()Ljava/lang/Object;", "futureGet");
+        // a child process's end, awaited through Process.onExit()
+        add("futures", "java/lang/Process", "waitFor", "()I", "waitFor");
+        add("futures", "java/lang/Process", "waitFor", "(JLjava/util/concurrent/TimeUnit;)Z", "waitFor");
 
         String socket = "java/net/Socket";
         String server = "java/net/ServerSocket";

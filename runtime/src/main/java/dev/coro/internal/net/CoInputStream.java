@@ -97,7 +97,7 @@ public final class CoInputStream extends InputStream {
 
     @Override
     public int available() throws IOException {
-        return 0;
+        return eof ? 0 : socket.available();
     }
 
     @Override

@@ -34,6 +34,15 @@ public final class CoSocket extends Socket {
     final SocketChannel ch;
     private volatile int soTimeout;
     private volatile boolean closed;
+    /** Once connected, {@link #isConnected()} stays true, closed or not, as the JDK's Socket does. */
+    private volatile boolean connected;
+    /**
+     * A failed connect closes the socket: JDK 24 and later report it closed ({@code isClosed()}, "Socket is
+     * closed"), as JDK-8343791 specified; before, the JDK's socket said open while its implementation was closed
+     * ("Socket closed" from the next operation). Both are followed, whichever JDK runs (checked on 17 and 25 by
+     * the conformance suite; 24 is the release of JDK-8343791).
+     */
+    private static final boolean CLOSED_ON_FAILED_CONNECT = Runtime.version().feature() >= 24;
     private final CoInputStream in = new CoInputStream(this);
     private final CoOutputStream out = new CoOutputStream(this);
     /** The coroutines waiting on this socket, so close() can wake them instead of leaving them to hang. */
@@ -50,6 +59,7 @@ public final class CoSocket extends Socket {
         super(new NoSocketImpl());
         this.ch = ch;
         ch.configureBlocking(false);
+        connected = ch.isConnected();
     }
 
     // ---- connect ----
@@ -87,26 +97,41 @@ public final class CoSocket extends Socket {
             throw new SocketException("Socket is closed");
         }
         if (ch.isConnected()) {
-            throw new SocketException("already connected");
+            // the JDK's message: "already connected" on 17, "Already connected" on 25 (with JDK-8343791's rework)
+            throw new SocketException(CLOSED_ON_FAILED_CONNECT ? "Already connected" : "already connected");
         }
         InetSocketAddress a = (InetSocketAddress) endpoint;
         if (a.isUnresolved()) {
+            if (CLOSED_ON_FAILED_CONNECT) {
+                close();
+            }
             throw new java.net.UnknownHostException(a.getHostName());
         }
+        if (!ch.isOpen()) {
+            throw new SocketException("Socket closed"); // a connect failed before (JDK 23 and earlier)
+        }
         try {
-            return ch.connect(a);
+            return connected = ch.connect(a);
         } catch (IOException e) {
-            close();
+            connectFailed();
             throw e;
         }
     }
 
     boolean finishConnect() throws IOException {
         try {
-            return ch.finishConnect();
+            return connected = ch.finishConnect();
         } catch (IOException e) {
-            close();
+            connectFailed();
             throw e;
+        }
+    }
+
+    private void connectFailed() throws IOException {
+        if (CLOSED_ON_FAILED_CONNECT) {
+            close();
+        } else {
+            ch.close();
         }
     }
 
@@ -128,6 +153,10 @@ public final class CoSocket extends Socket {
             return ch.read(ByteBuffer.wrap(b, off, len));
         } catch (ClosedChannelException e) {
             throw new SocketException("Socket closed");
+        } catch (SocketException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SocketException(e.getMessage()); // as the JDK's socket input stream reports it
         }
     }
 
@@ -138,6 +167,32 @@ public final class CoSocket extends Socket {
         }
         try {
             return ch.write(ByteBuffer.wrap(b, off, len));
+        } catch (ClosedChannelException e) {
+            throw new SocketException("Socket closed");
+        } catch (SocketException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SocketException(e.getMessage()); // "Broken pipe", ...: as the JDK's socket output stream
+        }
+    }
+
+    /** The channel adaptor's input stream: only for {@code available()}, which works in non-blocking mode. */
+    private InputStream adaptorInput;
+
+    /** Bytes readable without waiting, as the JDK's socket input stream counts them (0 once input is shut down). */
+    int available() throws IOException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        if (isInputShutdown()) {
+            return 0;
+        }
+        try {
+            InputStream a = adaptorInput;
+            if (a == null) {
+                adaptorInput = a = ch.socket().getInputStream();
+            }
+            return a.available();
         } catch (ClosedChannelException e) {
             throw new SocketException("Socket closed");
         }
@@ -223,7 +278,7 @@ public final class CoSocket extends Socket {
 
     @Override
     public boolean isConnected() {
-        return ch.isConnected() || closed && ch.socket().isConnected();
+        return connected || ch.isConnected();
     }
 
     @Override
@@ -284,7 +339,10 @@ public final class CoSocket extends Socket {
             throw new SocketException("Socket is closed");
         }
         if (timeout < 0) {
-            throw new IllegalArgumentException("timeout < 0");
+            throw new IllegalArgumentException("timeout can't be negative");
+        }
+        if (!ch.isOpen()) {
+            throw new SocketException("Socket closed"); // a connect failed before (JDK 23 and earlier)
         }
         soTimeout = timeout;
     }

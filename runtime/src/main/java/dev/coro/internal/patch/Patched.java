@@ -52,6 +52,14 @@ public final class Patched {
         return f.get();
     }
 
+    public static int waitFor(Process p) throws InterruptedException {
+        return p.waitFor();
+    }
+
+    public static boolean waitFor(Process p, long timeout, TimeUnit unit) throws InterruptedException {
+        return p.waitFor(timeout, unit);
+    }
+
     // ---- java.lang.Thread ----
 
     public static void sleep(long millis, Stack s) throws InterruptedException {
@@ -146,5 +154,38 @@ public final class Patched {
             return get((CompletableFuture<?>) f, s);
         }
         return f.get();
+    }
+
+    // ---- java.lang.Process ----
+
+    /**
+     * {@code Process.waitFor()}: a coroutine suspends on {@link Process#onExit()} (the JDK's process reaper
+     * completes it); a plain thread, or a process already ended, gets the JDK call itself.
+     */
+    public static int waitFor(Process p, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && (s.task() == null || !p.isAlive())) {
+            return p.waitFor();
+        }
+        Object ended = Blocking.await(s, Suspend.isResuming(s) ? null : p.onExit());
+        if (Suspend.isSuspending(s)) {
+            return 0;
+        }
+        return ((Process) ended).exitValue();
+    }
+
+    /** {@code Process.waitFor(timeout, unit)}: as the JDK's, true once the process ended, false on timeout. */
+    public static boolean waitFor(Process p, long timeout, TimeUnit unit, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && (s.task() == null || !p.isAlive() || timeout <= 0)) {
+            return p.waitFor(timeout, unit);
+        }
+        CompletableFuture<Object> bounded = null;
+        if (!Suspend.isResuming(s)) {
+            bounded = p.onExit().<Object>thenApply(x -> Boolean.TRUE).completeOnTimeout(Boolean.FALSE, timeout, unit);
+        }
+        Object ended = Blocking.await(s, bounded);
+        if (Suspend.isSuspending(s)) {
+            return false;
+        }
+        return (Boolean) ended || !p.isAlive();
     }
 }
