@@ -16,9 +16,9 @@ import java.util.concurrent.CompletionException;
 
 /**
  * HTTP in rewritten code. {@code HttpClient.send} becomes {@code sendAsync} and the coroutine suspends on the
- * future. {@code URL.openStream()} and {@code URLConnection.getInputStream()} run the JDK's blocking HTTP stack on
- * the offload pool (as gevent resolves names on its thread pool), and hand back a stream whose reads in rewritten
- * code are offloaded too, so the loop never blocks on them.
+ * future. {@code URL.openStream()} and {@code URLConnection.getInputStream()} run the JDK's blocking HTTP stack off
+ * the loop (as gevent resolves names on its thread pool), and hand back a stream whose reads in rewritten code are
+ * offloaded too, so the loop never blocks on them.
  */
 public final class PatchedHttp {
     private PatchedHttp() {
@@ -54,16 +54,49 @@ public final class PatchedHttp {
         return new OffloadedInputStream((InputStream) offload(s, c::getInputStream));
     }
 
+    /**
+     * Where the JDK's blocking HTTP stack runs for coroutines. Not the bounded {@code Coro.blocking} pool: a
+     * thousand requests each waiting on a slow server would queue behind its few threads. On JDK 21 and later a
+     * virtual thread per call; before, a pool that grows to {@code coro.http.threads} (default 512) daemon threads
+     * and shrinks when idle.
+     */
+    private static final java.util.concurrent.Executor HTTP_OFFLOAD = httpOffload();
+
+    private static java.util.concurrent.Executor httpOffload() {
+        try {
+            return (java.util.concurrent.Executor) java.util.concurrent.Executors.class
+                    .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException beforeJdk21) {
+            int max = Integer.getInteger("coro.http.threads", 512);
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(max, max, 30,
+                    java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "coro-http-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+            return pool;
+        }
+    }
+
     static Object offload(Stack s, java.util.concurrent.Callable<?> call) throws IOException {
         try {
-            Object r = Blocking.call(s, Suspend.isResuming(s) ? null : call);
-            return r;
+            java.util.concurrent.CompletableFuture<Object> f = null;
+            if (!Suspend.isResuming(s)) {
+                f = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.CompletableFuture<Object> done = f;
+                HTTP_OFFLOAD.execute(() -> {
+                    try {
+                        done.complete(call.call());
+                    } catch (Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+                });
+            }
+            return Blocking.await(s, f); // a checked failure arrives wrapped in a CompletionException
         } catch (CompletionException e) {
             throw unwrapIo(e);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
     }
 

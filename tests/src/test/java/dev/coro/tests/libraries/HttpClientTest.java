@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The JDK's HttpClient, called with its blocking {@code send} from coroutines: the patch turns it into
  * {@code sendAsync} plus a suspension, so a thousand requests to a server that answers after 100 ms overlap on one
- * loop thread.
+ * loop thread. And the JDK's HttpURLConnection, whose blocking stack the patch runs off the loop (on virtual
+ * threads from JDK 21, else on an elastic pool): a thousand of those overlap too.
  */
 class HttpClientTest {
     private static HttpServer server;
@@ -90,6 +93,44 @@ class HttpClientTest {
         for (int i = 0; i < 1000; i++) {
             assertEquals("200:n=" + i, answers.get(i));
         }
+        // one after another: 100 s
+        assertTrue(ms < 10_000, "the requests did not overlap: " + ms + " ms");
+    }
+
+    @Coroutine
+    static String getWithUrlConnection(int i) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) base.resolve("/slow?n=" + i).toURL().openConnection();
+        try (InputStream in = c.getInputStream()) {
+            return c.getResponseCode() + ":" + new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aThousandHttpUrlConnectionsOverlapOnOneLoop() throws Exception {
+        getWithUrlConnection(-1); // outside a coroutine: the JDK's own blocking call, and a warm-up
+        long start = System.nanoTime();
+        List<String> threads = new ArrayList<>();
+        List<String> answers = Coro.run(() -> {
+            List<Task<String>> tasks = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                int n = i;
+                tasks.add(Coro.spawn(() -> {
+                    threads.add(Thread.currentThread().getName());
+                    return getWithUrlConnection(n);
+                }));
+            }
+            List<String> out = new ArrayList<>();
+            for (Task<String> t : tasks) {
+                out.add(t.join());
+            }
+            return out;
+        });
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("1000 HttpURLConnection requests, 100 ms each, from one loop: " + ms + " ms");
+        for (int i = 0; i < 1000; i++) {
+            assertEquals("200:n=" + i, answers.get(i));
+        }
+        assertEquals(1, threads.stream().distinct().count(), "every task ran on the loop thread");
         // one after another: 100 s
         assertTrue(ms < 10_000, "the requests did not overlap: " + ms + " ms");
     }
