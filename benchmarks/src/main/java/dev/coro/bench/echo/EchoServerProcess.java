@@ -81,11 +81,16 @@ final class EchoServerProcess implements AutoCloseable {
      * {@code /proc/<pid>/stat}, in clock ticks of 10 ms), in nanoseconds; -1 where there is no /proc.
      */
     long cpuNanos() {
+        return cpuNanos(false);
+    }
+
+    /** {@link #cpuNanos()}, or with {@code userOnly} the user-mode part alone (no system calls, no kernel TCP). */
+    long cpuNanos(boolean userOnly) {
         try {
             String stat = Files.readString(Path.of("/proc", "" + process.pid(), "stat"));
             // the fields after the command name, which is in parentheses and may hold spaces
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            long ticks = Long.parseLong(f[11]) + (userOnly ? 0 : Long.parseLong(f[12])); // utime, stime (14, 15)
             return ticks * (1_000_000_000L / CLOCK_TICKS);
         } catch (IOException | RuntimeException e) {
             return -1;

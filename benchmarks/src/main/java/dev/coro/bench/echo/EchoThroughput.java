@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The client shares the machine's cores with the server: on 2 cores, the client's own system calls (as many per
  * request as the server's) cap every figure. So each iteration also reports the server process's CPU time per
  * request, all its threads (JIT and GC included), as the secondary result {@code :serverCpuPerRequest} (ns), and
+ * its user-mode part alone, {@code :serverUserCpuPerRequest} (ns: the runtime's own work, without the system calls
+ * and the kernel's loopback TCP, which the server's writes also pay for the client's side), and
  * the share of a core it used, {@code :serverCores} (x1000, unit "mcore"): a server far below 1,000 mcore was
  * waiting for the client, not saturated.
  */
@@ -56,6 +58,7 @@ public class EchoThroughput {
     private final ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
     private long iterationRequests;
     private long iterationCpu;
+    private long iterationUserCpu;
     private long iterationStart;
 
     @Setup(Level.Trial)
@@ -82,6 +85,7 @@ public class EchoThroughput {
     public void startIteration() {
         iterationRequests = 0;
         iterationCpu = process.cpuNanos();
+        iterationUserCpu = process.cpuNanos(true);
         iterationStart = System.nanoTime();
     }
 
@@ -89,8 +93,10 @@ public class EchoThroughput {
     public void endIteration() {
         long wall = System.nanoTime() - iterationStart;
         long cpu = process.cpuNanos() - iterationCpu;
+        long user = process.cpuNanos(true) - iterationUserCpu;
         if (iterationCpu >= 0 && iterationRequests > 0) {
             HeapBytesProfiler.record("serverCpuPerRequest", (double) cpu / iterationRequests, "ns");
+            HeapBytesProfiler.record("serverUserCpuPerRequest", (double) user / iterationRequests, "ns");
             HeapBytesProfiler.record("serverCores", 1000.0 * cpu / wall, "mcore");
         }
     }
