@@ -17,7 +17,7 @@ import java.net.Socket;
  * <pre>java -Djdk.virtualThreadScheduler.parallelism=1 -cp benchmarks.jar dev.coro.bench.echo.LoomEchoServer</pre>
  */
 public class LoomEchoServer {
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         ServerControl.start();
         VirtualThreads.checkOneCarrier();
         VirtualThreads.join(VirtualThreads.start(() -> {
