@@ -98,5 +98,8 @@ fi
 # AverageTime benchmark its CPU time per op next to the wall-clock score (see CpuTimeProfiler)
 jmh+=(-prof dev.coro.bench.HeapBytesProfiler -prof dev.coro.bench.CpuTimeProfiler)
 
+# the echo benchmark (EchoIdleMemory) holds 10,000 connections: client and server each need that many descriptors
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 echo "# $("$java" -version 2>&1 | head -1); $(nproc) cores; agent: $([ "$use_agent" = 1 ] && echo "$agent" || echo none)" >&2
 exec "$java" "${quiet[@]}" -jar "$jar" -jvmArgsAppend "${vm_args[*]}$extra_append" "${jmh[@]}"
