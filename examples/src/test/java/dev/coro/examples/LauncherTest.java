@@ -245,10 +245,11 @@ class LauncherTest {
     static final class Launched {
         final Process process;
         private final StringBuffer out = new StringBuffer();
+        private final Thread reader;
 
         Launched(Process process) {
             this.process = process;
-            Thread reader = new Thread(() -> {
+            reader = new Thread(() -> {
                 byte[] buf = new byte[4096];
                 try (InputStream in = process.getInputStream()) {
                     int n;
@@ -263,7 +264,15 @@ class LauncherTest {
             reader.start();
         }
 
+        /** What it printed so far; once it has exited, all of it (the reader may still be draining the pipe). */
         String output() {
+            if (!process.isAlive()) {
+                try {
+                    reader.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return out.toString();
         }
 
