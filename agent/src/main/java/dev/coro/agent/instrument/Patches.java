@@ -21,6 +21,7 @@ public final class Patches {
     public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc");
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
+    static final String TLS = "dev/coro/internal/patch/PatchedTls";
 
     private static final class Target {
         final String group;
@@ -91,6 +92,7 @@ public final class Patches {
         bind("java/nio/channels/NetworkChannel", "(Ljava/net/SocketAddress;)Ljava/nio/channels/NetworkChannel;");
         bind(server, "(Ljava/net/SocketAddress;)V");
         bind(server, "(Ljava/net/SocketAddress;I)V");
+        tls();
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -149,6 +151,29 @@ public final class Patches {
             sync(owner, queue, "add", "(Ljava/lang/Object;)Z", false);
             sync(owner, queue, "poll", "()Ljava/lang/Object;", false);
         }
+    }
+
+    /** TLS: factories of coro's TLS sockets, their cooperative connect and handshake (runtime PatchedTls). */
+    private static void tls() {
+        String ssl = "javax/net/ssl/";
+        TABLE.put(ssl + "SSLSocketFactory.getDefault()Ljavax/net/SocketFactory;",
+                new Target("sockets", TLS, "defaultSocketFactory", false));
+        TABLE.put(ssl + "SSLServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
+                new Target("sockets", TLS, "defaultServerSocketFactory", false));
+        TABLE.put(ssl + "SSLContext.getSocketFactory()Ljavax/net/ssl/SSLSocketFactory;",
+                new Target("sockets", TLS, "getSocketFactory", false));
+        TABLE.put(ssl + "SSLContext.getServerSocketFactory()Ljavax/net/ssl/SSLServerSocketFactory;",
+                new Target("sockets", TLS, "getServerSocketFactory", false));
+        TABLE.put(ssl + "SSLSocketFactory.createSocket(Ljava/lang/String;I)Ljava/net/Socket;",
+                new Target("sockets", TLS, "createSocket", true));
+        TABLE.put(ssl + "SSLSocket.startHandshake()V", new Target("sockets", TLS, "startHandshake", true));
+        // the socket calls PatchedNet dispatches on coro's TLS sockets, made on the TLS types
+        TABLE.put(ssl + "SSLSocket.connect(Ljava/net/SocketAddress;)V",
+                new Target("sockets", NET, "connect", true, "java/net/Socket"));
+        TABLE.put(ssl + "SSLSocket.connect(Ljava/net/SocketAddress;I)V",
+                new Target("sockets", NET, "connect", true, "java/net/Socket"));
+        TABLE.put(ssl + "SSLServerSocket.accept()Ljava/net/Socket;",
+                new Target("sockets", NET, "accept", true, "java/net/ServerSocket"));
     }
 
     private static void sync(String owner, String receiver, String name, String desc, boolean suspends) {

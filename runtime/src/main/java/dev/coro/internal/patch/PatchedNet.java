@@ -6,6 +6,8 @@ import dev.coro.internal.Suspend;
 import dev.coro.internal.Worker;
 import dev.coro.internal.net.CoInputStream;
 import dev.coro.internal.net.CoOutputStream;
+import dev.coro.internal.net.CoSSLServerSocket;
+import dev.coro.internal.net.CoSSLSocket;
 import dev.coro.internal.net.CoServerSocket;
 import dev.coro.internal.net.CoSocket;
 
@@ -143,6 +145,10 @@ public final class PatchedNet {
     }
 
     public static void connect(Socket socket, SocketAddress endpoint, int timeout, Stack st) throws IOException {
+        if (socket instanceof CoSSLSocket) { // TLS: PatchedTls
+            PatchedTls.connect((CoSSLSocket) socket, endpoint, timeout, st);
+            return;
+        }
         if (!(socket instanceof CoSocket)) {
             socket.connect(endpoint, timeout);
             return;
@@ -185,12 +191,18 @@ public final class PatchedNet {
         if (server instanceof CoServerSocket) {
             return ((CoServerSocket) server).accept(st);
         }
+        if (server instanceof CoSSLServerSocket) { // TLS
+            return ((CoSSLServerSocket) server).accept(st);
+        }
         return server.accept();
     }
 
     // ---- streams ----
 
     public static int read(InputStream in, Stack st) throws IOException {
+        if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
+            return PatchedTls.read((CoSSLSocket.In) in, st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
             return (Integer) PatchedHttp.offload(st, inner::read);
@@ -203,6 +215,9 @@ public final class PatchedNet {
     }
 
     public static int read(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
+            return PatchedTls.read((CoSSLSocket.In) in, b, off, len, st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
             return (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
@@ -212,6 +227,9 @@ public final class PatchedNet {
 
     /** {@code readAllBytes}: keeps what it has read so far on the coroutine's stack while suspended. */
     public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
+        if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
+            return PatchedTls.readAllBytes((CoSSLSocket.In) in, st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
             return (byte[]) PatchedHttp.offload(st, inner::readAllBytes);
@@ -244,6 +262,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, int b, Stack st) throws IOException {
+        if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
+            PatchedTls.write((CoSSLSocket.Out) out, b, st);
+            return;
+        }
         if (!(out instanceof CoOutputStream)) {
             out.write(b);
             return;
@@ -256,6 +278,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, byte[] b, Stack st) throws IOException {
+        if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
+            PatchedTls.write((CoSSLSocket.Out) out, b, 0, b.length, st);
+            return;
+        }
         if (out instanceof CoOutputStream) {
             ((CoOutputStream) out).write(b, 0, b.length, st);
         } else {
@@ -264,6 +290,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
+        if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
+            PatchedTls.write((CoSSLSocket.Out) out, b, off, len, st);
+            return;
+        }
         if (out instanceof CoOutputStream) {
             ((CoOutputStream) out).write(b, off, len, st);
         } else {
