@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 public final class CoInputStream extends InputStream {
     private final CoSocket socket;
     private boolean eof;
+    /** The last cooperative read returned fewer bytes than asked for: the next one waits for readiness first. */
+    private boolean drained;
 
     CoInputStream(CoSocket socket) {
         this.socket = socket;
@@ -29,6 +31,7 @@ public final class CoInputStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        drained = false;
         for (;;) {
             int n = readNow(b, off, len);
             if (n != 0 || len == 0) {
@@ -45,17 +48,30 @@ public final class CoInputStream extends InputStream {
      * with the same arguments (the agent keeps them for patched calls).
      */
     public int read(byte[] b, int off, int len, Stack s) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
         if (Suspend.isResuming(s)) {
             boolean ready = socket.suspendOn(s, SelectionKey.OP_READ, 0);
             socket.reader = null;
             if (!ready) {
-                throw new SocketTimeoutException("Read timed out");
+                return readOrTimeOut(b, off, len);
+            }
+        } else if (drained && len > 0 && !socket.isClosed() && !socket.isInputShutdown()) {
+            // The last read left the kernel's buffer empty, most likely: wait for readiness first rather than pay a
+            // read that would only say EAGAIN (one system call in three of a request/response exchange).
+            drained = false;
+            boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
+                    TimeUnit.MILLISECONDS.toNanos(socket.soTimeoutMillis()));
+            if (Suspend.isSuspending(s)) {
+                return 0;
+            }
+            if (!ready) {
+                return readOrTimeOut(b, off, len);
             }
         }
-        Objects.checkFromIndexSize(off, len, b.length);
         for (;;) {
             int n = readNow(b, off, len);
             if (n != 0 || len == 0) {
+                drained = n > 0 && n < len;
                 return n;
             }
             boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
@@ -64,9 +80,18 @@ public final class CoInputStream extends InputStream {
                 return 0;
             }
             if (!ready) {
-                throw new SocketTimeoutException("Read timed out");
+                return readOrTimeOut(b, off, len);
             }
         }
+    }
+
+    /** The wait timed out; data that came in at the last moment is still returned rather than reported late. */
+    private int readOrTimeOut(byte[] b, int off, int len) throws IOException {
+        int n = readNow(b, off, len);
+        if (n != 0) {
+            return n;
+        }
+        throw new SocketTimeoutException("Read timed out");
     }
 
     public int read(Stack s) throws IOException {

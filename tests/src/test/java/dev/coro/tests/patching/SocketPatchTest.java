@@ -233,4 +233,47 @@ class SocketPatchTest {
         assertEquals(plain[1], patched[1]);
         assertEquals(InetAddress.getLoopbackAddress(), Coro.run(() -> lookUp("127.0.0.1"))[0]);
     }
+
+    /**
+     * After a read that returned less than asked for, the next read waits for readiness before it reads: it must
+     * still see data that arrives later, time out as the JDK does when none comes, and see EOF.
+     */
+    @Test
+    void readsAfterAShortReadSeeLaterDataTimeoutsAndEof() {
+        List<String> seen = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Void> peer = Coro.spawn(() -> {
+                try (Socket s = server.accept()) {
+                    OutputStream out = s.getOutputStream();
+                    out.write('a');
+                    Thread.sleep(150);           // longer than the reader's timeout: it times out once
+                    out.write('b');
+                    Thread.sleep(20);
+                    out.write('c');
+                }
+            });
+            List<String> r = new ArrayList<>();
+            try (Socket s = new Socket("127.0.0.1", server.getLocalPort())) {
+                s.setSoTimeout(100);
+                InputStream in = s.getInputStream();
+                byte[] b = new byte[64];
+                r.add("read " + in.read(b) + " " + (char) b[0]);          // short read: 1 of 64
+                try {
+                    r.add("unexpected " + in.read(b));
+                } catch (SocketTimeoutException e) {
+                    r.add("timeout " + e.getMessage());
+                }
+                s.setSoTimeout(0);
+                int n = in.read(b);
+                r.add("read " + n + " " + (char) b[0]);
+                n = in.read(b);
+                r.add("read " + n + " " + (char) b[0]);
+                r.add("read " + in.read(b));
+            }
+            peer.join();
+            server.close();
+            return r;
+        });
+        assertEquals(List.of("read 1 a", "timeout Read timed out", "read 1 b", "read 1 c", "read -1"), seen);
+    }
 }
