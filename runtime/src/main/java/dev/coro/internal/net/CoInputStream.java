@@ -49,31 +49,27 @@ public final class CoInputStream extends InputStream {
      */
     public int read(byte[] b, int off, int len, Stack s) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        if (Suspend.isResuming(s)) {
+        boolean resuming = Suspend.isResuming(s);
+        if (resuming) {
             boolean ready = socket.suspendOn(s, SelectionKey.OP_READ, 0);
             socket.reader = null;
             if (!ready) {
                 return readOrTimeOut(b, off, len);
             }
-        } else if (drained && len > 0 && !socket.isClosed() && !socket.isInputShutdown()) {
-            // The last read left the kernel's buffer empty, most likely: wait for readiness first rather than pay a
-            // read that would only say EAGAIN (one system call in three of a request/response exchange).
-            drained = false;
-            boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
-                    TimeUnit.MILLISECONDS.toNanos(socket.soTimeoutMillis()));
-            if (Suspend.isSuspending(s)) {
-                return 0;
-            }
-            if (!ready) {
-                return readOrTimeOut(b, off, len);
-            }
         }
+        // After a short read the kernel's buffer is most likely empty: wait for readiness first rather than pay a
+        // read that would only say EAGAIN (one system call in three of a request/response exchange).
+        boolean waitFirst = !resuming && drained && len > 0 && !socket.isClosed()
+                && !socket.isInputShutdown();
         for (;;) {
-            int n = readNow(b, off, len);
-            if (n != 0 || len == 0) {
-                drained = n > 0 && n < len;
-                return n;
+            if (!waitFirst) {
+                int n = readNow(b, off, len);
+                if (n != 0 || len == 0) {
+                    drained = n > 0 && n < len;
+                    return n;
+                }
             }
+            waitFirst = false;
             boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
                     TimeUnit.MILLISECONDS.toNanos(socket.soTimeoutMillis()));
             if (Suspend.isSuspending(s)) {
