@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Preemption: at the head of every loop (the target of a backward jump) a twin reads one volatile flag, which the
+ * Preemption: on every way back to the head of a loop a twin reads one volatile flag, which the
  * runtime's watchdog raises when a coroutine has run a whole time slice without suspending, or when it is
  * cancelled. Only then does it call the leaf {@code Suspend.preempt}, which yields; that call is an ordinary
  * suspension point for the {@link StateMachine}.
@@ -31,25 +31,31 @@ final class PreemptionPoints {
 
     /** Inserts the checks; returns the leaf calls, to be rewritten as suspension points. */
     static List<MethodInsnNode> insert(MethodNode m, int stackLocal) {
+        // An unconditional jump back gets the check just before it; a loop closed by a conditional jump back (a
+        // do-while) gets it at its head, since the condition's operands are pending at the jump.
+        Set<AbstractInsnNode> checks = new LinkedHashSet<>(); // each check goes just before one of these
         Set<LabelNode> headers = new LinkedHashSet<>();
-        List<AbstractInsnNode> order = new ArrayList<>();
-        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
-            order.add(i);
-        }
-        for (int idx = 0; idx < order.size(); idx++) {
-            AbstractInsnNode i = order.get(idx);
+        int idx = 0;
+        for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext(), idx++) {
             if (i instanceof JumpInsnNode) {
                 LabelNode target = ((JumpInsnNode) i).label;
                 if (m.instructions.indexOf(target) < idx) {
-                    headers.add(target);
+                    if (i.getOpcode() == Opcodes.GOTO) {
+                        checks.add(i);
+                    } else {
+                        headers.add(target);
+                    }
                 }
             }
         }
-        List<MethodInsnNode> calls = new ArrayList<>();
-        if (!headers.isEmpty()) {
-            m.maxStack = Math.max(m.maxStack, 1); // the flag's load, in a method that may have needed no stack
-        }
         for (LabelNode header : headers) {
+            checks.add(header.getNext());
+        }
+        List<MethodInsnNode> calls = new ArrayList<>();
+        if (!checks.isEmpty()) {
+            m.maxStack += 1; // the flag's load, on top of whatever is pending there
+        }
+        for (AbstractInsnNode before : checks) {
             InsnList check = new InsnList();
             LabelNode skip = new LabelNode();
             check.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
@@ -58,7 +64,7 @@ final class PreemptionPoints {
             MethodInsnNode call = new MethodInsnNode(Opcodes.INVOKESTATIC, OWNER, NAME, DESC, false);
             check.add(call);
             check.add(skip);
-            m.instructions.insert(header, check);
+            m.instructions.insertBefore(before, check);
             calls.add(call);
         }
         return calls;

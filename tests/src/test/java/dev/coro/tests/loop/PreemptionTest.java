@@ -78,4 +78,83 @@ class PreemptionTest {
                 () -> Coro.run(() -> Coro.withTimeout(Duration.ofMillis(50), PreemptionTest::computeForever)));
         assertEquals(Duration.ofMillis(50), e.duration());
     }
+
+    /** Nested loops over long, double and int locals; the inner one runs under a pending operand (a + switch). */
+    @Coroutine
+    static long mixedLoops(int n, long a) {
+        long total = 0;
+        double d = 0.5;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                total += ((long) i * j) ^ (total >>> 3);
+                d += j * 0.25;
+            }
+        }
+        long pending = a + switch ((int) (total & 1)) {
+            case 0 -> {
+                long s = 0;
+                for (int k = 0; k < n * 50; k++) {
+                    s += k ^ (s << 1);
+                }
+                yield s;
+            }
+            default -> {
+                long s = 1;
+                for (int k = 0; k < n * 50; k++) {
+                    s -= k ^ (s >>> 1);
+                }
+                yield s;
+            }
+        };
+        return total + (long) d + pending;
+    }
+
+    /** The same code, never rewritten: the reference result. */
+    static long mixedLoopsPlain(int n, long a) {
+        long total = 0;
+        double d = 0.5;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                total += ((long) i * j) ^ (total >>> 3);
+                d += j * 0.25;
+            }
+        }
+        long pending = a + switch ((int) (total & 1)) {
+            case 0 -> {
+                long s = 0;
+                for (int k = 0; k < n * 50; k++) {
+                    s += k ^ (s << 1);
+                }
+                yield s;
+            }
+            default -> {
+                long s = 1;
+                for (int k = 0; k < n * 50; k++) {
+                    s -= k ^ (s >>> 1);
+                }
+                yield s;
+            }
+        };
+        return total + (long) d + pending;
+    }
+
+    /** Each preemption resumes through its loop head: locals and pending operands must come back intact. */
+    @Test
+    void aLoopPreemptedManyTimesComputesWhatThePlainLoopComputes() {
+        int n = 12_000;
+        long expected = mixedLoopsPlain(n, 99);
+        int[] ticks = {0};
+        long got = Coro.run(() -> {
+            Task<Long> cpu = Coro.spawn(() -> mixedLoops(n, 99));
+            Coro.spawn(() -> {
+                while (!cpu.isDone()) {
+                    ticks[0]++;
+                    Coro.yield();
+                }
+            });
+            return cpu.join();
+        });
+        assertEquals(expected, got);
+        assertTrue(ticks[0] > 2, "the computing loop was not preempted (" + ticks[0] + " turns of the other task)");
+    }
 }
