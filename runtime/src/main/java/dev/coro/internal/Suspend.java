@@ -268,6 +268,9 @@ public final class Suspend {
         t.waitNode = null;
         // Decide first, with the same CAS a completer uses: either the node is ours to give up, or somebody handed
         // us a value (or is handing it right now), which must be returned even if we were cancelled meanwhile.
+        if (n != null && n.isDone()) {
+            return n.outcome(); // the common case, a hand-off that already happened: no CAS needed to see it
+        }
         if (n != null && !n.abandon() && !n.isAbandoned()) {
             n.awaitDone();
             return n.outcome();

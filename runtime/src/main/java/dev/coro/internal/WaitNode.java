@@ -65,7 +65,7 @@ public class WaitNode implements Runnable {
         }
         value = v;
         source = by;
-        state = DONE;
+        STATE.setRelease(this, DONE); // publishes value and source to whoever reads DONE; no full fence needed
         wakeOwner();
         return true;
     }
@@ -75,7 +75,7 @@ public class WaitNode implements Runnable {
             return false;
         }
         failure = t;
-        state = DONE;
+        STATE.setRelease(this, DONE);
         wakeOwner();
         return true;
     }
