@@ -4,106 +4,162 @@ import java.util.Arrays;
 
 /**
  * A binary min-heap of timers ordered by deadline, then by insertion order, so timers due at the same instant
- * fire in the order they were set. Every node knows its index: cancel is O(log n) and needs no search.
+ * fire in the order they were set.
+ *
+ * <p>Entries live in arrays (node, deadline, order, generation) and a sift touches only those: with 100,000
+ * sleepers the nodes are scattered over the Java heap, and writing an index into each node a sift moves was most of
+ * the loop's work. So a node does not know its place: {@link #remove} only bumps the node's generation, which makes
+ * its entry stale; stale entries are dropped when they reach the top, or all at once when they outnumber the live
+ * ones. Polling uses Floyd's hole sift, one comparison per level: the entry lifted from the end is usually the
+ * latest timer and belongs near the bottom anyway.
  */
 final class TimerHeap {
-    private TimerNode[] heap = new TimerNode[16];
+    private TimerNode[] nodes = new TimerNode[16];
+    private long[] deadlines = new long[16];
+    private long[] orders = new long[16];
+    private int[] gens = new int[16];
+    /** Entries in the arrays, stale ones included. */
     private int size;
-    private long seq;
+    private int stale;
+    private long order;
 
+    /** Scheduled timers. */
     int size() {
-        return size;
+        return size - stale;
     }
 
     boolean isEmpty() {
+        dropStaleTop();
         return size == 0;
     }
 
     /** The earliest deadline; only when not empty. */
     long nextDeadline() {
-        return heap[0].deadline;
-    }
-
-    TimerNode peek() {
-        return size == 0 ? null : heap[0];
+        dropStaleTop();
+        return deadlines[0];
     }
 
     void add(TimerNode n, long deadline) {
-        if (n.index >= 0) {
+        if (n.scheduled) {
             throw new IllegalStateException("timer already scheduled");
         }
-        n.deadline = deadline;
-        n.seq = seq++;
-        if (size == heap.length) {
-            heap = Arrays.copyOf(heap, size * 2);
+        n.scheduled = true;
+        if (size == nodes.length) {
+            int grown = size * 2;
+            nodes = Arrays.copyOf(nodes, grown);
+            deadlines = Arrays.copyOf(deadlines, grown);
+            orders = Arrays.copyOf(orders, grown);
+            gens = Arrays.copyOf(gens, grown);
         }
-        n.index = size;
-        heap[size++] = n;
-        up(n.index);
+        up(size++, n, deadline, order++, n.gen);
     }
 
-    /** Removes the node if it is scheduled; true if it was. */
+    /** Unschedules the node if it is scheduled; true if it was. */
     boolean remove(TimerNode n) {
-        int i = n.index;
-        if (i < 0 || i >= size || heap[i] != n) {
+        if (!n.scheduled) {
             return false;
         }
-        TimerNode last = heap[--size];
-        heap[size] = null;
-        n.index = -1;
-        if (i != size) {
-            heap[i] = last;
-            last.index = i;
-            down(i);
-            up(last.index);
+        n.scheduled = false;
+        n.gen++; // its entry is stale from now on
+        if (++stale > 32 && stale > size >>> 1) {
+            compact();
         }
         return true;
     }
 
+    /** Removes and returns the earliest timer; only when not empty. */
     TimerNode poll() {
-        TimerNode n = heap[0];
-        remove(n);
-        return n;
+        dropStaleTop();
+        TimerNode top = nodes[0];
+        removeTop();
+        top.scheduled = false;
+        return top;
     }
 
-    private static boolean less(TimerNode a, TimerNode b) {
-        long d = a.deadline - b.deadline;
-        return d < 0 || (d == 0 && a.seq < b.seq);
+    private void dropStaleTop() {
+        while (size > 0 && gens[0] != nodes[0].gen) {
+            removeTop();
+            stale--;
+        }
     }
 
-    private void up(int i) {
-        TimerNode n = heap[i];
+    private void removeTop() {
+        int last = --size;
+        TimerNode moved = nodes[last];
+        nodes[last] = null;
+        if (last == 0) {
+            return;
+        }
+        long d = deadlines[last];
+        long o = orders[last];
+        int g = gens[last];
+        int hole = 0;
+        int c;
+        while ((c = 2 * hole + 1) < last) {
+            if (c + 1 < last && less(deadlines[c + 1], orders[c + 1], deadlines[c], orders[c])) {
+                c++;
+            }
+            set(hole, nodes[c], deadlines[c], orders[c], gens[c]);
+            hole = c;
+        }
+        up(hole, moved, d, o, g);
+    }
+
+    /** Drops every stale entry and rebuilds the heap: O(n), once per n/2 removals at most. */
+    private void compact() {
+        int live = 0;
+        for (int i = 0; i < size; i++) {
+            if (gens[i] == nodes[i].gen) {
+                set(live++, nodes[i], deadlines[i], orders[i], gens[i]);
+            }
+        }
+        Arrays.fill(nodes, live, size, null);
+        size = live;
+        stale = 0;
+        for (int i = (size >>> 1) - 1; i >= 0; i--) {
+            down(i, nodes[i], deadlines[i], orders[i], gens[i]);
+        }
+    }
+
+    private static boolean less(long d1, long o1, long d2, long o2) {
+        long d = d1 - d2; // by difference: System.nanoTime may wrap
+        return d < 0 || (d == 0 && o1 < o2);
+    }
+
+    private void set(int i, TimerNode n, long d, long o, int g) {
+        nodes[i] = n;
+        deadlines[i] = d;
+        orders[i] = o;
+        gens[i] = g;
+    }
+
+    /** Places the entry at the hole {@code i} or above it. */
+    private void up(int i, TimerNode n, long d, long o, int g) {
         while (i > 0) {
             int p = (i - 1) >>> 1;
-            TimerNode parent = heap[p];
-            if (!less(n, parent)) {
+            if (!less(d, o, deadlines[p], orders[p])) {
                 break;
             }
-            heap[i] = parent;
-            parent.index = i;
+            set(i, nodes[p], deadlines[p], orders[p], gens[p]);
             i = p;
         }
-        heap[i] = n;
-        n.index = i;
+        set(i, n, d, o, g);
     }
 
-    private void down(int i) {
-        TimerNode n = heap[i];
+    /** Places the entry at the hole {@code i} or below it. */
+    private void down(int i, TimerNode n, long d, long o, int g) {
         int half = size >>> 1;
         while (i < half) {
             int c = 2 * i + 1;
-            int r = c + 1;
-            if (r < size && less(heap[r], heap[c])) {
-                c = r;
+            if (c + 1 < size && less(deadlines[c + 1], orders[c + 1], deadlines[c], orders[c])) {
+                c++;
             }
-            if (!less(heap[c], n)) {
+            if (!less(deadlines[c], orders[c], d, o)) {
                 break;
             }
-            heap[i] = heap[c];
-            heap[i].index = i;
+            set(i, nodes[c], deadlines[c], orders[c], gens[c]);
             i = c;
         }
-        heap[i] = n;
-        n.index = i;
+        set(i, n, d, o, g);
     }
 }

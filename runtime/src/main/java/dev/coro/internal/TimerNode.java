@@ -2,12 +2,12 @@ package dev.coro.internal;
 
 /** A timer in a {@link TimerHeap}; subclasses say what firing does. Reused, so arming one allocates nothing. */
 abstract class TimerNode {
-    long deadline;
-    long seq;
-    int index = -1;
+    boolean scheduled;
+    /** Bumped when it is unscheduled early: the heap's entry for the old schedule is stale from then on. */
+    int gen;
 
     boolean isScheduled() {
-        return index >= 0;
+        return scheduled;
     }
 
     abstract void fire(Loop loop);
