@@ -29,8 +29,7 @@ final class TimerHeap {
     }
 
     boolean isEmpty() {
-        dropStaleTop();
-        return size == 0;
+        return size == stale; // stale entries may remain, but no timer is scheduled
     }
 
     /** The earliest deadline; only when not empty. */
