@@ -81,6 +81,14 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket (not MulticastSocket, which keeps the JDK's)
+        String udp = "java/net/DatagramSocket";
+        construct(udp, "()V", "newDatagramSocket", false);
+        construct(udp, "(Ljava/net/SocketAddress;)V", "newDatagramSocket", false);
+        construct(udp, "(I)V", "newDatagramSocket", false);
+        construct(udp, "(ILjava/net/InetAddress;)V", "newDatagramSocket", false);
+        net(udp, "receive", "(Ljava/net/DatagramPacket;)V");
+        net(udp, "send", "(Ljava/net/DatagramPacket;)V");
         TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
                 new Target("sockets", NET, "socketFactory", false));
         TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
