@@ -19,8 +19,12 @@ import java.util.regex.Pattern;
  * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends);
  * <li>{@code patch=all|none|GROUP} (repeatable): which blocking JDK calls become cooperative inside rewritten code
  * (default all; groups {@code sleep}: Thread.sleep/yield, {@code futures}: CompletableFuture.get/join, Future.get, Process.waitFor,
- * {@code sockets}, {@code http}, {@code sync}: java.util.concurrent locks, conditions, latches, semaphores, blocking
- * queues, {@code jdbc}: calls through java.sql interfaces reach a scoped driver's twins).
+ * {@code sockets}: Socket, ServerSocket, DatagramSocket, name look-ups, {@code http}, {@code sync}:
+ * java.util.concurrent locks, conditions, latches, semaphores, blocking queues, {@code jdbc}: calls through java.sql
+ * interfaces reach a scoped driver's twins). Opt-in, not part of {@code all}: {@code files}, file opens, reads and
+ * writes (FileInputStream, FileOutputStream, RandomAccessFile, FileChannel, the whole-file {@code Files} calls) run
+ * on the {@code Coro.blocking} pool while the coroutine suspends. Groups after {@code patch=} may follow as bare
+ * words: {@code patch=all,files} is {@code patch=all,patch=files}.
  * </ul>
  * A glob matches dotted class names: {@code *} within one package segment, {@code **} across segments; a glob
  * without wildcards names a package and everything below it, or one class.
@@ -52,6 +56,7 @@ public final class AgentOptions {
         if (args == null || args.isBlank()) {
             return o;
         }
+        boolean afterPatch = false;
         for (String part : args.split(",")) {
             String p = part.trim();
             if (p.isEmpty()) {
@@ -60,6 +65,11 @@ public final class AgentOptions {
             int eq = p.indexOf('=');
             String key = eq < 0 ? p : p.substring(0, eq).trim();
             String value = eq < 0 ? null : p.substring(eq + 1).trim();
+            if (eq < 0 && afterPatch && isPatchWord(p)) {
+                o.patch(p); // patch=all,files: a bare group continues the patch= list
+                continue;
+            }
+            afterPatch = key.equals("patch");
             switch (key) {
                 case "include":
                     o.includes.add(glob(require(key, value)));
@@ -88,7 +98,8 @@ public final class AgentOptions {
                 default:
                     throw new IllegalArgumentException("coro agent: unknown option '" + key + "' in '" + args
                             + "'; the options are include=GLOB, exclude=GLOB, scope=GLOB, verbose, dump=DIR, strict, preempt=true|false, "
-                            + "patch=all|none|GROUP (repeatable; groups: " + dev.coro.agent.instrument.Patches.GROUPS + ")");
+                            + "patch=all|none|GROUP[,GROUP...] (repeatable; groups: " + allGroups()
+                            + ", where all is " + dev.coro.agent.instrument.Patches.GROUPS + ")");
             }
         }
         return o;
@@ -102,12 +113,25 @@ public final class AgentOptions {
         if (value.equals("all")) {
             patches.addAll(dev.coro.agent.instrument.Patches.GROUPS);
         } else if (!value.equals("none")) {
-            if (!dev.coro.agent.instrument.Patches.GROUPS.contains(value)) {
+            if (!isPatchWord(value)) {
                 throw new IllegalArgumentException("coro agent: unknown patch group '" + value + "'; the groups are "
-                        + dev.coro.agent.instrument.Patches.GROUPS + ", or all, or none");
+                        + allGroups() + ", or all (" + dev.coro.agent.instrument.Patches.GROUPS
+                        + "), or none");
             }
             patches.add(value);
         }
+    }
+
+    private static boolean isPatchWord(String word) {
+        return word.equals("all") || word.equals("none") || dev.coro.agent.instrument.Patches.GROUPS.contains(word)
+                || dev.coro.agent.instrument.Patches.OPT_IN.contains(word);
+    }
+
+    /** Every group, sorted: the default ones and the opt-in ones. */
+    private static java.util.Set<String> allGroups() {
+        java.util.Set<String> all = new java.util.TreeSet<>(dev.coro.agent.instrument.Patches.GROUPS);
+        all.addAll(dev.coro.agent.instrument.Patches.OPT_IN);
+        return all;
     }
 
     private static String require(String key, String value) {

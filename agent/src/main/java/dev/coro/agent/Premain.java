@@ -14,9 +14,24 @@ public final class Premain {
     public static void premain(String args, Instrumentation inst) {
         AgentOptions options = AgentOptions.parse(args);
         inst.addTransformer(new CoroTransformer(options, System.err), true);
+        openDatagramPackets(inst);
         AgentSupport.recordAgent(ownJar(), args);
         AgentSupport.markInstalled();
         dev.coro.internal.Shutdown.installIfWanted(); // in a launcher's worker: graceful shutdown on SIGTERM
+    }
+
+    /**
+     * Cooperative UDP sockets receive into a DatagramPacket as the JDK does, keeping its buffer length apart from
+     * the received length, which needs {@code java.net}'s package-private fields: open that package to the
+     * runtime's module (on the class path, the unnamed module, as {@code --add-opens java.base/java.net=ALL-UNNAMED}).
+     */
+    private static void openDatagramPackets(Instrumentation inst) {
+        Module javaBase = java.net.DatagramPacket.class.getModule();
+        Module runtime = AgentSupport.class.getModule();
+        if (inst.isModifiableModule(javaBase)) {
+            inst.redefineModule(javaBase, java.util.Set.of(), java.util.Map.of(), java.util.Map.of("java.net",
+                    java.util.Set.of(runtime)), java.util.Set.of(), java.util.Map.of());
+        }
     }
 
     /** The jar this class came from, for child processes started with the same agent; null if not a file. */

@@ -89,4 +89,28 @@ class AgentOptionsTest {
                 () -> AgentOptions.parse("patch=sockets2"));
         assertTrue(e.getMessage().contains("unknown patch group 'sockets2'"), e.getMessage());
     }
+
+    @Test
+    void filesIsOptInAndBareGroupsContinueAPatchList() {
+        assertFalse(AgentOptions.parse(null).patches.contains("files"), "files is not on by default");
+        assertFalse(AgentOptions.parse("patch=all").patches.contains("files"), "all is the default groups");
+        java.util.Set<String> allAndFiles = new java.util.TreeSet<>(dev.coro.agent.instrument.Patches.GROUPS);
+        allAndFiles.add("files");
+        assertEquals(allAndFiles, AgentOptions.parse("patch=all,files").patches);
+        assertEquals(allAndFiles, AgentOptions.parse("patch=all,patch=files").patches);
+        assertEquals(java.util.Set.of("files"), AgentOptions.parse("patch=files").patches);
+        assertEquals(java.util.Set.of("sleep", "files"), AgentOptions.parse("patch=sleep,files,verbose").patches);
+        assertTrue(AgentOptions.parse("patch=sleep,files,verbose").verbose);
+        // a bare word that is not a group is still an unknown option, and names the groups
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("patch=all,filez"));
+        assertTrue(e.getMessage().contains("unknown option 'filez'"), e.getMessage());
+        assertTrue(e.getMessage().contains("files"), e.getMessage());
+        IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("patch=filez"));
+        assertTrue(g.getMessage().contains("unknown patch group 'filez'") && g.getMessage().contains("files"),
+                g.getMessage());
+        // a group word without a patch= before it is not taken as one
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("verbose,files"));
+    }
 }

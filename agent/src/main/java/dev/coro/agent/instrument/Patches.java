@@ -17,8 +17,11 @@ public final class Patches {
     static final String PATCHED = "dev/coro/internal/patch/Patched";
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
-    /** The groups, for the agent's {@code patch=} option. */
+    /** The groups of {@code patch=all}, the default. */
     public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc");
+    /** Groups applied only when named ({@code patch=all,files}): file calls offloaded to the blocking pool. */
+    public static final Set<String> OPT_IN = Set.of("files");
+    static final String FILES = "dev/coro/internal/patch/PatchedFiles";
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
     static final String TLS = "dev/coro/internal/patch/PatchedTls";
@@ -81,6 +84,14 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
+        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket (not MulticastSocket, which keeps the JDK's)
+        String udp = "java/net/DatagramSocket";
+        construct(udp, "()V", "newDatagramSocket", false);
+        construct(udp, "(Ljava/net/SocketAddress;)V", "newDatagramSocket", false);
+        construct(udp, "(I)V", "newDatagramSocket", false);
+        construct(udp, "(ILjava/net/InetAddress;)V", "newDatagramSocket", false);
+        net(udp, "receive", "(Ljava/net/DatagramPacket;)V");
+        net(udp, "send", "(Ljava/net/DatagramPacket;)V");
         TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
                 new Target("sockets", NET, "socketFactory", false));
         TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
@@ -103,6 +114,8 @@ public final class Patches {
         http("java/net/URLConnection", "getInputStream", "()Ljava/io/InputStream;");
         TABLE.put("java/net/HttpURLConnection.getInputStream()Ljava/io/InputStream;",
                 new Target("http", HTTP, "getInputStream", true, "java/net/URLConnection"));
+
+        files();
 
         // java.util.concurrent: every call site's static type that javac emits for the common classes
         String lock = "java/util/concurrent/locks/Lock";
@@ -151,6 +164,65 @@ public final class Patches {
             sync(owner, queue, "add", "(Ljava/lang/Object;)Z", false);
             sync(owner, queue, "poll", "()Ljava/lang/Object;", false);
         }
+    }
+
+    /**
+     * The opt-in {@code files} group (runtime PatchedFiles): opens, reads and writes of files run on the blocking
+     * pool while the coroutine suspends.
+     */
+    private static void files() {
+        String fis = "java/io/FileInputStream";
+        String fos = "java/io/FileOutputStream";
+        String raf = "java/io/RandomAccessFile";
+        for (String desc : new String[] {"(Ljava/lang/String;)V", "(Ljava/io/File;)V"}) {
+            TABLE.put(fis + ".<init>" + desc, new Target("files", FILES, "newFileInputStream", true));
+        }
+        for (String desc : new String[] {"(Ljava/lang/String;)V", "(Ljava/lang/String;Z)V", "(Ljava/io/File;)V",
+                "(Ljava/io/File;Z)V"}) {
+            TABLE.put(fos + ".<init>" + desc, new Target("files", FILES, "newFileOutputStream", true));
+        }
+        for (String desc : new String[] {"(Ljava/lang/String;Ljava/lang/String;)V",
+                "(Ljava/io/File;Ljava/lang/String;)V"}) {
+            TABLE.put(raf + ".<init>" + desc, new Target("files", FILES, "newRandomAccessFile", true));
+        }
+        for (String owner : new String[] {fis, raf}) {
+            file(owner, "read", "()I");
+            file(owner, "read", "([B)I");
+            file(owner, "read", "([BII)I");
+        }
+        file(fis, "readAllBytes", "()[B");
+        file(raf, "readFully", "([B)V");
+        file(raf, "readFully", "([BII)V");
+        for (String owner : new String[] {fos, raf}) {
+            file(owner, "write", "(I)V");
+            file(owner, "write", "([B)V");
+            file(owner, "write", "([BII)V");
+        }
+        String fc = "java/nio/channels/FileChannel";
+        file(fc, "read", "(Ljava/nio/ByteBuffer;)I");
+        file(fc, "read", "(Ljava/nio/ByteBuffer;J)I");
+        file(fc, "write", "(Ljava/nio/ByteBuffer;)I");
+        file(fc, "write", "(Ljava/nio/ByteBuffer;J)I");
+        String files = "java/nio/file/Files";
+        String path = "Ljava/nio/file/Path;";
+        String cs = "Ljava/nio/charset/Charset;";
+        String opts = "[Ljava/nio/file/OpenOption;";
+        String lines = "Ljava/lang/Iterable;";
+        file(files, "readAllBytes", "(" + path + ")[B");
+        file(files, "readString", "(" + path + ")Ljava/lang/String;");
+        file(files, "readString", "(" + path + cs + ")Ljava/lang/String;");
+        file(files, "readAllLines", "(" + path + ")Ljava/util/List;");
+        file(files, "readAllLines", "(" + path + cs + ")Ljava/util/List;");
+        file(files, "write", "(" + path + "[B" + opts + ")" + path);
+        file(files, "write", "(" + path + lines + opts + ")" + path);
+        file(files, "write", "(" + path + lines + cs + opts + ")" + path);
+        file(files, "writeString", "(" + path + "Ljava/lang/CharSequence;" + opts + ")" + path);
+        file(files, "writeString", "(" + path + "Ljava/lang/CharSequence;" + cs + opts + ")" + path);
+        file(files, "copy", "(" + path + path + "[Ljava/nio/file/CopyOption;)" + path);
+    }
+
+    private static void file(String owner, String name, String desc) {
+        TABLE.put(owner + '.' + name + desc, new Target("files", FILES, name, true));
     }
 
     /** TLS: factories of coro's TLS sockets, their cooperative connect and handshake (runtime PatchedTls). */

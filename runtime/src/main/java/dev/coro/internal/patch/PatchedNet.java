@@ -4,6 +4,7 @@ import dev.coro.internal.Shutdown;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.Worker;
+import dev.coro.internal.net.CoDatagramSocket;
 import dev.coro.internal.net.CoInputStream;
 import dev.coro.internal.net.CoOutputStream;
 import dev.coro.internal.net.CoSSLServerSocket;
@@ -299,6 +300,52 @@ public final class PatchedNet {
         } else {
             out.write(b, off, len);
         }
+    }
+
+    // ---- UDP: new DatagramSocket(...) makes coro's channel-backed socket; receive and send suspend ----
+
+    public static java.net.DatagramSocket newDatagramSocket() throws java.net.SocketException {
+        return new CoDatagramSocket(new InetSocketAddress(0));
+    }
+
+    public static java.net.DatagramSocket newDatagramSocket(SocketAddress bindaddr)
+            throws java.net.SocketException {
+        return new CoDatagramSocket(bindaddr);
+    }
+
+    public static java.net.DatagramSocket newDatagramSocket(int port) throws java.net.SocketException {
+        return new CoDatagramSocket(new InetSocketAddress((InetAddress) null, port));
+    }
+
+    public static java.net.DatagramSocket newDatagramSocket(int port, InetAddress laddr)
+            throws java.net.SocketException {
+        return new CoDatagramSocket(new InetSocketAddress(laddr, port));
+    }
+
+    public static void receive(java.net.DatagramSocket socket, java.net.DatagramPacket p, Stack st)
+            throws IOException {
+        if (socket instanceof CoDatagramSocket) {
+            ((CoDatagramSocket) socket).receive(p, st);
+        } else {
+            socket.receive(p);
+        }
+    }
+
+    public static void send(java.net.DatagramSocket socket, java.net.DatagramPacket p, Stack st)
+            throws IOException {
+        if (socket instanceof CoDatagramSocket) {
+            ((CoDatagramSocket) socket).send(p, st);
+        } else {
+            socket.send(p);
+        }
+    }
+
+    public static void receive(java.net.DatagramSocket socket, java.net.DatagramPacket p) throws IOException {
+        socket.receive(p);
+    }
+
+    public static void send(java.net.DatagramSocket socket, java.net.DatagramPacket p) throws IOException {
+        socket.send(p);
     }
 
     // ---- name look-ups: can't be made non-blocking, so they run on the offload pool ----
