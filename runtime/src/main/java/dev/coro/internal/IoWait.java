@@ -57,6 +57,23 @@ public final class IoWait {
         return BlockingSelect.await(ch, ops, timeoutNanos);
     }
 
+    /**
+     * Wakes the tasks waiting on a channel that was just closed; any thread. {@code n} is one of them (a socket
+     * keeps its latest reader and writer): every task its loop has waiting on the same channel retries, and finds
+     * the channel closed.
+     */
+    public static void channelClosed(WaitNode n) {
+        if (n == null) {
+            return;
+        }
+        Object key = n.source; // the SelectionKey while it waits
+        if (n.task != null && key instanceof SelectionKey) {
+            Loop loop = n.task.loop;
+            loop.execute(() -> loop.channelClosed((SelectionKey) key));
+        }
+        n.complete(Boolean.TRUE);
+    }
+
     static String describe(int ops) {
         StringBuilder b = new StringBuilder("a channel to become");
         if ((ops & SelectionKey.OP_READ) != 0) {

@@ -488,9 +488,12 @@ public final class Loop {
             reg = (IoWait.Registration) key.attachment();
             key.interestOps(key.interestOps() | ops);
         }
+        // several tasks may wait on one channel (two readers of a socket): each wait is kept, newest first
         if ((ops & (java.nio.channels.SelectionKey.OP_READ | java.nio.channels.SelectionKey.OP_ACCEPT)) != 0) {
+            node.nextIo = reg.reader;
             reg.reader = node;
         } else {
+            node.nextIo = reg.writer;
             reg.writer = node;
         }
         node.source = key;
@@ -505,13 +508,82 @@ public final class Loop {
         java.nio.channels.SelectionKey key = (java.nio.channels.SelectionKey) node.source;
         IoWait.Registration reg = (IoWait.Registration) key.attachment();
         if (reg.reader == node) {
-            reg.reader = null;
-            ioWaits--;
-            updateInterest(key, reg);
+            reg.reader = node.nextIo;
         } else if (reg.writer == node) {
+            reg.writer = node.nextIo;
+        } else if (!unlinkAfterHead(reg.reader, node) && !unlinkAfterHead(reg.writer, node)) {
+            return; // no longer waiting here
+        }
+        node.nextIo = null;
+        ioWaits--;
+        updateInterest(key, reg);
+    }
+
+    private static boolean unlinkAfterHead(WaitNode head, WaitNode node) {
+        for (WaitNode n = head; n != null; n = n.nextIo) {
+            if (n.nextIo == node) {
+                n.nextIo = node.nextIo;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The channel of {@code key} was closed: every task of this loop waiting on it retries (and finds it closed). */
+    void channelClosed(java.nio.channels.SelectionKey key) {
+        if (key.attachment() instanceof IoWait.Registration) {
+            IoWait.Registration reg = (IoWait.Registration) key.attachment();
+            WaitNode readers = reg.reader;
+            WaitNode writers = reg.writer;
+            reg.reader = null;
             reg.writer = null;
-            ioWaits--;
+            wakeChain(readers);
+            wakeChain(writers);
             updateInterest(key, reg);
+        }
+    }
+
+    /**
+     * Readiness wakes the task that has waited longest, as the JDK's blocking channel serves the thread that has
+     * waited longest on its read or write lock; the others keep their places. The selector is level-triggered: if
+     * that task leaves data (or was timed out meanwhile), the next select reports the channel again.
+     */
+    private WaitNode wakeOldest(WaitNode newestFirst) {
+        while (newestFirst != null) {
+            WaitNode beforeOldest = null;
+            WaitNode oldest = newestFirst;
+            while (oldest.nextIo != null) {
+                beforeOldest = oldest;
+                oldest = oldest.nextIo;
+            }
+            if (beforeOldest == null) {
+                newestFirst = null;
+            } else {
+                beforeOldest.nextIo = null;
+            }
+            ioWaits--;
+            if (oldest.complete(Boolean.TRUE)) {
+                break;
+            }
+        }
+        return newestFirst;
+    }
+
+    /** Completes a chain of waiters, oldest first, as they started waiting. */
+    private void wakeChain(WaitNode newestFirst) {
+        WaitNode oldestFirst = null;
+        while (newestFirst != null) {
+            WaitNode next = newestFirst.nextIo;
+            newestFirst.nextIo = oldestFirst;
+            oldestFirst = newestFirst;
+            newestFirst = next;
+        }
+        while (oldestFirst != null) {
+            WaitNode next = oldestFirst.nextIo;
+            oldestFirst.nextIo = null;
+            ioWaits--;
+            oldestFirst.complete(Boolean.TRUE);
+            oldestFirst = next;
         }
     }
 
@@ -549,17 +621,11 @@ public final class Loop {
         int ready = key.isValid() ? key.readyOps() : -1;
         if (reg.reader != null && (ready & (java.nio.channels.SelectionKey.OP_READ
                 | java.nio.channels.SelectionKey.OP_ACCEPT)) != 0) {
-            WaitNode n = reg.reader;
-            reg.reader = null;
-            ioWaits--;
-            n.complete(Boolean.TRUE);
+            reg.reader = wakeOldest(reg.reader);
         }
         if (reg.writer != null && (ready & (java.nio.channels.SelectionKey.OP_WRITE
                 | java.nio.channels.SelectionKey.OP_CONNECT)) != 0) {
-            WaitNode n = reg.writer;
-            reg.writer = null;
-            ioWaits--;
-            n.complete(Boolean.TRUE);
+            reg.writer = wakeOldest(reg.writer);
         }
         updateInterest(key, reg);
     }

@@ -41,6 +41,8 @@ public class WaitNode implements Runnable {
     public WaitQueue[] queues;
     /** What completed the node (for a select: which channel). */
     public Object source;
+    /** The next older waiter on the same channel and readiness, in its loop's registration; loop thread only. */
+    WaitNode nextIo;
     /** Completed by another thread (a worker, a future): the loop must not count it as deadlocked meanwhile. */
     private boolean external;
 

@@ -233,15 +233,10 @@ public final class CoDatagramSocket extends DatagramSocket {
     @Override
     public void close() {
         adaptor.close();
-        wake(reader);
-        wake(writer);
+        IoWait.channelClosed(reader);
+        IoWait.channelClosed(writer);
     }
 
-    private static void wake(WaitNode n) {
-        if (n != null) {
-            n.complete(Boolean.TRUE); // it retries, and finds the socket closed
-        }
-    }
 
     @Override
     public boolean isClosed() {

@@ -747,16 +747,11 @@ public final class CoSSLSocket extends SSLSocket {
         if (autoClose) {
             transport.close(); // wakes a task waiting on it: it finds the socket closed
         } else {
-            wake(transport.reader);
-            wake(transport.writer);
+            IoWait.channelClosed(transport.reader);
+            IoWait.channelClosed(transport.writer);
         }
     }
 
-    private static void wake(WaitNode n) {
-        if (n != null) {
-            n.complete(Boolean.TRUE);
-        }
-    }
 
     @Override
     public boolean isClosed() {

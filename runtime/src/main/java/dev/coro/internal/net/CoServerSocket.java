@@ -131,7 +131,7 @@ public final class CoServerSocket extends ServerSocket {
         WaitNode n = acceptor;
         if (n != null) {
             acceptor = null;
-            n.complete(Boolean.TRUE); // it retries, and finds the socket closed
+            IoWait.channelClosed(n); // it retries, and finds the socket closed
         }
     }
 

@@ -242,15 +242,10 @@ public final class CoSocket extends Socket {
         }
         closed = true;
         ch.close();
-        wake(reader);
-        wake(writer);
+        IoWait.channelClosed(reader);
+        IoWait.channelClosed(writer);
     }
 
-    private static void wake(WaitNode n) {
-        if (n != null) {
-            n.complete(Boolean.TRUE); // it retries, and finds the socket closed
-        }
-    }
 
     @Override
     public void shutdownInput() throws IOException {

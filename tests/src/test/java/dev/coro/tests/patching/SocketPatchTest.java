@@ -276,4 +276,51 @@ class SocketPatchTest {
         });
         assertEquals(List.of("read 1 a", "timeout Read timed out", "read 1 b", "read 1 c", "read -1"), seen);
     }
+
+    /**
+     * Two tasks reading one socket at once (the JDK lets the second wait for the first): each message reaches one
+     * of them, and a close wakes both, each with the JDK's "Socket closed".
+     */
+    @Test
+    void twoReadersOfOneSocketBothGetDataAndBothSeeTheClose() {
+        List<String> seen = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Socket> accepted = Coro.spawn(server::accept);
+            Socket client = new Socket("127.0.0.1", server.getLocalPort());
+            Socket peer = accepted.join();
+            InputStream in = client.getInputStream();
+            List<String> got = new ArrayList<>();
+            CoroutineReader reader = () -> {
+                byte[] b = new byte[1];
+                int n = in.read(b);
+                got.add(n < 0 ? "eof" : String.valueOf((char) b[0]));
+                try {
+                    in.read(b);
+                    got.add("unexpected");
+                } catch (SocketException e) {
+                    got.add(e.getMessage());
+                }
+            };
+            Task<Void> r1 = Coro.spawn(reader::read);
+            Task<Void> r2 = Coro.spawn(reader::read);
+            Thread.sleep(50);                 // both wait in read now
+            peer.getOutputStream().write('x');
+            Thread.sleep(50);
+            peer.getOutputStream().write('y');
+            Thread.sleep(50);                 // both got a byte and wait again
+            client.close();
+            Coro.joinAll(r1, r2);
+            peer.close();
+            server.close();
+            got.sort(null);
+            return got;
+        });
+        assertEquals(List.of("Socket closed", "Socket closed", "x", "y"), seen);
+    }
+
+    @FunctionalInterface
+    interface CoroutineReader {
+        @Coroutine
+        void read() throws IOException;
+    }
 }

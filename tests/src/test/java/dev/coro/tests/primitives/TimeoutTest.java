@@ -186,7 +186,7 @@ class TimeoutTest extends PrimitiveTest {
             Lock lock = new Lock();
             Task<Void> holder = Coro.spawn(() -> {
                 lock.lock();
-                Coro.sleep(200);
+                Coro.sleep(1_000); // far beyond the five 15 ms timeouts below, even on a loaded machine
                 lock.unlock();
             });
             Coro.yield();
