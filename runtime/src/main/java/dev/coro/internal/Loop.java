@@ -207,6 +207,30 @@ public final class Loop {
                 // the loop is over; nothing waits on it any more
             }
         }
+        java.util.Map<Object, java.util.function.Consumer<Object>> ends = atEnd;
+        if (ends != null) {
+            atEnd = null;
+            for (java.util.Map.Entry<Object, java.util.function.Consumer<Object>> e0 : ends.entrySet()) {
+                try {
+                    e0.getValue().accept(e0.getKey());
+                } catch (RuntimeException e) {
+                    Diagnostics.warn("an action at the end of a loop failed: " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Actions to run on their keys once the loop's selector is closed (its channels deregistered); loop thread
+     * only. The keys are held weakly: an action for a key nobody uses any more is dropped with it.
+     */
+    private java.util.Map<Object, java.util.function.Consumer<Object>> atEnd;
+
+    void atEnd(Object key, java.util.function.Consumer<Object> action) {
+        if (atEnd == null) {
+            atEnd = new java.util.WeakHashMap<>();
+        }
+        atEnd.putIfAbsent(key, action);
     }
 
     /** Runs work on this loop's thread; callable from any thread. The wake-up is never lost. */
