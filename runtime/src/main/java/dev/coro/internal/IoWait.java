@@ -74,6 +74,25 @@ public final class IoWait {
         n.complete(Boolean.TRUE);
     }
 
+    /**
+     * Registers {@code action}, to run on {@code key} once the running task's loop ended and closed its selector,
+     * so every channel it waited on is deregistered (once per key and loop; the key is held weakly). Returns the
+     * loop, or null on a plain thread.
+     */
+    public static Object atLoopEnd(Stack s, Object key, java.util.function.Consumer<Object> action) {
+        CoTask<?> t = s.task;
+        if (t == null) {
+            return null;
+        }
+        t.loop.atEnd(key, action);
+        return t.loop;
+    }
+
+    /** The running task's loop, or null on a plain thread. */
+    public static Object loopOf(Stack s) {
+        return s.task == null ? null : s.task.loop;
+    }
+
     static String describe(int ops) {
         StringBuilder b = new StringBuilder("a channel to become");
         if ((ops & SelectionKey.OP_READ) != 0) {

@@ -207,6 +207,30 @@ public final class Loop {
                 // the loop is over; nothing waits on it any more
             }
         }
+        java.util.Map<Object, java.util.function.Consumer<Object>> ends = atEnd;
+        if (ends != null) {
+            atEnd = null;
+            for (java.util.Map.Entry<Object, java.util.function.Consumer<Object>> e0 : ends.entrySet()) {
+                try {
+                    e0.getValue().accept(e0.getKey());
+                } catch (RuntimeException e) {
+                    Diagnostics.warn("an action at the end of a loop failed: " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Actions to run on their keys once the loop's selector is closed (its channels deregistered); loop thread
+     * only. The keys are held weakly: an action for a key nobody uses any more is dropped with it.
+     */
+    private java.util.Map<Object, java.util.function.Consumer<Object>> atEnd;
+
+    void atEnd(Object key, java.util.function.Consumer<Object> action) {
+        if (atEnd == null) {
+            atEnd = new java.util.WeakHashMap<>();
+        }
+        atEnd.putIfAbsent(key, action);
     }
 
     /** Runs work on this loop's thread; callable from any thread. The wake-up is never lost. */
@@ -543,32 +567,6 @@ public final class Loop {
         }
     }
 
-    /**
-     * Readiness wakes the task that has waited longest, as the JDK's blocking channel serves the thread that has
-     * waited longest on its read or write lock; the others keep their places. The selector is level-triggered: if
-     * that task leaves data (or was timed out meanwhile), the next select reports the channel again.
-     */
-    private WaitNode wakeOldest(WaitNode newestFirst) {
-        while (newestFirst != null) {
-            WaitNode beforeOldest = null;
-            WaitNode oldest = newestFirst;
-            while (oldest.nextIo != null) {
-                beforeOldest = oldest;
-                oldest = oldest.nextIo;
-            }
-            if (beforeOldest == null) {
-                newestFirst = null;
-            } else {
-                beforeOldest.nextIo = null;
-            }
-            ioWaits--;
-            if (oldest.complete(Boolean.TRUE)) {
-                break;
-            }
-        }
-        return newestFirst;
-    }
-
     /** Completes a chain of waiters, oldest first, as they started waiting. */
     private void wakeChain(WaitNode newestFirst) {
         WaitNode oldestFirst = null;
@@ -621,11 +619,15 @@ public final class Loop {
         int ready = key.isValid() ? key.readyOps() : -1;
         if (reg.reader != null && (ready & (java.nio.channels.SelectionKey.OP_READ
                 | java.nio.channels.SelectionKey.OP_ACCEPT)) != 0) {
-            reg.reader = wakeOldest(reg.reader);
+            WaitNode n = reg.reader;
+            reg.reader = null;
+            wakeChain(n); // every one retries, oldest first; those that find nothing wait again
         }
         if (reg.writer != null && (ready & (java.nio.channels.SelectionKey.OP_WRITE
                 | java.nio.channels.SelectionKey.OP_CONNECT)) != 0) {
-            reg.writer = wakeOldest(reg.writer);
+            WaitNode n = reg.writer;
+            reg.writer = null;
+            wakeChain(n);
         }
         updateInterest(key, reg);
     }

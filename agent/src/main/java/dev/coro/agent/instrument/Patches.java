@@ -25,6 +25,7 @@ public final class Patches {
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
     static final String TLS = "dev/coro/internal/patch/PatchedTls";
+    static final String CHANNELS = "dev/coro/internal/patch/PatchedChannels";
 
     private static final class Target {
         final String group;
@@ -104,6 +105,7 @@ public final class Patches {
         bind(server, "(Ljava/net/SocketAddress;)V");
         bind(server, "(Ljava/net/SocketAddress;I)V");
         tls();
+        channels();
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -246,6 +248,56 @@ public final class Patches {
                 new Target("sockets", NET, "connect", true, "java/net/Socket"));
         TABLE.put(ssl + "SSLServerSocket.accept()Ljava/net/Socket;",
                 new Target("sockets", NET, "accept", true, "java/net/ServerSocket"));
+    }
+
+    /**
+     * Blocking-mode socket channels, TCP and Unix-domain (runtime PatchedChannels): every static type javac may
+     * emit for their blocking calls; the twins check the object at run time and run anything else unchanged.
+     */
+    private static void channels() {
+        String nio = "java/nio/channels/";
+        String sc = nio + "SocketChannel";
+        String buf = "(Ljava/nio/ByteBuffer;)I";
+        String bufs = "([Ljava/nio/ByteBuffer;)J";
+        String bufsRange = "([Ljava/nio/ByteBuffer;II)J";
+        channel(sc, "open", "(Ljava/net/SocketAddress;)Ljava/nio/channels/SocketChannel;", true, null);
+        channel(sc, "connect", "(Ljava/net/SocketAddress;)Z", true, null);
+        channel(sc, "finishConnect", "()Z", true, null);
+        channel(nio + "ServerSocketChannel", "accept", "()Ljava/nio/channels/SocketChannel;", true, null);
+        for (String owner : new String[] {sc, nio + "ReadableByteChannel", nio + "ByteChannel",
+                nio + "ScatteringByteChannel"}) {
+            channel(owner, "read", buf, true, nio + "ReadableByteChannel");
+        }
+        for (String owner : new String[] {sc, nio + "WritableByteChannel", nio + "ByteChannel",
+                nio + "GatheringByteChannel"}) {
+            channel(owner, "write", buf, true, nio + "WritableByteChannel");
+        }
+        for (String owner : new String[] {sc, nio + "ScatteringByteChannel"}) {
+            channel(owner, "read", bufs, true, nio + "ScatteringByteChannel");
+            channel(owner, "read", bufsRange, true, nio + "ScatteringByteChannel");
+        }
+        for (String owner : new String[] {sc, nio + "GatheringByteChannel"}) {
+            channel(owner, "write", bufs, true, nio + "GatheringByteChannel");
+            channel(owner, "write", bufsRange, true, nio + "GatheringByteChannel");
+        }
+        // the mode the user sees, and a close that wakes whoever waits on the channel
+        for (String owner : new String[] {sc, nio + "ServerSocketChannel", nio + "SelectableChannel",
+                nio + "spi/AbstractSelectableChannel"}) {
+            channel(owner, "isBlocking", "()Z", false, nio + "SelectableChannel");
+            channel(owner, "configureBlocking", "(Z)Ljava/nio/channels/SelectableChannel;", false,
+                    nio + "SelectableChannel");
+        }
+        for (String owner : new String[] {sc, nio + "ServerSocketChannel", nio + "SelectableChannel",
+                nio + "spi/AbstractSelectableChannel", nio + "spi/AbstractInterruptibleChannel", nio + "Channel",
+                nio + "InterruptibleChannel", nio + "NetworkChannel", nio + "ByteChannel",
+                nio + "ReadableByteChannel", nio + "WritableByteChannel", nio + "ScatteringByteChannel",
+                nio + "GatheringByteChannel"}) {
+            channel(owner, "close", "()V", false, nio + "Channel");
+        }
+    }
+
+    private static void channel(String owner, String name, String desc, boolean suspends, String receiver) {
+        TABLE.put(owner + '.' + name + desc, new Target("sockets", CHANNELS, name, suspends, receiver));
     }
 
     private static void sync(String owner, String receiver, String name, String desc, boolean suspends) {
