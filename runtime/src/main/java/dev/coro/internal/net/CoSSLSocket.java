@@ -63,6 +63,12 @@ public final class CoSSLSocket extends SSLSocket {
     /** Pushed with the op when another task already waited on the channel for it: this one polls instead. */
     private static final int CONTENDED = 0x100;
     private static final long CONTENDED_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * A writer that must read to go on (a handshake message it waits for) waits at most this long before it looks
+     * again: a reader on the same socket may take that message and finish the handshake itself, and then nothing
+     * more arrives until this writer sends.
+     */
+    private static final long WRITER_READ_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final SSLContext context;
@@ -651,7 +657,7 @@ public final class CoSSLSocket extends SSLSocket {
                     }
                     done += r;
                 } else {
-                    block(r, 0);
+                    block(r, r == NEED_READ ? WRITER_READ_POLL_NANOS : 0); // then look again, ready or not
                 }
             }
         }
@@ -675,7 +681,7 @@ public final class CoSSLSocket extends SSLSocket {
                     }
                     done += r;
                 } else {
-                    int code = await(s, r, 0, ready);
+                    int code = await(s, r, r == NEED_READ ? WRITER_READ_POLL_NANOS : 0, ready);
                     if (code >= 0) {
                         s.pushI(done);
                         s.pushI(code);
