@@ -435,6 +435,11 @@ public final class Manager implements AutoCloseable {
         }
 
         @Override
+        public Runnable claimEnd() {
+            return e.claimEnd();
+        }
+
+        @Override
         public void flush() {
             e.flush();
         }

@@ -235,6 +235,24 @@ public final class Broker implements AutoCloseable {
         return q;
     }
 
+    /**
+     * Declares a pipe: two unbounded queues, {@code base-ab} (the first end writes, the second reads) and
+     * {@code base-ba}, and the two ends that hold them ({@link PipeEnd}).
+     */
+    public synchronized void declarePipe(String base) {
+        BrokerQueue ab = declare(base + "-ab");
+        BrokerQueue ba = declare(base + "-ba");
+        if (ab.writerEnd != null) {
+            throw new IllegalArgumentException("pipe '" + base + "' exists at " + address);
+        }
+        PipeEnd first = new PipeEnd(base, "the first end", ab, ba);
+        PipeEnd second = new PipeEnd(base, "the second end", ba, ab);
+        first.peer = second;
+        second.peer = first;
+        ab.writerEnd = first;
+        ba.writerEnd = second;
+    }
+
     /** The queue of that name, or null. */
     public BrokerQueue queue(String name) {
         return byName.get(name);
@@ -271,6 +289,15 @@ public final class Broker implements AutoCloseable {
         if (q.dispatchRequested.compareAndSet(false, true)) {
             dispatchRequests.add(q);
             wake();
+        }
+    }
+
+    /** Runs {@code r} on the broker thread: now if this is it, else soon. */
+    void onBrokerThread(Runnable r) {
+        if (Thread.currentThread() == thread) {
+            r.run();
+        } else {
+            execute(r);
         }
     }
 
@@ -457,6 +484,8 @@ public final class Broker implements AutoCloseable {
         final int id;
         final BrokerQueue q;
         int credit;
+        /** The queue is a sealed pipe queue and this subscription was told so (after its last delivery). */
+        boolean toldSealed;
         private Msg[] ring = new Msg[16];
         private int head;
         private int size;
@@ -564,6 +593,8 @@ public final class Broker implements AutoCloseable {
         boolean isDirty;
         boolean dead;
         private BrokerQueue batchQueue;
+        /** Pipe ends this connection holds (its process restored them). */
+        private final java.util.Set<PipeEnd> claimed = new java.util.HashSet<>();
         private final ArrayList<byte[]> batch = new ArrayList<>();
 
         Conn(SocketChannel ch, String peer) {
@@ -612,6 +643,30 @@ public final class Broker implements AutoCloseable {
         void frame(byte type, byte[] payload) {
             ensureOut(5 + payload.length);
             out.putInt(1 + payload.length).put(type).put(payload);
+            markDirty();
+        }
+
+        /** Tells subscription {@code sub} that its (pipe) queue is sealed and it has had every message. */
+        void sealed(int sub, String message) {
+            if (dead) {
+                return;
+            }
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            ensureOut(4 + 1 + 4 + 2 + n);
+            out.putInt(1 + 4 + 2 + n).put(Wire.SEALED).putInt(sub).putShort((short) n).put(m, 0, n);
+            markDirty();
+        }
+
+        /** Tells a holder of a pipe end that what it sends to queue {@code qid} can no longer be received. */
+        void peerClosed(int qid, String message) {
+            if (dead) {
+                return;
+            }
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            ensureOut(4 + 1 + 4 + 2 + n);
+            out.putInt(1 + 4 + 2 + n).put(Wire.PEER_CLOSED).putInt(qid).putShort((short) n).put(m, 0, n);
             markDirty();
         }
 
@@ -866,6 +921,36 @@ public final class Broker implements AutoCloseable {
                     endSub(s);
                     return;
                 }
+                case Wire.CLAIM: {
+                    Wire.need(in, 12, end, type);
+                    long req = in.getLong();
+                    BrokerQueue q = queueById(in.getInt());
+                    Wire.done(in, end, type);
+                    PipeEnd e = q.writerEnd;
+                    if (e == null) {
+                        failReply(req, "queue '" + q.name() + "' at " + address + " is not a pipe's end");
+                    } else if (!e.claim(this)) {
+                        failReply(req, "pipe '" + e.pipe + "': " + e.label + " of the pipe was closed ("
+                                + e.closedReason() + ")");
+                    } else {
+                        claimed.add(e);
+                        // value2: whether the other end is closed already (then this end's sends fail)
+                        reply(req, 1, e.peer.isClosed() ? 1 : 0);
+                    }
+                    return;
+                }
+                case Wire.RELEASE: {
+                    Wire.need(in, 4, end, type);
+                    BrokerQueue q = queueById(in.getInt());
+                    Wire.done(in, end, type);
+                    PipeEnd e = q.writerEnd;
+                    if (e == null || !claimed.contains(e)) {
+                        throw new ProtocolException("RELEASE of queue '" + q.name() + "', which this connection"
+                                + " does not hold as a pipe end");
+                    }
+                    e.release(this, false, "closed by its holder in another process");
+                    return;
+                }
                 case Wire.SYNC: {
                     Wire.need(in, 8, end, type);
                     long req = in.getLong();
@@ -970,6 +1055,11 @@ public final class Broker implements AutoCloseable {
             for (BrokerQueue q : queues) {
                 q.forgetPuts(this);
             }
+            for (PipeEnd e : claimed) {
+                e.release(this, true, "the process holding it exited or lost its connection"
+                        + (why == null ? "" : ": " + why));
+            }
+            claimed.clear();
         }
     }
 }

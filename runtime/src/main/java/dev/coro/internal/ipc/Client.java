@@ -59,6 +59,8 @@ public final class Client implements AutoCloseable {
     private final Map<Integer, RemoteConsumer> consumers = new ConcurrentHashMap<>();
     private final AtomicLong nextReq = new AtomicLong(1);
     private final AtomicInteger nextSub = new AtomicInteger(1);
+    /** Pipe queues whose reading end closed (PEER_CLOSED): queue id to the message puts fail with. */
+    private final Map<Integer, String> peerClosed = new ConcurrentHashMap<>();
 
     // the outbox, guarded by outLock
     private final Object outLock = new Object();
@@ -517,6 +519,22 @@ public final class Client implements AutoCloseable {
                             }
                             break;
                         }
+                        case Wire.SEALED: {
+                            Wire.need(in, 4, end, type);
+                            int sub = in.getInt();
+                            String message = Wire.getString(in, end, type);
+                            RemoteConsumer c = consumers.get(sub);
+                            if (c != null) {
+                                c.sealed(message);
+                            }
+                            break;
+                        }
+                        case Wire.PEER_CLOSED: {
+                            Wire.need(in, 4, end, type);
+                            int qid = in.getInt();
+                            peerClosed.put(qid, Wire.getString(in, end, type));
+                            break;
+                        }
                         case Wire.ERROR:
                             fail("the broker closed the connection: " + Wire.getString(in, end, type), null);
                             return;
@@ -622,6 +640,12 @@ public final class Client implements AutoCloseable {
 
         @Override
         public boolean put(byte[] body, long nanos, Stack s) {
+            if (!Suspend.isResuming(s)) {
+                String closed = peerClosed.get(qid);
+                if (closed != null) {
+                    throw new ChannelClosedException(closed);
+                }
+            }
             return capacity == 0 ? putUnbounded(body, s) : putBounded(body, nanos, s);
         }
 
@@ -702,6 +726,45 @@ public final class Client implements AutoCloseable {
         }
 
         @Override
+        public Runnable claimEnd() {
+            long req = nextReq.getAndIncrement();
+            CompletableFuture<int[]> f = new CompletableFuture<>();
+            pending.put(req, f);
+            synchronized (outLock) {
+                checkOpen();
+                ensure(17);
+                out.putInt(13).put(Wire.CLAIM).putLong(req).putInt(qid);
+                wakeWriter();
+            }
+            int[] r;
+            try {
+                r = awaitPlain(f, "claiming a pipe end");
+            } catch (IllegalStateException e) { // FAIL: the end is closed, or not a pipe's
+                if (e.getMessage() != null && e.getMessage().startsWith("pipe '")) {
+                    throw new ChannelClosedException(e.getMessage());
+                }
+                throw e;
+            }
+            if (r[1] == 1) {
+                peerClosed.putIfAbsent(qid, "the other end of the pipe (queue '" + name + "' at " + address
+                        + ") was closed");
+            }
+            java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+            return () -> {
+                if (released.compareAndSet(false, true)) {
+                    synchronized (outLock) {
+                        if (failure != null) {
+                            return; // the broker let go of this connection's holds when it ended
+                        }
+                        ensure(9);
+                        out.putInt(5).put(Wire.RELEASE).putInt(qid);
+                        wakeWriter();
+                    }
+                }
+            };
+        }
+
+        @Override
         public Endpoint.Consumer consumer() {
             return consumer(capacity > 0 ? 0 : DEFAULT_PREFETCH);
         }
@@ -732,6 +795,8 @@ public final class Client implements AutoCloseable {
         /** Pull mode (window 0): credit asked for by waiting gets and not yet used by a delivery. */
         private int requested;
         private volatile boolean closed;
+        /** SEALED: every message of this (pipe) queue was delivered; gets fail with this once items are empty. */
+        private String sealed;
 
         RemoteConsumer(RemoteQueue q, int id, int window) {
             this.q = q;
@@ -794,6 +859,20 @@ public final class Client implements AutoCloseable {
             }
         }
 
+        /** Reader thread: the queue is sealed and everything in it was delivered to this consumer. */
+        void sealed(String message) {
+            List<Object> waiting = new ArrayList<>();
+            synchronized (this) {
+                sealed = message;
+                if (items.isEmpty()) {
+                    failAll(waiting);
+                }
+            }
+            for (Object w : waiting) {
+                failWaiter(w, new ChannelClosedException(message));
+            }
+        }
+
         void failAll(List<Object> into) {
             synchronized (this) {
                 WaitNode w;
@@ -828,6 +907,9 @@ public final class Client implements AutoCloseable {
                     node = null;
                 } else {
                     checkOpen();
+                    if (sealed != null) {
+                        throw new ChannelClosedException(sealed);
+                    }
                     if (nanos == 0) {
                         return null;
                     }
