@@ -50,6 +50,16 @@ public final class Broker implements AutoCloseable {
         Consumer<String> errors = m -> System.err.println("coro: " + m);
         long handshakeTimeoutNanos = Duration.ofSeconds(10).toNanos();
         String threadName = "coro-queue-broker";
+        javax.net.ssl.SSLContext tls;
+
+        /**
+         * Serves TLS (TCP only) with {@code context}'s key and certificate: each connection's first bytes must be
+         * a TLS handshake, and everything after it, the hello and the {@link Handshake} included, is encrypted.
+         */
+        public Options tls(javax.net.ssl.SSLContext context) {
+            this.tls = context;
+            return this;
+        }
 
         /** The largest frame accepted, type byte and payload (default 16 MiB). */
         public Options maxFrame(int bytes) {
@@ -98,6 +108,8 @@ public final class Broker implements AutoCloseable {
     private final ArrayList<Conn> conns = new ArrayList<>();
     private final ArrayList<Conn> dirty = new ArrayList<>();
     private final ArrayList<BrokerQueue> touched = new ArrayList<>();
+    /** TLS connections that may hold decrypted input the selector cannot see: read again on the next turn. */
+    private final ArrayList<Conn> tlsBacklog = new ArrayList<>();
     private volatile boolean closing;
     private volatile boolean closed;
     private int peerCount;
@@ -327,7 +339,11 @@ public final class Broker implements AutoCloseable {
         try {
             while (!closing) {
                 long timeout = sweepTimeoutMillis();
-                selector.select(timeout);
+                if (tlsBacklog.isEmpty()) {
+                    selector.select(timeout);
+                } else {
+                    selector.selectNow();
+                }
                 wakeupPending.set(false);
                 Runnable r;
                 while ((r = tasks.poll()) != null) {
@@ -350,6 +366,15 @@ public final class Broker implements AutoCloseable {
                     }
                 }
                 selector.selectedKeys().clear();
+                if (!tlsBacklog.isEmpty()) {
+                    List<Conn> again = new ArrayList<>(tlsBacklog);
+                    tlsBacklog.clear();
+                    for (Conn c : again) {
+                        if (!c.dead && (c.key.interestOps() & SelectionKey.OP_READ) != 0) {
+                            c.onReadable();
+                        }
+                    }
+                }
                 BrokerQueue q;
                 while ((q = dispatchRequests.poll()) != null) {
                     q.dispatchRequested.set(false);
@@ -434,6 +459,14 @@ public final class Broker implements AutoCloseable {
                     peer = "peer #" + (++peerCount);
                 }
                 Conn c = new Conn(ch, peer);
+                if (options.tls != null) {
+                    javax.net.ssl.SSLEngine engine = ch.getRemoteAddress() instanceof InetSocketAddress
+                            ? options.tls.createSSLEngine(((InetSocketAddress) ch.getRemoteAddress()).getHostString(),
+                            ((InetSocketAddress) ch.getRemoteAddress()).getPort())
+                            : options.tls.createSSLEngine();
+                    engine.setUseClientMode(false);
+                    c.tls = new TlsIo(engine, ch);
+                }
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
                 conns.add(c);
                 Wire.putHello(c.out);
@@ -582,6 +615,8 @@ public final class Broker implements AutoCloseable {
         static final int OUT_LIMIT = 8 << 20;
 
         final SocketChannel ch;
+        /** TLS over {@link #ch}, or null. */
+        TlsIo tls;
         final String peer;
         final long openedAt = System.nanoTime();
         SelectionKey key;
@@ -685,16 +720,16 @@ public final class Broker implements AutoCloseable {
             }
             try {
                 out.flip();
-                while (out.hasRemaining()) {
-                    if (ch.write(out) == 0) {
-                        break;
-                    }
-                }
+                writeOut();
                 out.compact();
                 // a peer that does not read what it asked for is not read from until it does
-                int ops = (out.position() > 0 ? SelectionKey.OP_WRITE : 0)
+                boolean wantsWrite = tls == null ? out.position() > 0 : tls.wantsWrite(out.position() > 0);
+                int ops = (wantsWrite ? SelectionKey.OP_WRITE : 0)
                         | (out.position() < OUT_LIMIT ? SelectionKey.OP_READ : 0);
                 if (key.interestOps() != ops) {
+                    if (tls != null && (ops & ~key.interestOps() & SelectionKey.OP_READ) != 0) {
+                        tlsBacklog.add(this); // reading again: what was decrypted before is not seen by select
+                    }
                     key.interestOps(ops);
                 }
             } catch (IOException e) {
@@ -702,10 +737,27 @@ public final class Broker implements AutoCloseable {
             }
         }
 
+        /** Writes what it can of {@code out} (in read mode) without waiting. */
+        private void writeOut() throws IOException {
+            if (tls == null) {
+                while (out.hasRemaining()) {
+                    if (ch.write(out) == 0) {
+                        break;
+                    }
+                }
+                return;
+            }
+            // also sends handshake messages still pending when there is nothing to add
+            while (tls.write(out) > 0 && out.hasRemaining()) {
+                // more
+            }
+        }
+
         void onReadable() {
             try {
-                for (int reads = 0; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
-                    int n = ch.read(in);
+                int reads = 0;
+                for (; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
+                    int n = tls == null ? ch.read(in) : tls.read(in);
                     if (n < 0) {
                         if (in.position() > 0) {
                             parse();
@@ -723,8 +775,17 @@ public final class Broker implements AutoCloseable {
                     }
                     parse();
                 }
+                if (tls != null && !dead) {
+                    markDirty(); // the TLS handshake may have moved on: send what waited for it
+                    if (reads == 16) {
+                        tlsBacklog.add(this);
+                    }
+                }
             } catch (ProtocolException e) {
                 protocolError(e);
+            } catch (javax.net.ssl.SSLException e) {
+                close("TLS failed: " + e.getMessage() + (state == HELLO ? " (a client without TLS, or one that does"
+                        + " not trust this server's certificate?)" : ""));
             } catch (IOException e) {
                 close("read failed: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -1022,7 +1083,10 @@ public final class Broker implements AutoCloseable {
                 ensureOut(7 + n);
                 out.putInt(3 + n).put(Wire.ERROR).putShort((short) n).put(m, 0, n);
                 out.flip();
-                ch.write(out);
+                writeOut();
+                if (tls != null) {
+                    tls.closeOutbound();
+                }
             } catch (IOException | RuntimeException ignored) {
                 // the peer may be gone already
             }

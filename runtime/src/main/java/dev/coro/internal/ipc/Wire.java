@@ -108,8 +108,9 @@ public final class Wire {
         short version = b.getShort();
         b.getShort();
         if (magic != MAGIC) {
-            throw new ProtocolException(String.format("bad hello: magic 0x%08x, expected 0x%08x (not a coro queue"
-                    + " peer)", magic, MAGIC));
+            throw new ProtocolException(String.format("bad hello: magic 0x%08x, expected 0x%08x (%s)", magic, MAGIC,
+                    (magic >>> 16) == 0x1603 ? "a TLS handshake: this side does not serve TLS"
+                            : "not a coro queue peer"));
         }
         if (version != VERSION) {
             throw new ProtocolException("unsupported protocol version " + version + " (this side speaks " + VERSION
