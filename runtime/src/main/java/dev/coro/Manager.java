@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import java.util.Objects;
 
 /**
@@ -74,8 +75,13 @@ import java.util.Objects;
  * {@code dev.coro.manager}) and closes the connection, and an address that keeps failing is refused for a growing
  * while (100 ms doubling up to 10 s; every client behind that address, e.g. behind one NAT, waits it out too). Before authentication a peer may send only small frames, and must finish within
  * the handshake timeout (default 5 s); afterwards frames are limited to {@link Options#maxFrame} and a malformed,
- * truncated or oversized one closes that connection only, with a logged reason. The traffic is authenticated but
- * <b>not encrypted</b>: TLS is not implemented yet, so on an untrusted network run it inside a VPN or SSH tunnel.
+ * truncated or oversized one closes that connection only, with a logged reason. Without TLS the traffic is
+ * authenticated but <b>not encrypted</b>. With TLS ({@link Options#tls} on the manager, an {@code SSLContext} that
+ * trusts its certificate on the clients: {@link #connect(InetSocketAddress, byte[], SSLContext)}) everything after
+ * the TLS handshake is encrypted, the client checks that the certificate names the host it asked for, and the HMAC
+ * authentication still runs inside, so a client needs both the trust and the key. The manager's TLS runs on its
+ * selector thread (an {@code SSLEngine} per connection); a client's runs on its connection's reader and writer
+ * threads, so coroutines suspend in {@code put} and {@code get} exactly as without TLS.
  */
 public final class Manager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.coro.manager");
@@ -85,6 +91,7 @@ public final class Manager implements AutoCloseable {
         private Duration lease = Duration.ofSeconds(30);
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private int maxFrame = 1 << 20;
+        private SSLContext tls;
 
         /**
          * How long a worker may hold a message unacknowledged before the manager hands it to another (default 30 s):
@@ -104,6 +111,17 @@ public final class Manager implements AutoCloseable {
                 throw new IllegalArgumentException("handshake timeout must be positive: " + timeout);
             }
             this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Serves TLS with {@code context}'s key manager (its certificate and private key): a client must connect
+         * with an {@code SSLContext} that trusts that certificate ({@link Manager#connect(InetSocketAddress, byte[],
+         * SSLContext)}), and the HMAC authentication then runs inside the encrypted connection. Plain clients are
+         * refused (their connection is closed, with a logged reason). Null: no TLS (the default).
+         */
+        public Options tls(SSLContext context) {
+            this.tls = context;
             return this;
         }
 
@@ -137,6 +155,15 @@ public final class Manager implements AutoCloseable {
         return serve(address, authKey, new Options());
     }
 
+    /**
+     * Serves TLS on {@code address} with {@code tls}'s certificate and key ({@link Options#tls}); clients connect
+     * with {@link #connect(InetSocketAddress, byte[], SSLContext)}.
+     */
+    public static Manager serve(InetSocketAddress address, byte[] authKey, SSLContext tls) throws IOException {
+        Objects.requireNonNull(tls, "tls");
+        return serve(address, authKey, new Options().tls(tls));
+    }
+
     /** Serves on {@code address} with {@code options}. */
     public static Manager serve(InetSocketAddress address, byte[] authKey, Options options) throws IOException {
         Objects.requireNonNull(address, "address");
@@ -157,6 +184,7 @@ public final class Manager implements AutoCloseable {
                 .handshakeTimeout(options.handshakeTimeout)
                 .maxFrame(options.maxFrame)
                 .threadName("coro-manager")
+                .tls(options.tls)
                 .errors(m -> LOG.log(System.Logger.Level.WARNING, m)));
         return new Manager(broker, bound, options);
     }
@@ -215,6 +243,52 @@ public final class Manager implements AutoCloseable {
     }
 
     /**
+     * Connects over TLS to a manager that serves it ({@link Options#tls}), giving up after 10 s. {@code tls} must
+     * trust the manager's certificate, which must name the host of {@code address} as given (a name or an IP
+     * address: the usual HTTPS host check); then the HMAC authentication runs inside the encrypted connection.
+     *
+     * @throws javax.net.ssl.SSLHandshakeException the manager does not serve TLS, or its certificate is not
+     *     trusted by {@code tls} or does not name that host
+     */
+    @Coroutine
+    public static Client connect(InetSocketAddress address, byte[] authKey, SSLContext tls) throws IOException {
+        return connect(address, authKey, tls, Duration.ofSeconds(10));
+    }
+
+    /** @hidden */
+    public static Client connect(InetSocketAddress address, byte[] authKey, SSLContext tls, Stack s)
+            throws IOException {
+        return connect(address, authKey, tls, Duration.ofSeconds(10), s);
+    }
+
+    /** Like {@link #connect(InetSocketAddress, byte[], SSLContext)}, giving up after {@code timeout}. */
+    @Coroutine
+    public static Client connect(InetSocketAddress address, byte[] authKey, SSLContext tls, Duration timeout)
+            throws IOException {
+        Stack s = Stack.current();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
+        try {
+            return connect(address, authKey, tls, timeout, s);
+        } finally {
+            if (!root) {
+                s.unpin();
+            }
+        }
+    }
+
+    /** @hidden */
+    public static Client connect(InetSocketAddress address, byte[] authKey, SSLContext tls, Duration timeout,
+            Stack s) throws IOException {
+        if (!dev.coro.internal.Suspend.isResuming(s)) {
+            Objects.requireNonNull(tls, "tls");
+        }
+        return connectWith(address, authKey, timeout, tls, s);
+    }
+
+    /**
      * Connects to the manager at {@code address} and authenticates with {@code authKey} within {@code timeout}. A
      * coroutine suspends meanwhile (the connection is made on one of {@link Coro#blocking}'s threads).
      *
@@ -240,6 +314,11 @@ public final class Manager implements AutoCloseable {
     /** @hidden */
     public static Client connect(InetSocketAddress address, byte[] authKey, Duration timeout, Stack s)
             throws IOException {
+        return connectWith(address, authKey, timeout, null, s);
+    }
+
+    private static Client connectWith(InetSocketAddress address, byte[] authKey, Duration timeout, SSLContext tls,
+            Stack s) throws IOException {
         byte[] key = null;
         if (!dev.coro.internal.Suspend.isResuming(s)) {
             Objects.requireNonNull(address, "address");
@@ -248,7 +327,7 @@ public final class Manager implements AutoCloseable {
         }
         byte[] k = key;
         try {
-            return Coro.blocking(() -> connectNow(address, k, timeout), s);
+            return Coro.blocking(() -> connectNow(address, k, timeout, tls), s);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -256,7 +335,8 @@ public final class Manager implements AutoCloseable {
         }
     }
 
-    private static Client connectNow(InetSocketAddress address, byte[] authKey, Duration timeout) throws IOException {
+    private static Client connectNow(InetSocketAddress address, byte[] authKey, Duration timeout, SSLContext tls)
+            throws IOException {
         HmacHandshake handshake = new HmacHandshake(authKey, null);
         HmacHandshake.ClientSide[] exchange = new HmacHandshake.ClientSide[1];
         dev.coro.internal.ipc.Handshake recording = (brokerSide, peer) -> {
@@ -270,7 +350,7 @@ public final class Manager implements AutoCloseable {
         }
         try {
             Client c = new Client(dev.coro.internal.ipc.Client.connect(Broker.addressOf(address), recording,
-                    dev.coro.internal.ipc.Wire.DEFAULT_MAX_FRAME, timeout), where);
+                    dev.coro.internal.ipc.Wire.DEFAULT_MAX_FRAME, timeout, tls, address.getHostString()), where);
             return c;
         } catch (AuthenticationException e) { // this side's check of the manager's proof failed
             throw new AuthenticationException(e.getMessage().replace("authentication with tcp:",
@@ -293,6 +373,15 @@ public final class Manager implements AutoCloseable {
                         + " failed authentications; it said: " + said, e);
             }
             throw new java.net.ProtocolException("cannot talk to the manager at " + where + ": " + said);
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException("cannot connect to the"
+                    + " manager at " + where + ": " + e.getMessage());
+            x.initCause(e);
+            throw x;
+        } catch (java.io.EOFException e) {
+            throw new IOException("cannot connect to the manager at " + where + ": " + e.getMessage()
+                    + (tls == null ? " (if the manager serves TLS, connect with an SSLContext that trusts its"
+                    + " certificate)" : ""), e);
         } catch (IOException e) {
             throw new IOException("cannot connect to the manager at " + where + ": " + e.getMessage(), e);
         }
@@ -432,6 +521,11 @@ public final class Manager implements AutoCloseable {
         @Override
         public Consumer consumer() {
             return e.consumer(prefetch);
+        }
+
+        @Override
+        public Runnable claimEnd() {
+            return e.claimEnd();
         }
 
         @Override

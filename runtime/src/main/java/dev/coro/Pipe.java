@@ -2,7 +2,9 @@ package dev.coro;
 
 import dev.coro.internal.Stack;
 import dev.coro.internal.codec.Codecs;
+import dev.coro.internal.Suspend;
 import dev.coro.internal.ipc.Broker;
+import dev.coro.internal.ipc.Endpoint;
 import dev.coro.internal.ipc.Handover;
 import dev.coro.internal.ipc.LocalBroker;
 
@@ -22,9 +24,19 @@ import java.util.Objects;
  * String answer = mine.receive(Duration.ofSeconds(5));
  * }</pre>
  *
+ * <p><b>Closing:</b> an end is held by each process that restored it from its handover or used it (sent or
+ * received through it), until that process calls {@link End#close()} or exits, normally or not (a crashed child
+ * counts). When the last holder lets go, the end is closed for good, as a Unix pipe's end is, and the other end
+ * sees it: its {@code receive} first gets everything the closed end sent before closing, then (and so does a
+ * {@code receive} already waiting) throws {@link ChannelClosedException} saying "the other end of the pipe was
+ * closed" and how; its {@code send} throws the same, since nothing could ever receive the message. An end that no
+ * process ever restored or used is not held, so it cannot close: a child that never started is not seen; use
+ * {@code receive(Duration)} when that can happen.
+ *
  * <p><b>Nothing lost:</b> each direction is a {@link ProcessQueue}, with its guarantee: a message the receiving
- * end took but had not acknowledged (by its next {@code receive}) when its process died or closed the end is
- * delivered again, to whoever receives on that end next.
+ * end took but had not acknowledged (by its next {@code receive}) when its process died or closed its handle is
+ * delivered again, to whoever receives on that end next (if no holder of that end is left, nobody can receive it:
+ * the end is closed, and the message is dropped with it).
  *
  * @param <T> the message type
  */
@@ -45,8 +57,7 @@ public final class Pipe<T> {
         String base = LocalBroker.newName("pipe");
         String ab = base + "-ab";
         String ba = base + "-ba";
-        b.declare(ab);
-        b.declare(ba);
+        b.declarePipe(base);
         String address = b.address();
         return new Pipe<>(new End<>(codec, address, ab, ba), new End<>(codec, address, ba, ab));
     }
@@ -65,7 +76,9 @@ public final class Pipe<T> {
     public static End<?> restoreHandover(String rest) {
         String[] f = LocalBroker.split(rest, 4, "pipe");
         Codec<?> codec = Codecs.fromSpec(f[3], Thread.currentThread().getContextClassLoader());
-        return new End<>(codec, f[0], f[1], f[2]);
+        End<?> end = new End<>(codec, f[0], f[1], f[2]);
+        end.claim(); // from now on, this process's exit closes the end (unless another holds it too)
+        return end;
     }
 
     /**
@@ -87,6 +100,10 @@ public final class Pipe<T> {
         private final String inName;
         private volatile ProcessQueue<T> out;
         private volatile ProcessQueue<T> in;
+        private volatile Endpoint outEndpoint;
+        /** Lets go of this object's hold on the end; null while it holds none. Guarded by this. */
+        private volatile Runnable release;
+        private volatile boolean closed;
 
         End(Codec<T> codec, String address, String outName, String inName) {
             this.codec = codec;
@@ -95,17 +112,49 @@ public final class Pipe<T> {
             this.inName = inName;
         }
 
+        private Endpoint outEndpoint() {
+            Endpoint e = outEndpoint;
+            if (e == null) {
+                synchronized (this) {
+                    if (outEndpoint == null) {
+                        outEndpoint = LocalBroker.open(address, outName);
+                    }
+                    e = outEndpoint;
+                }
+            }
+            return e;
+        }
+
         private ProcessQueue<T> out() {
             ProcessQueue<T> q = out;
             if (q == null) {
                 synchronized (this) {
                     if (out == null) {
-                        out = ProcessQueue.on(codec, LocalBroker.open(address, outName));
+                        out = ProcessQueue.on(codec, outEndpoint());
                     }
                     q = out;
                 }
             }
             return q;
+        }
+
+        /** Makes this process a holder of the end (once per object); throws if the end was closed. */
+        void claim() {
+            if (release != null) {
+                return;
+            }
+            Endpoint e = outEndpoint();
+            synchronized (this) {
+                if (release == null && !closed) {
+                    release = e.claimEnd();
+                }
+            }
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new ChannelClosedException("this end of the pipe was closed (" + this + ")");
+            }
         }
 
         private ProcessQueue<T> in() {
@@ -121,7 +170,10 @@ public final class Pipe<T> {
             return q;
         }
 
-        /** Sends {@code item} to the other end (never waits for it to be received). */
+        /**
+         * Sends {@code item} to the other end (never waits for it to be received); throws
+         * {@link ChannelClosedException} if either end was closed.
+         */
         @Coroutine
         public void send(T item) {
             Stack s = Stack.current();
@@ -140,10 +192,18 @@ public final class Pipe<T> {
 
         /** @hidden */
         public void send(T item, Stack s) {
+            if (!Suspend.isResuming(s)) {
+                checkOpen();
+                claim();
+            }
             out().put(item, s);
         }
 
-        /** The next message from the other end, waiting while there is none; acknowledges the one before. */
+        /**
+         * The next message from the other end, waiting while there is none; acknowledges the one before. Throws
+         * {@link ChannelClosedException} once the other end was closed and everything it sent was received, or if
+         * this end was closed.
+         */
         @Coroutine
         public T receive() {
             Stack s = Stack.current();
@@ -162,10 +222,17 @@ public final class Pipe<T> {
 
         /** @hidden */
         public T receive(Stack s) {
+            if (!Suspend.isResuming(s)) {
+                checkOpen();
+                claim();
+            }
             return in().get(s);
         }
 
-        /** Like {@link #receive()}, waiting at most {@code timeout}; null if nothing came in time. */
+        /**
+         * Like {@link #receive()}, waiting at most {@code timeout}; null if nothing came in time. Throws
+         * {@link ChannelClosedException} like {@link #receive()}.
+         */
         @Coroutine
         public T receive(Duration timeout) {
             Stack s = Stack.current();
@@ -184,6 +251,10 @@ public final class Pipe<T> {
 
         /** @hidden */
         public T receive(Duration timeout, Stack s) {
+            if (!Suspend.isResuming(s)) {
+                checkOpen();
+                claim();
+            }
             return in().get(timeout, s);
         }
 
@@ -194,18 +265,34 @@ public final class Pipe<T> {
         }
 
         /**
-         * Closes this end in this process: what it received and had not acknowledged goes back, what it sent is
-         * flushed. The other end is not told; the pipe lives as long as the process that created it.
+         * Closes this end in this process: what it sent is flushed to the broker first, then this process lets go
+         * of the end; if no other process holds it, the end is closed and the other end sees it (see
+         * {@link Pipe}). Later calls on this object throw {@link ChannelClosedException}. Idempotent.
          */
         @Override
         public void close() {
+            Runnable r;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                r = release;
+                release = null;
+            }
             ProcessQueue<T> o = out;
             ProcessQueue<T> i = in;
-            if (o != null) {
-                o.close();
-            }
-            if (i != null) {
-                i.close();
+            try {
+                if (o != null) {
+                    o.close();
+                }
+                if (i != null) {
+                    i.close();
+                }
+            } finally {
+                if (r != null) {
+                    r.run();
+                }
             }
         }
 

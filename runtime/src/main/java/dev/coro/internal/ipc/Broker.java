@@ -50,6 +50,16 @@ public final class Broker implements AutoCloseable {
         Consumer<String> errors = m -> System.err.println("coro: " + m);
         long handshakeTimeoutNanos = Duration.ofSeconds(10).toNanos();
         String threadName = "coro-queue-broker";
+        javax.net.ssl.SSLContext tls;
+
+        /**
+         * Serves TLS (TCP only) with {@code context}'s key and certificate: each connection's first bytes must be
+         * a TLS handshake, and everything after it, the hello and the {@link Handshake} included, is encrypted.
+         */
+        public Options tls(javax.net.ssl.SSLContext context) {
+            this.tls = context;
+            return this;
+        }
 
         /** The largest frame accepted, type byte and payload (default 16 MiB). */
         public Options maxFrame(int bytes) {
@@ -98,6 +108,8 @@ public final class Broker implements AutoCloseable {
     private final ArrayList<Conn> conns = new ArrayList<>();
     private final ArrayList<Conn> dirty = new ArrayList<>();
     private final ArrayList<BrokerQueue> touched = new ArrayList<>();
+    /** TLS connections that may hold decrypted input the selector cannot see: read again on the next turn. */
+    private final ArrayList<Conn> tlsBacklog = new ArrayList<>();
     private volatile boolean closing;
     private volatile boolean closed;
     private int peerCount;
@@ -235,6 +247,24 @@ public final class Broker implements AutoCloseable {
         return q;
     }
 
+    /**
+     * Declares a pipe: two unbounded queues, {@code base-ab} (the first end writes, the second reads) and
+     * {@code base-ba}, and the two ends that hold them ({@link PipeEnd}).
+     */
+    public synchronized void declarePipe(String base) {
+        BrokerQueue ab = declare(base + "-ab");
+        BrokerQueue ba = declare(base + "-ba");
+        if (ab.writerEnd != null) {
+            throw new IllegalArgumentException("pipe '" + base + "' exists at " + address);
+        }
+        PipeEnd first = new PipeEnd(base, "the first end", ab, ba);
+        PipeEnd second = new PipeEnd(base, "the second end", ba, ab);
+        first.peer = second;
+        second.peer = first;
+        ab.writerEnd = first;
+        ba.writerEnd = second;
+    }
+
     /** The queue of that name, or null. */
     public BrokerQueue queue(String name) {
         return byName.get(name);
@@ -274,6 +304,15 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** Runs {@code r} on the broker thread: now if this is it, else soon. */
+    void onBrokerThread(Runnable r) {
+        if (Thread.currentThread() == thread) {
+            r.run();
+        } else {
+            execute(r);
+        }
+    }
+
     void execute(Runnable r) {
         tasks.add(r);
         wake();
@@ -300,7 +339,11 @@ public final class Broker implements AutoCloseable {
         try {
             while (!closing) {
                 long timeout = sweepTimeoutMillis();
-                selector.select(timeout);
+                if (tlsBacklog.isEmpty()) {
+                    selector.select(timeout);
+                } else {
+                    selector.selectNow();
+                }
                 wakeupPending.set(false);
                 Runnable r;
                 while ((r = tasks.poll()) != null) {
@@ -323,6 +366,15 @@ public final class Broker implements AutoCloseable {
                     }
                 }
                 selector.selectedKeys().clear();
+                if (!tlsBacklog.isEmpty()) {
+                    List<Conn> again = new ArrayList<>(tlsBacklog);
+                    tlsBacklog.clear();
+                    for (Conn c : again) {
+                        if (!c.dead && (c.key.interestOps() & SelectionKey.OP_READ) != 0) {
+                            c.onReadable();
+                        }
+                    }
+                }
                 BrokerQueue q;
                 while ((q = dispatchRequests.poll()) != null) {
                     q.dispatchRequested.set(false);
@@ -407,6 +459,14 @@ public final class Broker implements AutoCloseable {
                     peer = "peer #" + (++peerCount);
                 }
                 Conn c = new Conn(ch, peer);
+                if (options.tls != null) {
+                    javax.net.ssl.SSLEngine engine = ch.getRemoteAddress() instanceof InetSocketAddress
+                            ? options.tls.createSSLEngine(((InetSocketAddress) ch.getRemoteAddress()).getHostString(),
+                            ((InetSocketAddress) ch.getRemoteAddress()).getPort())
+                            : options.tls.createSSLEngine();
+                    engine.setUseClientMode(false);
+                    c.tls = new TlsIo(engine, ch);
+                }
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
                 conns.add(c);
                 Wire.putHello(c.out);
@@ -457,6 +517,8 @@ public final class Broker implements AutoCloseable {
         final int id;
         final BrokerQueue q;
         int credit;
+        /** The queue is a sealed pipe queue and this subscription was told so (after its last delivery). */
+        boolean toldSealed;
         private Msg[] ring = new Msg[16];
         private int head;
         private int size;
@@ -553,6 +615,8 @@ public final class Broker implements AutoCloseable {
         static final int OUT_LIMIT = 8 << 20;
 
         final SocketChannel ch;
+        /** TLS over {@link #ch}, or null. */
+        TlsIo tls;
         final String peer;
         final long openedAt = System.nanoTime();
         SelectionKey key;
@@ -564,6 +628,8 @@ public final class Broker implements AutoCloseable {
         boolean isDirty;
         boolean dead;
         private BrokerQueue batchQueue;
+        /** Pipe ends this connection holds (its process restored them). */
+        private final java.util.Set<PipeEnd> claimed = new java.util.HashSet<>();
         private final ArrayList<byte[]> batch = new ArrayList<>();
 
         Conn(SocketChannel ch, String peer) {
@@ -615,6 +681,30 @@ public final class Broker implements AutoCloseable {
             markDirty();
         }
 
+        /** Tells subscription {@code sub} that its (pipe) queue is sealed and it has had every message. */
+        void sealed(int sub, String message) {
+            if (dead) {
+                return;
+            }
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            ensureOut(4 + 1 + 4 + 2 + n);
+            out.putInt(1 + 4 + 2 + n).put(Wire.SEALED).putInt(sub).putShort((short) n).put(m, 0, n);
+            markDirty();
+        }
+
+        /** Tells a holder of a pipe end that what it sends to queue {@code qid} can no longer be received. */
+        void peerClosed(int qid, String message) {
+            if (dead) {
+                return;
+            }
+            byte[] m = Wire.utf8(message);
+            int n = Math.min(m.length, 65535);
+            ensureOut(4 + 1 + 4 + 2 + n);
+            out.putInt(1 + 4 + 2 + n).put(Wire.PEER_CLOSED).putInt(qid).putShort((short) n).put(m, 0, n);
+            markDirty();
+        }
+
         void failReply(long req, String message) {
             byte[] m = Wire.utf8(message);
             int n = Math.min(m.length, 65535);
@@ -630,16 +720,16 @@ public final class Broker implements AutoCloseable {
             }
             try {
                 out.flip();
-                while (out.hasRemaining()) {
-                    if (ch.write(out) == 0) {
-                        break;
-                    }
-                }
+                writeOut();
                 out.compact();
                 // a peer that does not read what it asked for is not read from until it does
-                int ops = (out.position() > 0 ? SelectionKey.OP_WRITE : 0)
+                boolean wantsWrite = tls == null ? out.position() > 0 : tls.wantsWrite(out.position() > 0);
+                int ops = (wantsWrite ? SelectionKey.OP_WRITE : 0)
                         | (out.position() < OUT_LIMIT ? SelectionKey.OP_READ : 0);
                 if (key.interestOps() != ops) {
+                    if (tls != null && (ops & ~key.interestOps() & SelectionKey.OP_READ) != 0) {
+                        tlsBacklog.add(this); // reading again: what was decrypted before is not seen by select
+                    }
                     key.interestOps(ops);
                 }
             } catch (IOException e) {
@@ -647,10 +737,27 @@ public final class Broker implements AutoCloseable {
             }
         }
 
+        /** Writes what it can of {@code out} (in read mode) without waiting. */
+        private void writeOut() throws IOException {
+            if (tls == null) {
+                while (out.hasRemaining()) {
+                    if (ch.write(out) == 0) {
+                        break;
+                    }
+                }
+                return;
+            }
+            // also sends handshake messages still pending when there is nothing to add
+            while (tls.write(out) > 0 && out.hasRemaining()) {
+                // more
+            }
+        }
+
         void onReadable() {
             try {
-                for (int reads = 0; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
-                    int n = ch.read(in);
+                int reads = 0;
+                for (; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
+                    int n = tls == null ? ch.read(in) : tls.read(in);
                     if (n < 0) {
                         if (in.position() > 0) {
                             parse();
@@ -668,8 +775,17 @@ public final class Broker implements AutoCloseable {
                     }
                     parse();
                 }
+                if (tls != null && !dead) {
+                    markDirty(); // the TLS handshake may have moved on: send what waited for it
+                    if (reads == 16) {
+                        tlsBacklog.add(this);
+                    }
+                }
             } catch (ProtocolException e) {
                 protocolError(e);
+            } catch (javax.net.ssl.SSLException e) {
+                close("TLS failed: " + e.getMessage() + (state == HELLO ? " (a client without TLS, or one that does"
+                        + " not trust this server's certificate?)" : ""));
             } catch (IOException e) {
                 close("read failed: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -866,6 +982,36 @@ public final class Broker implements AutoCloseable {
                     endSub(s);
                     return;
                 }
+                case Wire.CLAIM: {
+                    Wire.need(in, 12, end, type);
+                    long req = in.getLong();
+                    BrokerQueue q = queueById(in.getInt());
+                    Wire.done(in, end, type);
+                    PipeEnd e = q.writerEnd;
+                    if (e == null) {
+                        failReply(req, "queue '" + q.name() + "' at " + address + " is not a pipe's end");
+                    } else if (!e.claim(this)) {
+                        failReply(req, "pipe '" + e.pipe + "': " + e.label + " of the pipe was closed ("
+                                + e.closedReason() + ")");
+                    } else {
+                        claimed.add(e);
+                        // value2: whether the other end is closed already (then this end's sends fail)
+                        reply(req, 1, e.peer.isClosed() ? 1 : 0);
+                    }
+                    return;
+                }
+                case Wire.RELEASE: {
+                    Wire.need(in, 4, end, type);
+                    BrokerQueue q = queueById(in.getInt());
+                    Wire.done(in, end, type);
+                    PipeEnd e = q.writerEnd;
+                    if (e == null || !claimed.contains(e)) {
+                        throw new ProtocolException("RELEASE of queue '" + q.name() + "', which this connection"
+                                + " does not hold as a pipe end");
+                    }
+                    e.release(this, false, "closed by its holder in another process");
+                    return;
+                }
                 case Wire.SYNC: {
                     Wire.need(in, 8, end, type);
                     long req = in.getLong();
@@ -937,7 +1083,10 @@ public final class Broker implements AutoCloseable {
                 ensureOut(7 + n);
                 out.putInt(3 + n).put(Wire.ERROR).putShort((short) n).put(m, 0, n);
                 out.flip();
-                ch.write(out);
+                writeOut();
+                if (tls != null) {
+                    tls.closeOutbound();
+                }
             } catch (IOException | RuntimeException ignored) {
                 // the peer may be gone already
             }
@@ -970,6 +1119,11 @@ public final class Broker implements AutoCloseable {
             for (BrokerQueue q : queues) {
                 q.forgetPuts(this);
             }
+            for (PipeEnd e : claimed) {
+                e.release(this, true, "the process holding it exited or lost its connection"
+                        + (why == null ? "" : ": " + why));
+            }
+            claimed.clear();
         }
     }
 }

@@ -32,6 +32,14 @@ public final class BrokerQueue implements Endpoint {
     int creditTotal;
     private long nextId = 1;
     private String closedReason;
+    /** A pipe's queue: the end that writes to it, or null. */
+    PipeEnd writerEnd;
+    /** Set when the end writing to this pipe queue closed: once empty, gets fail with this message. */
+    private String sealedMessage;
+    /** Set when the end reading this pipe queue closed: puts fail with it (nobody can ever receive them). */
+    private String readerGoneMessage;
+    /** ... and gets on the closed end itself fail with this one. */
+    private String readerGoneOwnMessage;
     /** A dispatch to remote consumers was requested from another thread and not yet run. */
     final java.util.concurrent.atomic.AtomicBoolean dispatchRequested = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -103,6 +111,9 @@ public final class BrokerQueue implements Endpoint {
         boolean dispatch;
         synchronized (this) {
             checkOpen();
+            if (readerGoneMessage != null) {
+                throw new ChannelClosedException(readerGoneMessage);
+            }
             Msg m = new Msg(nextId++, 0, body);
             if (!full() || !getters.isEmpty()) {
                 dispatch = offerLocked(m);
@@ -172,6 +183,24 @@ public final class BrokerQueue implements Endpoint {
     }
 
     @Override
+    public Runnable claimEnd() {
+        PipeEnd e = writerEnd;
+        if (e == null) {
+            throw new IllegalStateException(this + " is not a pipe's end");
+        }
+        if (!e.claim(null)) {
+            throw new ChannelClosedException("pipe '" + e.pipe + "': " + e.label + " of the pipe was closed ("
+                    + e.closedReason() + ")");
+        }
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                e.release(null, false, "closed by its holder");
+            }
+        };
+    }
+
+    @Override
     public void flush() {
         // puts of this process are in the queue as soon as they return
     }
@@ -186,6 +215,7 @@ public final class BrokerQueue implements Endpoint {
             m = ready.pollFirst();
             if (m == null) {
                 checkOpen();
+                checkNotDrained();
                 if (nanos == 0) {
                     return null;
                 }
@@ -210,6 +240,63 @@ public final class BrokerQueue implements Endpoint {
             Suspend.timeoutWait(s, nanos);
         }
         return null;
+    }
+
+    /** Throws if this is a pipe queue with nothing left to receive and nothing more to come. */
+    private void checkNotDrained() {
+        if (readerGoneOwnMessage != null) {
+            throw new ChannelClosedException(readerGoneOwnMessage);
+        }
+        if (sealedMessage != null) {
+            throw new ChannelClosedException(sealedMessage);
+        }
+    }
+
+    /**
+     * The end writing to this pipe queue closed: what is queued is still received; then (and at once if empty)
+     * waiting and later gets fail with {@code message}, here and in other processes (told by {@link #dispatch}).
+     */
+    void seal(String message) {
+        List<WaitNode> waiting = new ArrayList<>();
+        synchronized (this) {
+            if (sealedMessage != null) {
+                return;
+            }
+            sealedMessage = message;
+            if (ready.isEmpty()) {
+                WaitNode w;
+                while ((w = getters.pollWaiting()) != null) {
+                    waiting.add(w);
+                }
+            }
+        }
+        for (WaitNode w : waiting) {
+            w.fail(new ChannelClosedException(message));
+        }
+        broker.requestDispatch(this);
+    }
+
+    /**
+     * The end reading this pipe queue closed for good: what it did not receive is dropped, puts fail with
+     * {@code forPuts} (remote ones are dropped: the other end's holders were told), gets with {@code forGets}.
+     */
+    void loseReader(String forGets, String forPuts) {
+        List<WaitNode> waiting = new ArrayList<>();
+        synchronized (this) {
+            if (readerGoneMessage != null) {
+                return;
+            }
+            readerGoneMessage = forPuts;
+            readerGoneOwnMessage = forGets;
+            ready.clear();
+            WaitNode w;
+            while ((w = getters.pollWaiting()) != null) {
+                waiting.add(w);
+            }
+        }
+        for (WaitNode w : waiting) {
+            w.fail(new ChannelClosedException(forGets));
+        }
     }
 
     /** Admits waiting puts while there is room. */
@@ -237,7 +324,7 @@ public final class BrokerQueue implements Endpoint {
     void requeue(List<Msg> msgs) {
         boolean dispatch;
         synchronized (this) {
-            if (closedReason != null) {
+            if (closedReason != null || readerGoneMessage != null) {
                 return;
             }
             for (int i = msgs.size() - 1; i >= 0; i--) {
@@ -264,7 +351,7 @@ public final class BrokerQueue implements Endpoint {
 
     /** Messages from a remote producer (broker thread). */
     synchronized void putAllFromRemote(List<byte[]> bodies) {
-        if (closedReason != null) {
+        if (closedReason != null || readerGoneMessage != null) {
             return;
         }
         for (byte[] b : bodies) {
@@ -338,6 +425,15 @@ public final class BrokerQueue implements Endpoint {
         }
         if (took && !pendingPuts.isEmpty()) {
             admitPendingLocked();
+        }
+        if (sealedMessage != null && ready.isEmpty()) {
+            // after the last delivery, on the same connection: the consumer receives everything, then fails
+            for (Broker.Sub sub : subs) {
+                if (!sub.toldSealed) {
+                    sub.toldSealed = true;
+                    sub.conn.sealed(sub.id, sealedMessage);
+                }
+            }
         }
     }
 

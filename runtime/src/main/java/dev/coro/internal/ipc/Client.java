@@ -50,7 +50,8 @@ public final class Client implements AutoCloseable {
     }
 
     private final String address;
-    private final SocketChannel ch;
+    /** The connection: a socket channel, or a TLS socket seen as one. */
+    private final java.nio.channels.ByteChannel ch;
     private final int maxFrame;
     private final Thread reader;
     private final Thread writer;
@@ -59,6 +60,8 @@ public final class Client implements AutoCloseable {
     private final Map<Integer, RemoteConsumer> consumers = new ConcurrentHashMap<>();
     private final AtomicLong nextReq = new AtomicLong(1);
     private final AtomicInteger nextSub = new AtomicInteger(1);
+    /** Pipe queues whose reading end closed (PEER_CLOSED): queue id to the message puts fail with. */
+    private final Map<Integer, String> peerClosed = new ConcurrentHashMap<>();
 
     // the outbox, guarded by outLock
     private final Object outLock = new Object();
@@ -71,7 +74,7 @@ public final class Client implements AutoCloseable {
     private long lastAckNext;
     private volatile RuntimeException failure;
 
-    private Client(String address, SocketChannel ch, int maxFrame) {
+    private Client(String address, java.nio.channels.ByteChannel ch, int maxFrame) {
         this.address = address;
         this.ch = ch;
         this.maxFrame = maxFrame;
@@ -92,7 +95,32 @@ public final class Client implements AutoCloseable {
      */
     public static Client connect(String address, Handshake handshake, int maxFrame, Duration timeout)
             throws IOException {
+        return connect(address, handshake, maxFrame, timeout, null, null);
+    }
+
+    /**
+     * Like {@link #connect(String, Handshake, int, Duration)}, over TLS with {@code tls} (TCP only; null: plain),
+     * checking that the broker's certificate names {@code serverName} (the host the caller asked for).
+     */
+    public static Client connect(String address, Handshake handshake, int maxFrame, Duration timeout,
+            javax.net.ssl.SSLContext tls, String serverName) throws IOException {
         SocketAddress sa = Broker.parseAddress(address);
+        if (tls != null) {
+            if (sa instanceof UnixDomainSocketAddress) {
+                throw new IllegalArgumentException("TLS over a Unix-domain socket: " + address);
+            }
+            TlsLink link = TlsLink.open((java.net.InetSocketAddress) sa, tls, serverName, timeout);
+            try {
+                Client c = new Client(address, link, maxFrame + 64);
+                c.greet(handshake, timeout);
+                c.reader.start();
+                c.writer.start();
+                return c;
+            } catch (IOException | RuntimeException e) {
+                link.close();
+                throw e;
+            }
+        }
         SocketChannel ch = sa instanceof UnixDomainSocketAddress ? SocketChannel.open(StandardProtocolFamily.UNIX)
                 : SocketChannel.open();
         try {
@@ -143,14 +171,12 @@ public final class Client implements AutoCloseable {
 
     private void greet(Handshake handshake, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        ByteBuffer hello = ByteBuffer.allocate(Wire.HELLO_BYTES);
-        Wire.putHello(hello);
-        hello.flip();
-        writeFully(hello);
-        // the rest of the greeting is read with a watchdog: a broker that never answers must not hang us
+        // the greeting (and the TLS handshake) runs with a watchdog: a broker that never answers must not hang us
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         Thread watchdog = new Thread(() -> {
             try {
                 Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                timedOut.set(true);
                 ch.close();
             } catch (InterruptedException | IOException ignored) {
                 // finished in time
@@ -159,6 +185,13 @@ public final class Client implements AutoCloseable {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
+            if (ch instanceof TlsLink) {
+                ((TlsLink) ch).handshake(address);
+            }
+            ByteBuffer hello = ByteBuffer.allocate(Wire.HELLO_BYTES);
+            Wire.putHello(hello);
+            hello.flip();
+            writeFully(hello);
             ByteBuffer theirs = ByteBuffer.allocate(Wire.HELLO_BYTES);
             readFully(theirs);
             theirs.flip();
@@ -199,7 +232,7 @@ public final class Client implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            if (!ch.isOpen()) {
+            if (timedOut.get()) {
                 throw new IOException("queue broker at " + address + " did not complete the hello and handshake"
                         + " within " + timeout.toMillis() + " ms", e);
             }
@@ -517,6 +550,22 @@ public final class Client implements AutoCloseable {
                             }
                             break;
                         }
+                        case Wire.SEALED: {
+                            Wire.need(in, 4, end, type);
+                            int sub = in.getInt();
+                            String message = Wire.getString(in, end, type);
+                            RemoteConsumer c = consumers.get(sub);
+                            if (c != null) {
+                                c.sealed(message);
+                            }
+                            break;
+                        }
+                        case Wire.PEER_CLOSED: {
+                            Wire.need(in, 4, end, type);
+                            int qid = in.getInt();
+                            peerClosed.put(qid, Wire.getString(in, end, type));
+                            break;
+                        }
                         case Wire.ERROR:
                             fail("the broker closed the connection: " + Wire.getString(in, end, type), null);
                             return;
@@ -622,6 +671,12 @@ public final class Client implements AutoCloseable {
 
         @Override
         public boolean put(byte[] body, long nanos, Stack s) {
+            if (!Suspend.isResuming(s)) {
+                String closed = peerClosed.get(qid);
+                if (closed != null) {
+                    throw new ChannelClosedException(closed);
+                }
+            }
             return capacity == 0 ? putUnbounded(body, s) : putBounded(body, nanos, s);
         }
 
@@ -702,6 +757,45 @@ public final class Client implements AutoCloseable {
         }
 
         @Override
+        public Runnable claimEnd() {
+            long req = nextReq.getAndIncrement();
+            CompletableFuture<int[]> f = new CompletableFuture<>();
+            pending.put(req, f);
+            synchronized (outLock) {
+                checkOpen();
+                ensure(17);
+                out.putInt(13).put(Wire.CLAIM).putLong(req).putInt(qid);
+                wakeWriter();
+            }
+            int[] r;
+            try {
+                r = awaitPlain(f, "claiming a pipe end");
+            } catch (IllegalStateException e) { // FAIL: the end is closed, or not a pipe's
+                if (e.getMessage() != null && e.getMessage().startsWith("pipe '")) {
+                    throw new ChannelClosedException(e.getMessage());
+                }
+                throw e;
+            }
+            if (r[1] == 1) {
+                peerClosed.putIfAbsent(qid, "the other end of the pipe (queue '" + name + "' at " + address
+                        + ") was closed");
+            }
+            java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+            return () -> {
+                if (released.compareAndSet(false, true)) {
+                    synchronized (outLock) {
+                        if (failure != null) {
+                            return; // the broker let go of this connection's holds when it ended
+                        }
+                        ensure(9);
+                        out.putInt(5).put(Wire.RELEASE).putInt(qid);
+                        wakeWriter();
+                    }
+                }
+            };
+        }
+
+        @Override
         public Endpoint.Consumer consumer() {
             return consumer(capacity > 0 ? 0 : DEFAULT_PREFETCH);
         }
@@ -732,6 +826,8 @@ public final class Client implements AutoCloseable {
         /** Pull mode (window 0): credit asked for by waiting gets and not yet used by a delivery. */
         private int requested;
         private volatile boolean closed;
+        /** SEALED: every message of this (pipe) queue was delivered; gets fail with this once items are empty. */
+        private String sealed;
 
         RemoteConsumer(RemoteQueue q, int id, int window) {
             this.q = q;
@@ -794,6 +890,20 @@ public final class Client implements AutoCloseable {
             }
         }
 
+        /** Reader thread: the queue is sealed and everything in it was delivered to this consumer. */
+        void sealed(String message) {
+            List<Object> waiting = new ArrayList<>();
+            synchronized (this) {
+                sealed = message;
+                if (items.isEmpty()) {
+                    failAll(waiting);
+                }
+            }
+            for (Object w : waiting) {
+                failWaiter(w, new ChannelClosedException(message));
+            }
+        }
+
         void failAll(List<Object> into) {
             synchronized (this) {
                 WaitNode w;
@@ -828,6 +938,9 @@ public final class Client implements AutoCloseable {
                     node = null;
                 } else {
                     checkOpen();
+                    if (sealed != null) {
+                        throw new ChannelClosedException(sealed);
+                    }
                     if (nanos == 0) {
                         return null;
                     }
@@ -883,6 +996,85 @@ public final class Client implements AutoCloseable {
             sendUnsub(id); // the broker puts back everything of this subscription not acknowledged
             for (Object w : waiting) {
                 failWaiter(w, new ChannelClosedException("the handle on queue '" + q.name + "' was closed"));
+            }
+        }
+    }
+
+    /** A TLS socket as a byte channel (heap buffers only), over a plain socket that closing ends at once. */
+    static final class TlsLink implements java.nio.channels.ByteChannel {
+        private final java.net.Socket raw;
+        private final javax.net.ssl.SSLSocket ssl;
+        private final java.io.InputStream in;
+        private final java.io.OutputStream out;
+
+        private TlsLink(java.net.Socket raw, javax.net.ssl.SSLSocket ssl) throws IOException {
+            this.raw = raw;
+            this.ssl = ssl;
+            this.in = ssl.getInputStream();
+            this.out = ssl.getOutputStream();
+        }
+
+        static TlsLink open(java.net.InetSocketAddress sa, javax.net.ssl.SSLContext tls, String serverName,
+                Duration timeout) throws IOException {
+            java.net.Socket raw = new java.net.Socket();
+            try {
+                raw.setTcpNoDelay(true);
+                raw.connect(sa, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+                String host = serverName != null ? serverName : sa.getHostString();
+                javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                        .createSocket(raw, host, sa.getPort(), true);
+                javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+                p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host asked for
+                ssl.setSSLParameters(p);
+                ssl.setUseClientMode(true);
+                return new TlsLink(raw, ssl);
+            } catch (IOException | RuntimeException e) {
+                raw.close();
+                throw e;
+            }
+        }
+
+        void handshake(String address) throws IOException {
+            try {
+                ssl.startHandshake();
+            } catch (javax.net.ssl.SSLException e) {
+                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException("TLS handshake"
+                        + " with " + address + " failed: " + e.getMessage() + " (does it serve TLS, with a"
+                        + " certificate this side trusts for that host?)");
+                x.initCause(e);
+                throw x;
+            }
+        }
+
+        @Override
+        public int read(ByteBuffer b) throws IOException {
+            int n = in.read(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            if (n > 0) {
+                b.position(b.position() + n);
+            }
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer b) throws IOException {
+            int n = b.remaining();
+            out.write(b.array(), b.arrayOffset() + b.position(), n);
+            b.position(b.limit());
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !raw.isClosed();
+        }
+
+        @Override
+        public void close() throws IOException {
+            raw.close(); // first the plain socket: a thread blocked in the TLS socket fails at once
+            try {
+                ssl.close();
+            } catch (IOException ignored) {
+                // the plain socket is closed already
             }
         }
     }

@@ -36,6 +36,14 @@ public interface Endpoint {
         return consumer();
     }
 
+    /**
+     * Pipe queues: makes this process a holder of the pipe end that writes to this queue, until the returned
+     * release runs (once) or the process's connection ends; the end closes when its last holder lets go. Throws
+     * {@code ChannelClosedException} if the end was closed already, IllegalStateException if this queue is not a
+     * pipe's.
+     */
+    Runnable claimEnd();
+
     /** Waits (bounded) until every put made through this endpoint so far has reached the broker. */
     void flush();
 

@@ -10,14 +10,15 @@ import java.nio.charset.StandardCharsets;
  * Message bodies are {@code Codec} bytes, passed through untouched: nothing on the wire is ever Java-deserialized.
  *
  * <p>Client to broker: {@link #ATTACH}, {@link #PUT}, {@link #PUT_WAIT}, {@link #SUB}, {@link #CREDIT}, {@link #ACK},
- * {@link #UNSUB}, {@link #SYNC}; broker to client: {@link #REPLY}, {@link #FAIL},
- * {@link #DELIVER}, {@link #ERROR}, {@link #READY}; both ways: {@link #AUTH} during the
+ * {@link #UNSUB}, {@link #SYNC}, {@link #CLAIM}, {@link #RELEASE}; broker to client: {@link #REPLY},
+ * {@link #FAIL}, {@link #DELIVER}, {@link #ERROR}, {@link #READY}, {@link #SEALED}, {@link #PEER_CLOSED}; both ways: {@link #AUTH} during the
  * handshake.
  */
 public final class Wire {
     /** "CORQ". */
     public static final int MAGIC = 0x434F5251;
-    public static final short VERSION = 1;
+    /** 2: pipe ends (CLAIM, RELEASE, SEALED, PEER_CLOSED). */
+    public static final short VERSION = 2;
     public static final int HELLO_BYTES = 8;
     /** Bytes before a frame's payload: the length and the type. */
     public static final int HEADER = 5;
@@ -42,6 +43,13 @@ public final class Wire {
     public static final byte UNSUB = 7;
     /** {@code long req}: REPLY once every frame before it was handled. */
     public static final byte SYNC = 8;
+    /**
+     * {@code long req, int queue}: this connection holds the pipe end writing to that queue (until RELEASE or until
+     * the connection ends); REPLY with value2 1 if the other end is closed already, FAIL if this end is.
+     */
+    public static final byte CLAIM = 11;
+    /** {@code int queue}: lets go of one hold on the pipe end writing to that queue; the last one closes it. */
+    public static final byte RELEASE = 12;
     /** {@code bytes}: one handshake message, either way. */
     public static final byte AUTH = 10;
 
@@ -55,6 +63,13 @@ public final class Wire {
     public static final byte ERROR = 23;
     /** No payload: the handshake is over, queue frames are welcome. */
     public static final byte READY = 25;
+    /**
+     * {@code int sub, string message}: the subscription's queue is a pipe queue whose writing end closed, and every
+     * message was delivered to it: once it has handed them out, its gets fail with the message.
+     */
+    public static final byte SEALED = 26;
+    /** {@code int queue, string message}: the pipe end reading that queue closed; puts to it fail with the message. */
+    public static final byte PEER_CLOSED = 27;
 
     private Wire() {
     }
@@ -70,6 +85,10 @@ public final class Wire {
             case UNSUB: return "UNSUB";
             case SYNC: return "SYNC";
             case AUTH: return "AUTH";
+            case CLAIM: return "CLAIM";
+            case RELEASE: return "RELEASE";
+            case SEALED: return "SEALED";
+            case PEER_CLOSED: return "PEER_CLOSED";
             case REPLY: return "REPLY";
             case FAIL: return "FAIL";
             case DELIVER: return "DELIVER";
@@ -89,8 +108,9 @@ public final class Wire {
         short version = b.getShort();
         b.getShort();
         if (magic != MAGIC) {
-            throw new ProtocolException(String.format("bad hello: magic 0x%08x, expected 0x%08x (not a coro queue"
-                    + " peer)", magic, MAGIC));
+            throw new ProtocolException(String.format("bad hello: magic 0x%08x, expected 0x%08x (%s)", magic, MAGIC,
+                    (magic >>> 16) == 0x1603 ? "a TLS handshake: this side does not serve TLS"
+                            : "not a coro queue peer"));
         }
         if (version != VERSION) {
             throw new ProtocolException("unsupported protocol version " + version + " (this side speaks " + VERSION

@@ -80,8 +80,68 @@ public final class QueueChild {
                 System.out.println(outcome);
                 break;
             }
+            case "pipe-send-then": { // endSpec n how: sends m0 .. m(n-1), then close|exit|crash|hang
+                Pipe.End<String> end = (Pipe.End<String>) Handover.restore(args[1]);
+                int n = Integer.parseInt(args[2]);
+                for (int i = 0; i < n; i++) {
+                    end.send("m" + i);
+                }
+                switch (args[3]) {
+                    case "close": // closes the end and stays alive until its standard input ends
+                        end.close();
+                        System.out.println("closed");
+                        System.out.flush();
+                        System.in.read();
+                        break;
+                    case "exit": // a normal exit without close(): the exit lets go of the end
+                        break;
+                    case "hang": // holds the end until killed
+                        dev.coro.internal.ipc.Client.shared(TestAccess.pipeAddress(end)).flush();
+                        System.out.println("sent");
+                        System.out.flush();
+                        Thread.sleep(60_000);
+                        break;
+                    default:
+                        throw new IllegalArgumentException(args[3]);
+                }
+                break;
+            }
+            case "pipe-receive-all": { // endSpec coroutine|thread: receives until the other end closes
+                Pipe.End<String> end = (Pipe.End<String>) Handover.restore(args[1]);
+                System.out.println("ready");
+                System.out.flush();
+                String outcome = args[2].equals("coroutine") ? dev.coro.Coro.run(() -> receiveAll(end))
+                        : receiveAll(end);
+                System.out.println("outcome " + outcome);
+                end.close();
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown role " + args[0]);
         }
+    }
+
+    /** Receives until the other end closes, then tries one send; says what happened. */
+    @dev.coro.Coroutine
+    static String receiveAll(Pipe.End<String> end) {
+        StringBuilder b = new StringBuilder();
+        try {
+            for (;;) {
+                String m = end.receive(java.time.Duration.ofSeconds(30));
+                if (m == null) {
+                    return b + "timed out";
+                }
+                b.append(m).append(' ');
+            }
+        } catch (dev.coro.ChannelClosedException e) {
+            b.append("| closed: ").append(e.getMessage());
+        }
+        try {
+            end.send("late");
+            b.append(" | send went through");
+        } catch (dev.coro.ChannelClosedException e) {
+            b.append(" | send: ").append(e.getMessage());
+        }
+        return b.toString();
     }
 }

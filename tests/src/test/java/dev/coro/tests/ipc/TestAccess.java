@@ -18,6 +18,11 @@ final class TestAccess {
         return LocalBroker.split(spec.substring("queue:".length()), 3, "queue");
     }
 
+    /** The broker address of a pipe end's handover. */
+    static String pipeAddress(dev.coro.Pipe.End<?> end) {
+        return LocalBroker.split(end.handover().substring("pipe:".length()), 4, "pipe")[0];
+    }
+
     /** A ProcessQueue handle on an arbitrary endpoint (e.g. a socket client's in this process). */
     @SuppressWarnings("unchecked")
     static <T> ProcessQueue<T> wrap(Codec<T> codec, Endpoint e) {

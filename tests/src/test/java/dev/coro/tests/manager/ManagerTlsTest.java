@@ -1,0 +1,315 @@
+package dev.coro.tests.manager;
+
+import dev.coro.AuthenticationException;
+import dev.coro.Codec;
+import dev.coro.Coro;
+import dev.coro.Manager;
+import dev.coro.MessageQueue;
+import dev.coro.Task;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The manager's optional TLS: encrypted round trips with HMAC on top, and clear failures for every mismatch. */
+@Timeout(120)
+class ManagerTlsTest {
+    private static final byte[] KEY = "a shared secret".getBytes(StandardCharsets.UTF_8);
+    private static Path dir;
+    /** The manager's: a self-signed certificate for localhost and 127.0.0.1. */
+    private static SSLContext serverContext;
+    /** Trusts exactly that certificate. */
+    private static SSLContext clientContext;
+    /** A manager certificate naming another host only (trusted by clientContext too). */
+    private static SSLContext otherHostServerContext;
+
+    private Manager manager;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            String m = r.getMessage();
+            if (r.getParameters() != null) {
+                m = java.text.MessageFormat.format(m, r.getParameters());
+            }
+            log.add(m);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private static KeyStore keyPair(String alias, String san) throws Exception {
+        Path ks = dir.resolve(alias + ".p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=" + alias, "-ext", "SAN=" + san, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
+        assertEquals(0, p.exitValue(), "keytool failed: " + output);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (FileInputStream in = new FileInputStream(ks.toFile())) {
+            keys.load(in, "changeit".toCharArray());
+        }
+        return keys;
+    }
+
+    private static SSLContext serving(KeyStore keys) throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, "changeit".toCharArray());
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        return c;
+    }
+
+    @BeforeAll
+    static void keys() throws Exception {
+        dir = Files.createTempDirectory("coro-manager-tls");
+        KeyStore server = keyPair("manager", "dns:localhost,ip:127.0.0.1");
+        KeyStore other = keyPair("other", "dns:other.example");
+        serverContext = serving(server);
+        otherHostServerContext = serving(other);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("manager", server.getCertificate("manager"));
+        trust.setCertificateEntry("other", other.getCertificate("other"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        clientContext = SSLContext.getInstance("TLS");
+        clientContext.init(null, tmf.getTrustManagers(), null);
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    @BeforeEach
+    void listen() {
+        Logger.getLogger("dev.coro.manager").addHandler(capture);
+    }
+
+    @AfterEach
+    void stop() {
+        Logger.getLogger("dev.coro.manager").removeHandler(capture);
+        if (manager != null) {
+            manager.shutdown();
+        }
+    }
+
+    private Manager serveTls(SSLContext context) throws IOException {
+        manager = Manager.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), KEY,
+                new Manager.Options().tls(context).handshakeTimeout(Duration.ofMillis(800)));
+        return manager;
+    }
+
+    private String logged(String fragment) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (String line : log) {
+                if (line.contains(fragment)) {
+                    return line;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("nothing logged with '" + fragment + "'; the log: " + log);
+    }
+
+    /** A TLS client with the right trust and key is still served. */
+    private void stillServesTls() throws Exception {
+        Thread.sleep(150); // past the failure penalty of this address, if any
+        try (Manager.Client c = Manager.connect(manager.address(), KEY, clientContext)) {
+            MessageQueue<String> probe = c.queue("probe", Codec.strings());
+            probe.put("ping");
+            assertEquals("ping", probe.get(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void tlsRoundTripsFromCoroutinesAndThreadsIntact() throws Exception {
+        serveTls(serverContext);
+        MessageQueue<Long> tasks = manager.queue("tasks", Codec.longs());
+        MessageQueue<byte[]> results = manager.queue("results", Codec.bytes());
+        int n = 2_000;
+        for (long i = 0; i < n; i++) {
+            tasks.put(i);
+        }
+        // a big message: many TLS records per frame, and frames split across records
+        byte[] big = new byte[300_000];
+        new Random(7).nextBytes(big);
+        // coroutine workers over one TLS connection, by host name (the certificate names localhost too)
+        InetSocketAddress byName = new InetSocketAddress("localhost", manager.address().getPort());
+        long sum = Coro.run(() -> {
+            Manager.Client c = Manager.connect(byName, KEY, clientContext);
+            try {
+                List<Task<Long>> workers = new ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    workers.add(Coro.spawn(() -> {
+                        MessageQueue<Long> mine = c.queue("tasks", Codec.longs(), 16);
+                        MessageQueue<byte[]> out = c.queue("results", Codec.bytes());
+                        long s = 0;
+                        Long t;
+                        while ((t = mine.get(Duration.ofMillis(300))) != null) {
+                            s += t;
+                            out.put(java.nio.ByteBuffer.allocate(8).putLong(t * t).array());
+                        }
+                        mine.close();
+                        return s;
+                    }));
+                }
+                long total = 0;
+                for (Task<Long> w : workers) {
+                    total += w.join();
+                }
+                c.queue("results", Codec.bytes()).put(big);
+                return total;
+            } finally {
+                c.close();
+            }
+        });
+        assertEquals((long) n * (n - 1) / 2, sum, "every task taken exactly once");
+        long squares = 0;
+        for (int i = 0; i < n; i++) {
+            squares += java.nio.ByteBuffer.wrap(results.get(Duration.ofSeconds(10))).getLong();
+        }
+        long want = 0;
+        for (long i = 0; i < n; i++) {
+            want += i * i;
+        }
+        assertEquals(want, squares);
+        assertArrayEquals(big, results.get(Duration.ofSeconds(10)), "300 KB intact through TLS");
+        // and from a plain thread, by IP address: the manager puts, the client gets the big one back
+        try (Manager.Client c = Manager.connect(manager.address(), KEY, clientContext, Duration.ofSeconds(10))) {
+            MessageQueue<byte[]> back = c.queue("results", Codec.bytes());
+            results.put(big);
+            assertArrayEquals(big, back.get(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void aPlainClientAgainstATlsManagerFailsClearlyAndOthersAreStillServed() throws Exception {
+        serveTls(serverContext);
+        manager.queue("probe", Codec.strings());
+        IOException e = assertThrows(IOException.class, () -> Manager.connect(manager.address(), KEY,
+                Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("cannot connect to the manager at") && e.getMessage().contains(
+                "if the manager serves TLS"), e.getMessage());
+        assertTrue(logged("TLS failed").contains("a client without TLS"), log.toString());
+        stillServesTls();
+    }
+
+    @Test
+    void aTlsClientAgainstAPlainManagerFailsClearly() throws Exception {
+        manager = Manager.serve(0, KEY);
+        manager.queue("probe", Codec.strings());
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                () -> Manager.connect(manager.address(), KEY, clientContext, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("cannot connect to the manager at") && e.getMessage().contains(
+                "does it serve TLS"), e.getMessage());
+        // the plain manager logged a bad hello and goes on serving plain clients
+        assertTrue(logged("bad hello").contains("a TLS handshake: this side does not serve TLS"), log.toString());
+        try (Manager.Client c = Manager.connect(manager.address(), KEY)) {
+            MessageQueue<String> probe = c.queue("probe", Codec.strings());
+            probe.put("ping");
+            assertEquals("ping", probe.get(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void anUntrustedCertificateFailsClearlyAndOthersAreStillServed() throws Exception {
+        serveTls(serverContext);
+        manager.queue("probe", Codec.strings());
+        SSLContext untrusting = SSLContext.getInstance("TLS");
+        untrusting.init(null, null, null); // the JDK's default trust store: the self-signed certificate is not in it
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                () -> Manager.connect(manager.address(), KEY, untrusting, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("cannot connect to the manager at " + manager.address().getHostString()),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("certification path") || e.getMessage().contains("PKIX"),
+                "says the certificate is not trusted: " + e.getMessage());
+        logged("TLS failed");
+        stillServesTls();
+    }
+
+    @Test
+    void aCertificateForAnotherHostIsRefused() throws Exception {
+        serveTls(otherHostServerContext); // trusted, but names other.example only
+        manager.queue("probe", Codec.strings());
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
+                () -> Manager.connect(manager.address(), KEY, clientContext, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("127.0.0.1"), "names the host that did not match: " + e.getMessage());
+    }
+
+    @Test
+    void hmacAuthenticationStillRunsInsideTls() throws Exception {
+        serveTls(serverContext);
+        manager.queue("probe", Codec.strings());
+        byte[] wrong = Arrays.copyOf(KEY, KEY.length);
+        wrong[0] ^= 1;
+        AuthenticationException e = assertThrows(AuthenticationException.class,
+                () -> Manager.connect(manager.address(), wrong, clientContext, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("authentication with the manager at"), e.getMessage());
+        stillServesTls();
+    }
+
+    @Test
+    void aPeerThatNeverStartsTlsIsDroppedAfterTheHandshakeTimeout() throws Exception {
+        serveTls(serverContext);
+        manager.queue("probe", Codec.strings());
+        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), manager.address().getPort())) {
+            assertTrue(logged("no hello and handshake within").contains("connection closed"), log.toString());
+            silent.setSoTimeout(5_000);
+            // at most a TLS alert record, then the end
+            byte[] rest = silent.getInputStream().readAllBytes();
+            assertTrue(rest.length == 0 || rest[0] == 21, "only an alert before the close: " + rest.length
+                    + " bytes, first " + (rest.length > 0 ? rest[0] : -1));
+        }
+        stillServesTls();
+    }
+}
