@@ -55,6 +55,8 @@ class ManagerTlsTest {
     private static SSLContext otherHostServerContext;
 
     private Manager manager;
+    /** Held here: the log manager keeps loggers only weakly, and a collected one would take the handler along. */
+    private static final Logger MANAGER_LOG = Logger.getLogger("dev.coro.manager");
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -131,12 +133,12 @@ class ManagerTlsTest {
 
     @BeforeEach
     void listen() {
-        Logger.getLogger("dev.coro.manager").addHandler(capture);
+        MANAGER_LOG.addHandler(capture);
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger("dev.coro.manager").removeHandler(capture);
+        MANAGER_LOG.removeHandler(capture);
         if (manager != null) {
             manager.shutdown();
         }
