@@ -264,30 +264,33 @@ public final class Patches {
         channel(sc, "connect", "(Ljava/net/SocketAddress;)Z", true, null);
         channel(sc, "finishConnect", "()Z", true, null);
         channel(nio + "ServerSocketChannel", "accept", "()Ljava/nio/channels/SocketChannel;", true, null);
-        for (String owner : new String[] {sc, nio + "ReadableByteChannel", nio + "ByteChannel",
+        String dc = nio + "DatagramChannel";
+        for (String owner : new String[] {sc, dc, nio + "ReadableByteChannel", nio + "ByteChannel",
                 nio + "ScatteringByteChannel"}) {
             channel(owner, "read", buf, true, nio + "ReadableByteChannel");
         }
-        for (String owner : new String[] {sc, nio + "WritableByteChannel", nio + "ByteChannel",
+        for (String owner : new String[] {sc, dc, nio + "WritableByteChannel", nio + "ByteChannel",
                 nio + "GatheringByteChannel"}) {
             channel(owner, "write", buf, true, nio + "WritableByteChannel");
         }
-        for (String owner : new String[] {sc, nio + "ScatteringByteChannel"}) {
+        for (String owner : new String[] {sc, dc, nio + "ScatteringByteChannel"}) {
             channel(owner, "read", bufs, true, nio + "ScatteringByteChannel");
             channel(owner, "read", bufsRange, true, nio + "ScatteringByteChannel");
         }
-        for (String owner : new String[] {sc, nio + "GatheringByteChannel"}) {
+        for (String owner : new String[] {sc, dc, nio + "GatheringByteChannel"}) {
             channel(owner, "write", bufs, true, nio + "GatheringByteChannel");
             channel(owner, "write", bufsRange, true, nio + "GatheringByteChannel");
         }
+        channel(dc, "receive", "(Ljava/nio/ByteBuffer;)Ljava/net/SocketAddress;", true, null);
+        channel(dc, "send", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)I", true, null);
         // the mode the user sees, and a close that wakes whoever waits on the channel
-        for (String owner : new String[] {sc, nio + "ServerSocketChannel", nio + "SelectableChannel",
+        for (String owner : new String[] {sc, nio + "ServerSocketChannel", dc, nio + "SelectableChannel",
                 nio + "spi/AbstractSelectableChannel"}) {
             channel(owner, "isBlocking", "()Z", false, nio + "SelectableChannel");
             channel(owner, "configureBlocking", "(Z)Ljava/nio/channels/SelectableChannel;", false,
                     nio + "SelectableChannel");
         }
-        for (String owner : new String[] {sc, nio + "ServerSocketChannel", nio + "SelectableChannel",
+        for (String owner : new String[] {sc, nio + "ServerSocketChannel", dc, nio + "SelectableChannel",
                 nio + "spi/AbstractSelectableChannel", nio + "spi/AbstractInterruptibleChannel", nio + "Channel",
                 nio + "InterruptibleChannel", nio + "NetworkChannel", nio + "ByteChannel",
                 nio + "ReadableByteChannel", nio + "WritableByteChannel", nio + "ScatteringByteChannel",

@@ -13,6 +13,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -30,10 +31,12 @@ import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The patches of blocking-mode {@link SocketChannel}s and {@link ServerSocketChannel}s, TCP and Unix-domain:
- * {@code connect}, {@code finishConnect}, {@code read}, {@code write} (plain and scattering/gathering) and
- * {@code accept}, whatever static type the call site names ({@code ReadableByteChannel}, {@code ByteChannel}, ...;
- * the object is checked at run time, and anything but a socket channel runs the original call).
+ * The patches of blocking-mode {@link SocketChannel}s and {@link ServerSocketChannel}s, TCP and Unix-domain, and of
+ * {@link DatagramChannel}s: {@code connect}, {@code finishConnect}, {@code read}, {@code write} (plain and
+ * scattering/gathering), {@code accept}, and a datagram channel's {@code receive} and {@code send}, whatever static
+ * type the call site names ({@code ReadableByteChannel}, {@code ByteChannel}, ...; the object is checked at run time,
+ * and any other channel runs the original call). A connected datagram channel's cooperative {@code read} waits for a
+ * datagram with at least one byte: an empty one cannot be told from none in non-blocking mode.
  *
  * <p>One mechanism: a channel in blocking mode cannot wait on a selector, so the first time a coroutine would block
  * on one, the channel is <em>adopted</em>: switched to non-blocking mode under its {@code blockingLock()}, with the
@@ -86,6 +89,9 @@ public final class PatchedChannels {
      * non-blocking, or a blocking channel no coroutine has waited on, used by a plain thread).
      */
     private static Adopted cooperative(SelectableChannel ch, Stack st) throws IOException {
+        if (ch == null) {
+            return null; // not a channel these patches serve: the JDK's call runs
+        }
         for (;;) {
             if (!ch.isBlocking()) {
                 Adopted a = ADOPTED.get(ch);
@@ -310,20 +316,75 @@ public final class PatchedChannels {
         return accept(ch, null);
     }
 
+    /** A socket or datagram channel, which the read and write patches serve; null for any other channel. */
+    private static SelectableChannel socketOrDatagram(Channel ch) {
+        return ch instanceof SocketChannel || ch instanceof DatagramChannel ? (SelectableChannel) ch : null;
+    }
+
+    // ---- datagrams ----
+
+    /** {@code DatagramChannel.receive(dst)}: in blocking mode, waits for a datagram and returns its sender. */
+    public static SocketAddress receive(DatagramChannel ch, ByteBuffer dst, Stack st) throws IOException {
+        Adopted a = cooperative(ch, st);
+        if (a == null) {
+            return ch.receive(dst);
+        }
+        if (st != null && Suspend.isResuming(st)) {
+            resumed(ch, a, SelectionKey.OP_READ, st);
+        }
+        for (;;) {
+            SocketAddress from = ch.receive(dst);
+            if (from != null) {
+                return from;
+            }
+            if (!await(ch, a, SelectionKey.OP_READ, st)) {
+                return null;
+            }
+        }
+    }
+
+    public static SocketAddress receive(DatagramChannel ch, ByteBuffer dst) throws IOException {
+        return receive(ch, dst, null);
+    }
+
+    /** {@code send(src, target)}: in blocking mode, waits while the send buffer has no room for the datagram. */
+    public static int send(DatagramChannel ch, ByteBuffer src, SocketAddress target, Stack st) throws IOException {
+        Adopted a = cooperative(ch, st);
+        if (a == null) {
+            return ch.send(src, target);
+        }
+        if (st != null && Suspend.isResuming(st)) {
+            resumed(ch, a, SelectionKey.OP_WRITE, st);
+        }
+        for (;;) {
+            int n = ch.send(src, target);
+            if (n != 0 || !src.hasRemaining()) {
+                return n;
+            }
+            if (!await(ch, a, SelectionKey.OP_WRITE, st)) {
+                return 0;
+            }
+        }
+    }
+
+    public static int send(DatagramChannel ch, ByteBuffer src, SocketAddress target) throws IOException {
+        return send(ch, src, target, null);
+    }
+
     // ---- reads ----
 
     /** {@code read(dst)}: in blocking mode, at least one byte, or -1 at EOF, or 0 if {@code dst} is full. */
     public static int read(ReadableByteChannel ch, ByteBuffer dst, Stack st) throws IOException {
-        Adopted a = ch instanceof SocketChannel ? cooperative((SocketChannel) ch, st) : null;
+        Adopted a = cooperative(socketOrDatagram(ch), st);
         if (a == null) {
             return ch.read(dst);
         }
-        SocketChannel sc = (SocketChannel) ch;
+        SelectableChannel sc = (SelectableChannel) ch;
         if (st != null && Suspend.isResuming(st)) {
             resumed(sc, a, SelectionKey.OP_READ, st);
         }
         for (;;) {
-            int n = sc.read(dst);
+            int n = ch.read(dst);
             if (n != 0 || !dst.hasRemaining()) {
                 return n;
             }
@@ -348,16 +409,16 @@ public final class PatchedChannels {
     /** Scattering {@code read}: in blocking mode, at least one byte, or -1 at EOF, or 0 if the buffers are full. */
     public static long read(ScatteringByteChannel ch, ByteBuffer[] dsts, int offset, int length, Stack st)
             throws IOException {
-        Adopted a = ch instanceof SocketChannel ? cooperative((SocketChannel) ch, st) : null;
+        Adopted a = cooperative(socketOrDatagram(ch), st);
         if (a == null) {
             return ch.read(dsts, offset, length);
         }
-        SocketChannel sc = (SocketChannel) ch;
+        SelectableChannel sc = (SelectableChannel) ch;
         if (st != null && Suspend.isResuming(st)) {
             resumed(sc, a, SelectionKey.OP_READ, st);
         }
         for (;;) {
-            long n = sc.read(dsts, offset, length);
+            long n = ch.read(dsts, offset, length);
             if (n != 0 || !hasRemaining(dsts, offset, length)) {
                 return n;
             }
@@ -376,18 +437,18 @@ public final class PatchedChannels {
 
     /** {@code write(src)}: in blocking mode, every remaining byte (waiting while the peer reads slowly). */
     public static int write(WritableByteChannel ch, ByteBuffer src, Stack st) throws IOException {
-        Adopted a = ch instanceof SocketChannel ? cooperative((SocketChannel) ch, st) : null;
+        Adopted a = cooperative(socketOrDatagram(ch), st);
         if (a == null) {
             return ch.write(src);
         }
-        SocketChannel sc = (SocketChannel) ch;
+        SelectableChannel sc = (SelectableChannel) ch;
         int done = 0;
         if (st != null && Suspend.isResuming(st)) {
             done = st.popI();
             resumed(sc, a, SelectionKey.OP_WRITE, st);
         }
         while (src.hasRemaining()) {
-            int n = sc.write(src);
+            int n = ch.write(src);
             done += n;
             if (n == 0 && !await(sc, a, SelectionKey.OP_WRITE, st)) {
                 st.pushI(done);
@@ -412,11 +473,11 @@ public final class PatchedChannels {
     /** Gathering {@code write}: in blocking mode, every remaining byte of the buffers. */
     public static long write(GatheringByteChannel ch, ByteBuffer[] srcs, int offset, int length, Stack st)
             throws IOException {
-        Adopted a = ch instanceof SocketChannel ? cooperative((SocketChannel) ch, st) : null;
+        Adopted a = cooperative(socketOrDatagram(ch), st);
         if (a == null) {
             return ch.write(srcs, offset, length);
         }
-        SocketChannel sc = (SocketChannel) ch;
+        SelectableChannel sc = (SelectableChannel) ch;
         long done = 0;
         if (st != null && Suspend.isResuming(st)) {
             done = st.popJ();
@@ -425,7 +486,7 @@ public final class PatchedChannels {
             Objects.checkFromIndexSize(offset, length, srcs.length);
         }
         while (hasRemaining(srcs, offset, length)) {
-            long n = sc.write(srcs, offset, length);
+            long n = ch.write(srcs, offset, length);
             done += n;
             if (n == 0 && !await(sc, a, SelectionKey.OP_WRITE, st)) {
                 st.pushJ(done);
