@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * <li>{@code dump=DIR}: write each rewritten class file under DIR, for {@code javap};
  * <li>{@code strict}: a class the agent cannot rewrite fails to initialise with the report, instead of loading
  * as it is with a warning;
- * <li>{@code preempt=false}: no preemption checks at loop heads (a coroutine then runs until it suspends);
+ * <li>{@code preempt=false}: no preemption checks in loops (a coroutine then runs until it suspends);
  * <li>{@code patch=all|none|GROUP} (repeatable): which blocking JDK calls become cooperative inside rewritten code
  * (default all; groups {@code sleep}: Thread.sleep/yield, {@code futures}: CompletableFuture.get/join, Future.get, Process.waitFor,
  * {@code sockets}: Socket, ServerSocket, DatagramSocket, name look-ups, {@code http}, {@code sync}:
