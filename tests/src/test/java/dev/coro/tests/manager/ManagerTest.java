@@ -22,11 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,36 +35,16 @@ class ManagerTest {
     private static final byte[] KEY = "abc".getBytes(StandardCharsets.UTF_8);
 
     private Manager manager;
-    /** Held here: the log manager keeps loggers only weakly, and a collected one would take the handler along. */
-    private static final Logger MANAGER_LOG = Logger.getLogger("dev.coro.manager");
-    private final List<String> log = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            String m = r.getMessage();
-            if (r.getParameters() != null) {
-                m = java.text.MessageFormat.format(m, r.getParameters());
-            }
-            log.add(m);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final ManagerLog log = new ManagerLog();
 
     @BeforeEach
     void listen() {
-        MANAGER_LOG.addHandler(capture);
+        log.start();
     }
 
     @AfterEach
     void stop() {
-        MANAGER_LOG.removeHandler(capture);
+        log.stop();
         if (manager != null) {
             manager.shutdown();
         }
@@ -77,19 +53,6 @@ class ManagerTest {
     private Manager serve(Manager.Options options) throws IOException {
         manager = Manager.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), KEY, options);
         return manager;
-    }
-
-    private String logged(String fragment) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            for (String line : log) {
-                if (line.contains(fragment)) {
-                    return line;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("nothing logged with '" + fragment + "'; the log: " + log);
     }
 
     /** A well-behaved client still gets served: the manager survived whatever came before. */
@@ -162,7 +125,7 @@ class ManagerTest {
                 () -> Manager.connect(m.address(), "abd".getBytes(StandardCharsets.UTF_8)));
         assertTrue(e.getMessage().contains("rejected this key") && e.getMessage().contains(
                 String.valueOf(m.address().getPort())), e.getMessage());
-        String line = logged("did not prove it knows the key");
+        String line = log.logged("did not prove it knows the key");
         assertTrue(line.contains("127.0.0.1"), "the refused address is logged: " + line);
         assertTrue(!line.contains("abc") && !line.contains("abd"), "no key material in the log: " + line);
         // at once again: refused without a look at the key
@@ -187,7 +150,7 @@ class ManagerTest {
             String error = p.error();
             assertTrue(error.contains("before the handshake completed"), error);
         }
-        logged("before the handshake completed");
+        log.logged("before the handshake completed");
         stillServes();
     }
 
@@ -204,7 +167,7 @@ class ManagerTest {
             p.socket.shutdownOutput();
             assertTrue(p.closedByServer());
         }
-        logged("truncated");
+        log.logged("truncated");
         stillServes();
     }
 
@@ -227,7 +190,7 @@ class ManagerTest {
                 String error = p.error();
                 assertTrue(error.contains("protocol error"), error);
             }
-            logged("protocol error");
+            log.logged("protocol error");
             probe.put("still here");
             assertEquals("still here", q.get(Duration.ofSeconds(5)), "the other connection is unaffected");
         }
@@ -284,7 +247,7 @@ class ManagerTest {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(ms < 5000, "cut off after " + ms + " ms with a 500 ms handshake timeout");
-        logged("no hello and handshake within 500 ms");
+        log.logged("no hello and handshake within 500 ms");
         stillServes();
     }
 

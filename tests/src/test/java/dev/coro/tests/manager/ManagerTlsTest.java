@@ -31,11 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,27 +51,7 @@ class ManagerTlsTest {
     private static SSLContext otherHostServerContext;
 
     private Manager manager;
-    /** Held here: the log manager keeps loggers only weakly, and a collected one would take the handler along. */
-    private static final Logger MANAGER_LOG = Logger.getLogger("dev.coro.manager");
-    private final List<String> log = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            String m = r.getMessage();
-            if (r.getParameters() != null) {
-                m = java.text.MessageFormat.format(m, r.getParameters());
-            }
-            log.add(m);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final ManagerLog log = new ManagerLog();
 
     private static KeyStore keyPair(String alias, String san) throws Exception {
         Path ks = dir.resolve(alias + ".p12");
@@ -133,12 +109,12 @@ class ManagerTlsTest {
 
     @BeforeEach
     void listen() {
-        MANAGER_LOG.addHandler(capture);
+        log.start();
     }
 
     @AfterEach
     void stop() {
-        MANAGER_LOG.removeHandler(capture);
+        log.stop();
         if (manager != null) {
             manager.shutdown();
         }
@@ -148,19 +124,6 @@ class ManagerTlsTest {
         manager = Manager.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), KEY,
                 new Manager.Options().tls(context).handshakeTimeout(Duration.ofMillis(800)));
         return manager;
-    }
-
-    private String logged(String fragment) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            for (String line : log) {
-                if (line.contains(fragment)) {
-                    return line;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("nothing logged with '" + fragment + "'; the log: " + log);
     }
 
     /** A TLS client with the right trust and key is still served. */
@@ -242,7 +205,7 @@ class ManagerTlsTest {
                 Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("cannot connect to the manager at") && e.getMessage().contains(
                 "if the manager serves TLS"), e.getMessage());
-        assertTrue(logged("TLS failed").contains("a client without TLS"), log.toString());
+        assertTrue(log.logged("TLS failed").contains("a client without TLS"), log.toString());
         stillServesTls();
     }
 
@@ -255,7 +218,7 @@ class ManagerTlsTest {
         assertTrue(e.getMessage().contains("cannot connect to the manager at") && e.getMessage().contains(
                 "does it serve TLS"), e.getMessage());
         // the plain manager logged a bad hello and goes on serving plain clients
-        assertTrue(logged("bad hello").contains("a TLS handshake: this side does not serve TLS"), log.toString());
+        assertTrue(log.logged("bad hello").contains("a TLS handshake: this side does not serve TLS"), log.toString());
         try (Manager.Client c = Manager.connect(manager.address(), KEY)) {
             MessageQueue<String> probe = c.queue("probe", Codec.strings());
             probe.put("ping");
@@ -275,7 +238,7 @@ class ManagerTlsTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("certification path") || e.getMessage().contains("PKIX"),
                 "says the certificate is not trusted: " + e.getMessage());
-        logged("TLS failed");
+        log.logged("TLS failed");
         stillServesTls();
     }
 
@@ -305,7 +268,7 @@ class ManagerTlsTest {
         serveTls(serverContext);
         manager.queue("probe", Codec.strings());
         try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), manager.address().getPort())) {
-            assertTrue(logged("no hello and handshake within").contains("connection closed"), log.toString());
+            assertTrue(log.logged("no hello and handshake within").contains("connection closed"), log.toString());
             silent.setSoTimeout(5_000);
             // at most a TLS alert record, then the end
             byte[] rest = silent.getInputStream().readAllBytes();
