@@ -3,7 +3,6 @@ package dev.coro.tests.patching.conformance;
 import dev.coro.Coro;
 import dev.coro.Task;
 import dev.coro.tests.patching.conformance.plain.Peer;
-import dev.coro.tests.patching.conformance.plain.PlainCopy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,15 +10,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * The channel half of the conformance suite: every {@link ChannelScenarios} scenario runs as the JDK runs it (an
@@ -30,36 +26,27 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 class ChannelConformanceTest {
     static final String[] NAMES = {"tcp", "unix", "trickle", "largeWrite"};
 
-    private static final Map<String, Peer> PEERS = new LinkedHashMap<>();
-    private static Method plain;
+    private static Harness harness;
 
     @BeforeAll
     static void start() throws Exception {
-        PEERS.put("trickle", Peer.start(Peer.trickle(Peer.pattern(300))));
-        PEERS.put("largeWrite", Peer.start(Peer.slowSink()));
-        Class<?> copy = PlainCopy.of(ChannelScenarios.class);
-        assertNotEquals(ChannelScenarios.class, copy);
-        plain = copy.getMethod("run", String.class, int.class);
+        harness = new Harness(ChannelScenarios.class)
+                .peer("trickle", Peer.start(Peer.trickle(Peer.pattern(300))))
+                .peer("largeWrite", Peer.start(Peer.slowSink()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (Peer p : PEERS.values()) {
-            p.close();
-        }
+        harness.close();
     }
 
     static int port(String name) {
-        Peer p = PEERS.get(name);
-        return p == null ? 0 : p.port();
+        return harness.port(name);
     }
 
+    /** The JDK's transcript: the unrewritten copy, on this thread. */
     static String jdk(String name) throws Exception {
-        try {
-            return (String) plain.invoke(null, name, port(name));
-        } catch (InvocationTargetException e) {
-            throw (Exception) e.getCause();
-        }
+        return harness.jdk(name);
     }
 
     @ParameterizedTest

@@ -3,22 +3,18 @@ package dev.coro.tests.patching.conformance;
 import dev.coro.Coro;
 import dev.coro.Task;
 import dev.coro.tests.patching.conformance.plain.Peer;
-import dev.coro.tests.patching.conformance.plain.PlainCopy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * The conformance suite: every {@link Scenarios} scenario runs as the JDK runs it (an unrewritten copy of the
@@ -29,41 +25,31 @@ class SocketConformanceTest {
     static final String[] NAMES = {"api", "refused", "readTimeout", "halfClose", "trickle", "closeMidMessage",
         "reset", "largeWrite"};
 
-    private static final Map<String, Peer> PEERS = new LinkedHashMap<>();
-    private static Method plain;
+    private static Harness harness;
 
     @BeforeAll
     static void start() throws Exception {
-        PEERS.put("readTimeout", Peer.start(Peer.stall()));
-        PEERS.put("halfClose", Peer.start(Peer.echoUntilEof()));
-        PEERS.put("trickle", Peer.start(Peer.trickle(Peer.pattern(300))));
-        PEERS.put("closeMidMessage", Peer.start(Peer.closeMidMessage(100, 40)));
-        PEERS.put("reset", Peer.start(Peer.resetAfterOneByte()));
-        PEERS.put("largeWrite", Peer.start(Peer.slowSink()));
-        Class<?> copy = PlainCopy.of(Scenarios.class);
-        assertNotEquals(Scenarios.class, copy);
-        plain = copy.getMethod("run", String.class, int.class);
+        harness = new Harness(Scenarios.class)
+                .peer("readTimeout", Peer.start(Peer.stall()))
+                .peer("halfClose", Peer.start(Peer.echoUntilEof()))
+                .peer("trickle", Peer.start(Peer.trickle(Peer.pattern(300))))
+                .peer("closeMidMessage", Peer.start(Peer.closeMidMessage(100, 40)))
+                .peer("reset", Peer.start(Peer.resetAfterOneByte()))
+                .peer("largeWrite", Peer.start(Peer.slowSink()));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (Peer p : PEERS.values()) {
-            p.close();
-        }
+        harness.close();
     }
 
     static int port(String name) {
-        Peer p = PEERS.get(name);
-        return p == null ? 0 : p.port();
+        return harness.port(name);
     }
 
     /** The JDK's transcript: the unrewritten copy, on this thread. */
     static String jdk(String name) throws Exception {
-        try {
-            return (String) plain.invoke(null, name, port(name));
-        } catch (InvocationTargetException e) {
-            throw (Exception) e.getCause();
-        }
+        return harness.jdk(name);
     }
 
     @ParameterizedTest
