@@ -78,13 +78,30 @@ public final class CoTask<T> implements Task<T> {
         this.stack = new Stack(this);
     }
 
+    /**
+     * Runs or resumes the body. A lambda the agent retargeted goes straight to its twin; any other entry goes
+     * through its stub, armed so that the stub knows it is the task's root and not plain code.
+     */
     @SuppressWarnings("unchecked")
     T invokeEntry() throws Exception {
-        if (entry instanceof CoroutineCallable) {
-            return ((CoroutineCallable<T>) entry).call();
+        Object e = entry;
+        if (e instanceof StackCallable) {
+            return ((StackCallable<T>) e).call(stack);
         }
-        ((CoroutineRunnable) entry).run();
-        return null;
+        if (e instanceof StackRunnable) {
+            ((StackRunnable) e).run(stack);
+            return null;
+        }
+        stack.armed = true;
+        try {
+            if (e instanceof CoroutineCallable) {
+                return ((CoroutineCallable<T>) e).call();
+            }
+            ((CoroutineRunnable) e).run();
+            return null;
+        } finally {
+            stack.armed = false;
+        }
     }
 
     // ---- Task ----

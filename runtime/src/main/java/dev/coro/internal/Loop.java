@@ -34,6 +34,8 @@ public final class Loop {
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger parkState = new AtomicInteger(AWAKE);
     private final Carrier carrier;
+    /** Resumes left in the current batch of {@link #turn}. */
+    private int batchLeft;
 
     /** Counts resumes and turns; the watchdog sees the loop is stuck when it stops moving. Loop thread writes. */
     int turns;
@@ -147,10 +149,13 @@ public final class Loop {
 
     /** One turn of the loop; false if nothing is ready and nothing could ever make anything ready. */
     private boolean turn(CoTask<?> root) {
-        int n = Math.min(ready.size(), MAX_BATCH);
-        for (int i = 0; i < n; i++) {
-            resume(ready.pollFirst());
+        // Tasks readied during the batch run in it too (still FIFO): a yield costs no housekeeping of its own, and
+        // the budget still lets timers, IO and the door in after at most MAX_BATCH resumes.
+        CoTask<?> t;
+        for (batchLeft = MAX_BATCH; batchLeft > 0 && (t = ready.pollFirst()) != null; batchLeft--) {
+            resume(t);
         }
+        carrier.current = carrier.plain;
         drainInbox();
         turns++;
         if (ioWaits > 0 && ((turns & 63) == 0 || ready.isEmpty())) {
@@ -262,22 +267,21 @@ public final class Loop {
         Stack s = t.stack;
         turns++;
         t.state = CoTask.RUNNING;
-        carrier.current = s;
-        s.armed = true;
+        if (carrier.current != s) {
+            carrier.current = s; // written only on a switch: a store into the long-lived carrier costs a GC barrier
+        }
         Object value = null;
         Throwable error = null;
         try {
             value = t.invokeEntry();
         } catch (Throwable e) {
             error = e;
-        } finally {
-            s.armed = false;
-            carrier.current = carrier.plain;
         }
         if (error == null && s.mode == Stack.SUSPENDING) {
             s.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
-            return;
+            return; // the batch in turn() puts the plain stack back once it ends
         }
+        carrier.current = carrier.plain; // completion callbacks run outside the finished task
         if (error == null && s.mode == Stack.RESUMING) {
             error = new IllegalStateException("task " + t.name() + " could not be resumed: its entry point "
                     + t.entryDescription() + " returned without restoring its frames; is its class instrumented? "
@@ -357,6 +361,15 @@ public final class Loop {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * A task preempted after a whole time slice goes to the back of the ready queue and ends the batch: timers,
+     * IO and the door (a cancel, perhaps) have waited long enough.
+     */
+    void suspendPreempted(CoTask<?> t) {
+        suspendReady(t);
+        batchLeft = 0;
     }
 
     /** The running task goes to the back of the ready queue. */

@@ -49,7 +49,7 @@ public final class Suspend {
             return;
         }
         checkCancelled(t);
-        t.loop.suspendReady(t);
+        t.loop.suspendPreempted(t);
     }
 
     public static void sleep(Stack s, long nanos) {

@@ -165,6 +165,7 @@ public final class ClassInstrumenter {
             return new Result(null, problems, rewritten, foreign);
         }
         cn.methods.addAll(added);
+        EntryLambdas.retarget(cn);
         try {
             ClassWriter cw = new HierarchyClassWriter(policy.hierarchy());
             cn.accept(cw);
