@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Affinity;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.WaitNode;
@@ -27,6 +28,8 @@ public final class Channel<T> {
     private final int capacity;
     private final ArrayDeque<T> buffer = new ArrayDeque<>();
     private final dev.coro.internal.Sharing sharing = new dev.coro.internal.Sharing();
+    /** Made inside a loop, the channel needs no lock until another thread uses it. */
+    private final Affinity affinity = new Affinity();
     private final WaitQueue senders = new WaitQueue(this, sharing);
     private final WaitQueue receivers = new WaitQueue(this, sharing);
     private boolean closed;
@@ -72,24 +75,39 @@ public final class Channel<T> {
             return;
         }
         requireItem(item);
+        if (Suspend.inTask(s) && affinity.isOwner()) {
+            offerOrWait(item, s); // a coroutine of the owner loop: no other thread can be in here
+            return;
+        }
+        affinity.beforeLock();
         WaitNode node;
         synchronized (this) {
-            if (offerLocked(item)) {
-                return;
-            }
-            node = Suspend.prepareWait(s, "send on a full channel");
-            node.value = item;
-            senders.add(node);
+            node = offerOrWait(item, s);
         }
-        if (node.isPlainThread()) {
+        if (node != null && node.isPlainThread()) {
             Suspend.blockOn(node, 0);
             node.outcome();
         }
     }
 
+    /** Hands {@code item} over or buffers it; else enqueues the caller, who waits: its node. Caller holds the lock. */
+    private WaitNode offerOrWait(T item, Stack s) {
+        if (offerLocked(item)) {
+            return null;
+        }
+        WaitNode node = Suspend.prepareWait(s, "send on a full channel");
+        node.value = item;
+        senders.add(node);
+        return node;
+    }
+
     /** Sends without waiting; false if the channel is full. Throws ChannelClosedException if it is closed. */
     public boolean trySend(T item) {
         requireItem(item);
+        if (affinity.isOwner()) {
+            return offerLocked(item);
+        }
+        affinity.share();
         synchronized (this) {
             return offerLocked(item);
         }
@@ -135,6 +153,14 @@ public final class Channel<T> {
         if (Suspend.isResuming(s)) {
             return (T) Suspend.resumeWait(s, null);
         }
+        if (Suspend.inTask(s) && affinity.isOwner()) {
+            T item = pollLocked(); // a coroutine of the owner loop: no other thread can be in here
+            if (item == null) {
+                receivers.add(Suspend.prepareWait(s, "receive on an empty channel"));
+            }
+            return item;
+        }
+        affinity.beforeLock();
         WaitNode node;
         synchronized (this) {
             T item = pollLocked();
@@ -178,6 +204,7 @@ public final class Channel<T> {
             return (T) Suspend.resumeWait(s, null);
         }
         long nanos = timeout.toNanos();
+        affinity.beforeLock();
         WaitNode node;
         synchronized (this) {
             T item = pollLocked();
@@ -196,6 +223,10 @@ public final class Channel<T> {
 
     /** The next item if there is one now, else null. Throws ChannelClosedException once closed and drained. */
     public T tryReceive() {
+        if (affinity.isOwner()) {
+            return pollLocked();
+        }
+        affinity.share();
         synchronized (this) {
             return pollLocked();
         }
@@ -237,6 +268,7 @@ public final class Channel<T> {
      * still waiting fail too: their items were not delivered. Closing twice is harmless.
      */
     public void close() {
+        affinity.beforeLock();
         synchronized (this) {
             if (closed) {
                 return;
@@ -252,13 +284,19 @@ public final class Channel<T> {
         }
     }
 
-    public synchronized boolean isClosed() {
-        return closed;
+    public boolean isClosed() {
+        affinity.beforeLock();
+        synchronized (this) {
+            return closed;
+        }
     }
 
     /** Items buffered now. */
-    public synchronized int size() {
-        return buffer.size();
+    public int size() {
+        affinity.beforeLock();
+        synchronized (this) {
+            return buffer.size();
+        }
     }
 
     /** One item taken by {@link #select}: which channel it came from (its index in the arguments) and the item. */
@@ -344,6 +382,7 @@ public final class Channel<T> {
         }
         node.queues = qs;
         for (Channel<?> c : channels) {
+            c.affinity.beforeLock();
             synchronized (c) {
                 if (!node.isWaiting()) {
                     break;

@@ -26,6 +26,10 @@ import static dev.coro.bench.Shape.DEPTH;
  *   <li>{@code plainChain_inCoroutine}: the same chain as plain Java methods, called from the same coroutine.</li>
  *   <li>{@code plainChain_onThread}: the same plain chain on the JMH thread, no loop at all: the baseline.</li>
  * </ul>
+ * The {@code *Distinct*} variants make the same ten calls through ten distinct methods ({@code c10} calls
+ * {@code c9} ... calls {@code c1}), the shape the JIT can inline whole (it inlines a recursive method only one
+ * level deep, so the recursive chain above measures ten real calls either way).
+ *
  * Peers: {@code dev.coro.bench.loom.LoomChain}, {@code dev.coro.bench.kotlin.KotlinChain}. Needs the coro agent.
  */
 @State(Scope.Benchmark)
@@ -73,6 +77,43 @@ public class CoroChain {
         return sum;
     }
 
+    @Benchmark
+    @OperationsPerInvocation(CHAIN_CALLS)
+    public int coroChainDistinct_inCoroutine() {
+        int x = seed;
+        return Coro.run(() -> {
+            int sum = 0;
+            for (int i = 0; i < CHAIN_CALLS; i++) {
+                sum += c10(x + i);
+            }
+            return sum;
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHAIN_CALLS)
+    public int plainChainDistinct_inCoroutine() {
+        int x = seed;
+        return Coro.run(() -> {
+            int sum = 0;
+            for (int i = 0; i < CHAIN_CALLS; i++) {
+                sum += p10(x + i);
+            }
+            return sum;
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHAIN_CALLS)
+    public int plainChainDistinct_onThread() {
+        int x = seed;
+        int sum = 0;
+        for (int i = 0; i < CHAIN_CALLS; i++) {
+            sum += p10(x + i);
+        }
+        return sum;
+    }
+
     /** {@code frames} nested coroutine calls (this one included) that never suspend. */
     @Coroutine
     static int coroChain(int frames, int x) {
@@ -88,5 +129,97 @@ public class CoroChain {
             return x * 31 + 7;
         }
         return plainChain(frames - 1, x + 1) + 1;
+    }
+
+    // ten distinct coroutine methods, each with work after its call, as real code has
+    @Coroutine
+    static int c10(int x) {
+        return c9(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c9(int x) {
+        return c8(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c8(int x) {
+        return c7(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c7(int x) {
+        return c6(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c6(int x) {
+        return c5(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c5(int x) {
+        return c4(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c4(int x) {
+        return c3(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c3(int x) {
+        return c2(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c2(int x) {
+        return c1(x + 1) + 1;
+    }
+
+    @Coroutine
+    static int c1(int x) {
+        return x * 31 + 7;
+    }
+
+    // the same ten, plain Java
+    static int p10(int x) {
+        return p9(x + 1) + 1;
+    }
+
+    static int p9(int x) {
+        return p8(x + 1) + 1;
+    }
+
+    static int p8(int x) {
+        return p7(x + 1) + 1;
+    }
+
+    static int p7(int x) {
+        return p6(x + 1) + 1;
+    }
+
+    static int p6(int x) {
+        return p5(x + 1) + 1;
+    }
+
+    static int p5(int x) {
+        return p4(x + 1) + 1;
+    }
+
+    static int p4(int x) {
+        return p3(x + 1) + 1;
+    }
+
+    static int p3(int x) {
+        return p2(x + 1) + 1;
+    }
+
+    static int p2(int x) {
+        return p1(x + 1) + 1;
+    }
+
+    static int p1(int x) {
+        return x * 31 + 7;
     }
 }

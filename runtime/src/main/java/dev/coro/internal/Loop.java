@@ -29,6 +29,8 @@ public final class Loop {
     private static final int MAX_BATCH = 1024;
 
     final Thread thread;
+    /** Set by the loop thread once it runs no more tasks; see {@link Affinity}. */
+    volatile boolean ended;
     final TimerHeap timers = new TimerHeap();
     private final ArrayDeque<CoTask<?>> ready = new ArrayDeque<>();
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
@@ -90,6 +92,7 @@ public final class Loop {
         } finally {
             Watchdog.unregister(loop);
             ALL.remove(loop);
+            loop.ended = true;
             loop.closeSelector();
             c.loop = null;
             c.current = c.plain;

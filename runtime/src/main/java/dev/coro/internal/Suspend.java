@@ -153,6 +153,11 @@ public final class Suspend {
         }
     }
 
+    /** Whether the caller runs in a task (not on a plain thread). */
+    public static boolean inTask(Stack s) {
+        return s.task != null;
+    }
+
     public static boolean isSuspending(Stack s) {
         return s.mode == Stack.SUSPENDING;
     }

@@ -50,6 +50,18 @@ open class KotlinChain {
             sum
         }
     }
+    @Benchmark
+    @OperationsPerInvocation(CHAIN_CALLS)
+    fun suspendChainDistinct_inCoroutine(): Int {
+        val x = seed
+        return runBlocking {
+            var sum = 0
+            for (i in 0 until CHAIN_CALLS) {
+                sum += s10(x + i)
+            }
+            sum
+        }
+    }
 }
 
 /** [frames] nested suspend calls (this one included) that never suspend. */
@@ -67,3 +79,24 @@ fun plainChain(frames: Int, x: Int): Int {
     }
     return plainChain(frames - 1, x + 1) + 1
 }
+
+/** The same ten distinct functions as coro's `c10` ... `c1`, as suspend functions that never suspend. */
+suspend fun s10(x: Int): Int = s9(x + 1) + 1
+
+suspend fun s9(x: Int): Int = s8(x + 1) + 1
+
+suspend fun s8(x: Int): Int = s7(x + 1) + 1
+
+suspend fun s7(x: Int): Int = s6(x + 1) + 1
+
+suspend fun s6(x: Int): Int = s5(x + 1) + 1
+
+suspend fun s5(x: Int): Int = s4(x + 1) + 1
+
+suspend fun s4(x: Int): Int = s3(x + 1) + 1
+
+suspend fun s3(x: Int): Int = s2(x + 1) + 1
+
+suspend fun s2(x: Int): Int = s1(x + 1) + 1
+
+suspend fun s1(x: Int): Int = x * 31 + 7

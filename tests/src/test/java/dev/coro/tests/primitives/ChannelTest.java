@@ -781,4 +781,110 @@ class ChannelTest extends PrimitiveTest {
             }
         }
     }
+
+    // ---- a channel made inside a loop: lock-free until another thread uses it ----
+
+    @Test
+    void aChannelMadeInALoopLosesNothingWhenOtherThreadsJoinInMidStream() throws Exception {
+        final int perProducer = 20_000;
+        for (int round = 0; round < 5; round++) {
+            CompletableFuture<Channel<Integer>> handedOut = new CompletableFuture<>();
+            CountDownLatch joinNow = new CountDownLatch(1);
+            AtomicInteger producersLeft = new AtomicInteger(2);
+            List<List<Integer>> consumed = Collections.synchronizedList(new ArrayList<>());
+            // loop A makes the channel (A owns it) and runs a producer and a consumer on it, unlocked at first
+            CompletableFuture<Void> loopA = loopThread("owner", () -> {
+                Channel<Integer> ch = Channel.bounded(4);
+                handedOut.complete(ch);
+                Task<Void> producer = Coro.spawn(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        ch.send(i);
+                        if (i == perProducer / 10) {
+                            joinNow.countDown(); // the others join while this one is still sending
+                        }
+                        if (i % 200 == 0) {
+                            Coro.sleep(1); // so that it is still sending, about 100 ms long, when they do
+                        }
+                    }
+                    if (producersLeft.decrementAndGet() == 0) {
+                        ch.close();
+                    }
+                });
+                Task<Void> consumer = Coro.spawn(() -> {
+                    List<Integer> mine = new ArrayList<>();
+                    try {
+                        for (;;) {
+                            mine.add(ch.receive());
+                            if (mine.size() % 64 == 0) {
+                                Coro.yield();
+                            }
+                        }
+                    } catch (ChannelClosedException done) {
+                        consumed.add(mine);
+                    }
+                });
+                Coro.joinAll(producer, consumer);
+            });
+            Channel<Integer> ch = get(handedOut);
+            // a second loop sends, a plain thread receives: the first use of each ends A's ownership
+            CompletableFuture<Void> loopB = loopThread("sender", () -> {
+                Coro.blocking(() -> joinNow.await(10, TimeUnit.SECONDS));
+                for (int i = 0; i < perProducer; i++) {
+                    ch.send(perProducer + i);
+                }
+                if (producersLeft.decrementAndGet() == 0) {
+                    ch.close();
+                }
+            });
+            CompletableFuture<Void> plain = plainThread("receiver", () -> {
+                joinNow.await(10, TimeUnit.SECONDS);
+                List<Integer> mine = new ArrayList<>();
+                try {
+                    for (;;) {
+                        mine.add(ch.receive());
+                    }
+                } catch (ChannelClosedException done) {
+                    consumed.add(mine);
+                }
+                return null;
+            });
+            try {
+                get(loopA);
+                get(loopB);
+                get(plain);
+            } finally {
+                ch.close();
+            }
+            boolean[] seen = new boolean[2 * perProducer];
+            int count = 0;
+            for (List<Integer> mine : consumed) {
+                int[] last = {-1, -1};
+                for (int v : mine) {
+                    assertFalse(seen[v], "round " + round + ": item " + v + " was received twice");
+                    seen[v] = true;
+                    count++;
+                    int p = v / perProducer;
+                    assertTrue(v > last[p], "round " + round + ": items of producer " + p + " overtook each other");
+                    last[p] = v;
+                }
+            }
+            assertEquals(2 * perProducer, count, "round " + round + ": items were lost");
+        }
+    }
+
+    @Test
+    void aChannelOutlivesTheLoopThatMadeItAndServesPlainThreadsAfterwards() throws Exception {
+        Channel<String> ch = Coro.run(() -> {
+            Channel<String> c = Channel.unbounded();
+            c.send("left by the loop");
+            return c;
+        });
+        assertEquals("left by the loop", ch.tryReceive()); // the same thread, its loop over
+        CompletableFuture<String> other = plainThread("after", () -> {
+            ch.send("from another thread");
+            return ch.receive();
+        });
+        assertEquals("from another thread", get(other));
+        assertEquals(0, ch.size());
+    }
 }

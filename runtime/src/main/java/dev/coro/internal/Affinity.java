@@ -1,0 +1,61 @@
+package dev.coro.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Lets a primitive made inside a loop skip its lock while only that loop's thread uses it, as coroutines of one loop
+ * need no locks between them. Another thread's first use revokes this for good: it asks the owner loop, through its
+ * door, to drop ownership between two of its tasks (so never in the middle of an operation), and waits for that;
+ * from then on everyone takes the lock. A loop that has ended owns nothing.
+ *
+ * <p>Use: {@code if (affinity.isOwner()) { op(); } else { affinity.share(); synchronized (lock) { op(); } }}, or
+ * {@code affinity.beforeLock(); synchronized (lock) { op(); }} where the lock is cheap enough.
+ */
+public final class Affinity {
+    private volatile Loop owner;
+
+    /** Owned by the calling thread's loop, if it runs one; shared from the start otherwise. */
+    public Affinity() {
+        this.owner = Loop.current();
+    }
+
+    /** True if the caller may skip the lock: it is the owner loop's thread, and that loop still runs. */
+    public boolean isOwner() {
+        Loop o = owner;
+        return o != null && o.thread == Thread.currentThread() && !o.ended;
+    }
+
+    /** Before taking the lock: a caller other than the owner loop's thread ends ownership first. */
+    public void beforeLock() {
+        if (!isOwner()) {
+            share();
+        }
+    }
+
+    /**
+     * Called by a caller that is not the owner before it takes the lock: ends ownership, waiting until the owner
+     * loop has let go. A caller on another loop blocks its thread for that while (one turn of the owner loop).
+     */
+    public void share() {
+        Loop o = owner;
+        if (o == null) {
+            return;
+        }
+        if (o.thread == Thread.currentThread() || o.ended) {
+            owner = null; // the owner thread is not inside an operation now, and an ended loop runs none
+            return;
+        }
+        Thread waiter = Thread.currentThread();
+        o.execute(() -> {
+            owner = null;
+            LockSupport.unpark(waiter);
+        });
+        while (owner != null) {
+            if (o.ended) {
+                owner = null; // ended before it got to the door: its thread locks from now on
+                return;
+            }
+            LockSupport.parkNanos(this, 100_000L);
+        }
+    }
+}
