@@ -85,7 +85,7 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
-        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket (not MulticastSocket, which keeps the JDK's)
+        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket, new MulticastSocket(...) its CoMulticastSocket
         String udp = "java/net/DatagramSocket";
         construct(udp, "()V", "newDatagramSocket", false);
         construct(udp, "(Ljava/net/SocketAddress;)V", "newDatagramSocket", false);
@@ -93,6 +93,12 @@ public final class Patches {
         construct(udp, "(ILjava/net/InetAddress;)V", "newDatagramSocket", false);
         net(udp, "receive", "(Ljava/net/DatagramPacket;)V");
         net(udp, "send", "(Ljava/net/DatagramPacket;)V");
+        String multicast = "java/net/MulticastSocket";
+        construct(multicast, "()V", "newMulticastSocket", false);
+        construct(multicast, "(I)V", "newMulticastSocket", false);
+        construct(multicast, "(Ljava/net/SocketAddress;)V", "newMulticastSocket", false);
+        TABLE.put(multicast + ".receive(Ljava/net/DatagramPacket;)V", new Target("sockets", NET, "receive", true, udp));
+        TABLE.put(multicast + ".send(Ljava/net/DatagramPacket;)V", new Target("sockets", NET, "send", true, udp));
         TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
                 new Target("sockets", NET, "socketFactory", false));
         TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",

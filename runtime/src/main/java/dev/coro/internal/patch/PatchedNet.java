@@ -6,6 +6,7 @@ import dev.coro.internal.Suspend;
 import dev.coro.internal.Worker;
 import dev.coro.internal.net.CoDatagramSocket;
 import dev.coro.internal.net.CoInputStream;
+import dev.coro.internal.net.CoMulticastSocket;
 import dev.coro.internal.net.CoOutputStream;
 import dev.coro.internal.net.CoSSLServerSocket;
 import dev.coro.internal.net.CoSSLSocket;
@@ -322,10 +323,25 @@ public final class PatchedNet {
         return new CoDatagramSocket(new InetSocketAddress(laddr, port));
     }
 
+    /** {@code new MulticastSocket(...)}: coro's MulticastSocket, whose datagrams go through a CoDatagramSocket. */
+    public static java.net.MulticastSocket newMulticastSocket() throws IOException {
+        return new CoMulticastSocket(new InetSocketAddress(0));
+    }
+
+    public static java.net.MulticastSocket newMulticastSocket(int port) throws IOException {
+        return new CoMulticastSocket(new InetSocketAddress(port));
+    }
+
+    public static java.net.MulticastSocket newMulticastSocket(SocketAddress bindaddr) throws IOException {
+        return new CoMulticastSocket(bindaddr);
+    }
+
     public static void receive(java.net.DatagramSocket socket, java.net.DatagramPacket p, Stack st)
             throws IOException {
         if (socket instanceof CoDatagramSocket) {
             ((CoDatagramSocket) socket).receive(p, st);
+        } else if (socket instanceof CoMulticastSocket) {
+            ((CoMulticastSocket) socket).receive(p, st);
         } else {
             socket.receive(p);
         }
@@ -335,6 +351,8 @@ public final class PatchedNet {
             throws IOException {
         if (socket instanceof CoDatagramSocket) {
             ((CoDatagramSocket) socket).send(p, st);
+        } else if (socket instanceof CoMulticastSocket) {
+            ((CoMulticastSocket) socket).send(p, st);
         } else {
             socket.send(p);
         }
