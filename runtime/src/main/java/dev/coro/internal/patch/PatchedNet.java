@@ -205,9 +205,13 @@ public final class PatchedNet {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, st);
         }
+        if (in instanceof ChannelStreams.In) { // Channels.newInputStream(socketChannel)
+            return ((ChannelStreams.In) in).read(st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
-            return (Integer) PatchedHttp.offload(st, inner::read);
+            Integer r = (Integer) PatchedHttp.offload(st, inner::read);
+            return r == null ? 0 : r; // null: suspending, the value is not used
         }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(st) : in.read();
     }
@@ -220,9 +224,13 @@ public final class PatchedNet {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, b, off, len, st);
         }
+        if (in instanceof ChannelStreams.In) {
+            return ((ChannelStreams.In) in).read(b, off, len, st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
-            return (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
+            Integer r = (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
+            return r == null ? 0 : r; // null: suspending, the value is not used
         }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(b, off, len, st) : in.read(b, off, len);
     }
@@ -231,6 +239,9 @@ public final class PatchedNet {
     public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.readAllBytes((CoSSLSocket.In) in, st);
+        }
+        if (in instanceof ChannelStreams.In) {
+            return ((ChannelStreams.In) in).readAllBytes(st);
         }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
@@ -268,6 +279,18 @@ public final class PatchedNet {
             PatchedTls.write((CoSSLSocket.Out) out, b, st);
             return;
         }
+        if (out instanceof ChannelStreams.Out) { // Channels.newOutputStream(socketChannel)
+            ((ChannelStreams.Out) out).write(b, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) { // patch=files: Files.newOutputStream in a coroutine
+            OutputStream inner = ((OffloadedOutputStream) out).inner();
+            PatchedHttp.offload(st, () -> {
+                inner.write(b);
+                return null;
+            });
+            return;
+        }
         if (!(out instanceof CoOutputStream)) {
             out.write(b);
             return;
@@ -284,6 +307,14 @@ public final class PatchedNet {
             PatchedTls.write((CoSSLSocket.Out) out, b, 0, b.length, st);
             return;
         }
+        if (out instanceof ChannelStreams.Out) {
+            ((ChannelStreams.Out) out).write(b, 0, b.length, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) {
+            write(out, b, 0, b.length, st);
+            return;
+        }
         if (out instanceof CoOutputStream) {
             ((CoOutputStream) out).write(b, 0, b.length, st);
         } else {
@@ -294,6 +325,18 @@ public final class PatchedNet {
     public static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
         if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
             PatchedTls.write((CoSSLSocket.Out) out, b, off, len, st);
+            return;
+        }
+        if (out instanceof ChannelStreams.Out) {
+            ((ChannelStreams.Out) out).write(b, off, len, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) {
+            OutputStream inner = ((OffloadedOutputStream) out).inner();
+            PatchedHttp.offload(st, () -> {
+                inner.write(b, off, len);
+                return null;
+            });
             return;
         }
         if (out instanceof CoOutputStream) {
