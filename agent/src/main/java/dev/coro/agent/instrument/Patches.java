@@ -22,6 +22,7 @@ public final class Patches {
     /** Groups applied only when named ({@code patch=all,files}): file calls offloaded to the blocking pool. */
     public static final Set<String> OPT_IN = Set.of("files");
     static final String FILES = "dev/coro/internal/patch/PatchedFiles";
+    static final String FILE_TEXT = "dev/coro/internal/patch/PatchedFileText";
     static final String HTTP = "dev/coro/internal/patch/PatchedHttp";
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
     static final String TLS = "dev/coro/internal/patch/PatchedTls";
@@ -85,7 +86,7 @@ public final class Patches {
         net(out, "write", "(I)V");
         net(out, "write", "([B)V");
         net(out, "write", "([BII)V");
-        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket (not MulticastSocket, which keeps the JDK's)
+        // UDP: new DatagramSocket(...) makes coro's CoDatagramSocket, new MulticastSocket(...) its CoMulticastSocket
         String udp = "java/net/DatagramSocket";
         construct(udp, "()V", "newDatagramSocket", false);
         construct(udp, "(Ljava/net/SocketAddress;)V", "newDatagramSocket", false);
@@ -93,6 +94,12 @@ public final class Patches {
         construct(udp, "(ILjava/net/InetAddress;)V", "newDatagramSocket", false);
         net(udp, "receive", "(Ljava/net/DatagramPacket;)V");
         net(udp, "send", "(Ljava/net/DatagramPacket;)V");
+        String multicast = "java/net/MulticastSocket";
+        construct(multicast, "()V", "newMulticastSocket", false);
+        construct(multicast, "(I)V", "newMulticastSocket", false);
+        construct(multicast, "(Ljava/net/SocketAddress;)V", "newMulticastSocket", false);
+        TABLE.put(multicast + ".receive(Ljava/net/DatagramPacket;)V", new Target("sockets", NET, "receive", true, udp));
+        TABLE.put(multicast + ".send(Ljava/net/DatagramPacket;)V", new Target("sockets", NET, "send", true, udp));
         TABLE.put("javax/net/SocketFactory.getDefault()Ljavax/net/SocketFactory;",
                 new Target("sockets", NET, "socketFactory", false));
         TABLE.put("javax/net/ServerSocketFactory.getDefault()Ljavax/net/ServerSocketFactory;",
@@ -221,6 +228,74 @@ public final class Patches {
         file(files, "writeString", "(" + path + "Ljava/lang/CharSequence;" + opts + ")" + path);
         file(files, "writeString", "(" + path + "Ljava/lang/CharSequence;" + cs + opts + ")" + path);
         file(files, "copy", "(" + path + path + "[Ljava/nio/file/CopyOption;)" + path);
+        fileText();
+    }
+
+    /**
+     * The {@code files} group's readers, writers and streams (runtime PatchedFileText): the opens, then the calls
+     * on what they return, dispatched at run time (anything else's calls run unchanged).
+     */
+    private static void fileText() {
+        String file = "Ljava/io/File;";
+        String str = "Ljava/lang/String;";
+        String cs = "Ljava/nio/charset/Charset;";
+        for (String desc : new String[] {"(" + str + ")V", "(" + file + ")V", "(" + str + cs + ")V",
+                "(" + file + cs + ")V"}) {
+            TABLE.put("java/io/FileReader.<init>" + desc, new Target("files", FILE_TEXT, "newFileReader", true));
+        }
+        for (String desc : new String[] {"(" + str + ")V", "(" + str + "Z)V", "(" + file + ")V", "(" + file + "Z)V",
+                "(" + str + cs + ")V", "(" + str + cs + "Z)V", "(" + file + cs + ")V", "(" + file + cs + "Z)V"}) {
+            TABLE.put("java/io/FileWriter.<init>" + desc, new Target("files", FILE_TEXT, "newFileWriter", true));
+        }
+        for (String desc : new String[] {"(Ljava/io/Reader;)V", "(Ljava/io/Reader;I)V"}) {
+            TABLE.put("java/io/BufferedReader.<init>" + desc,
+                    new Target("files", FILE_TEXT, "newBufferedReader", false));
+        }
+        for (String desc : new String[] {"(Ljava/io/Writer;)V", "(Ljava/io/Writer;I)V"}) {
+            TABLE.put("java/io/BufferedWriter.<init>" + desc,
+                    new Target("files", FILE_TEXT, "newBufferedWriter", false));
+        }
+        String files = "java/nio/file/Files.";
+        String path = "Ljava/nio/file/Path;";
+        String opts = "[Ljava/nio/file/OpenOption;";
+        String[][] opens = {
+            {"newBufferedReader", "(" + path + ")Ljava/io/BufferedReader;"},
+            {"newBufferedReader", "(" + path + cs + ")Ljava/io/BufferedReader;"},
+            {"newBufferedWriter", "(" + path + opts + ")Ljava/io/BufferedWriter;"},
+            {"newBufferedWriter", "(" + path + cs + opts + ")Ljava/io/BufferedWriter;"},
+            {"newInputStream", "(" + path + opts + ")Ljava/io/InputStream;"},
+            {"newOutputStream", "(" + path + opts + ")Ljava/io/OutputStream;"},
+            {"lines", "(" + path + ")Ljava/util/stream/Stream;"},
+            {"lines", "(" + path + cs + ")Ljava/util/stream/Stream;"}};
+        for (String[] o : opens) {
+            TABLE.put(files + o[0] + o[1], new Target("files", FILE_TEXT, o[0], true));
+        }
+        String reader = "java/io/Reader";
+        for (String owner : new String[] {reader, "java/io/InputStreamReader", "java/io/FileReader",
+                "java/io/BufferedReader"}) {
+            text(owner, "read", "()I", reader);
+            text(owner, "read", "([C)I", reader);
+            text(owner, "read", "([CII)I", reader);
+            text(owner, "close", "()V", reader);
+        }
+        text("java/io/BufferedReader", "readLine", "()Ljava/lang/String;", "java/io/BufferedReader");
+        String writer = "java/io/Writer";
+        for (String owner : new String[] {writer, "java/io/OutputStreamWriter", "java/io/FileWriter",
+                "java/io/BufferedWriter"}) {
+            text(owner, "write", "(I)V", writer);
+            text(owner, "write", "([C)V", writer);
+            text(owner, "write", "([CII)V", writer);
+            text(owner, "write", "(" + str + ")V", writer);
+            text(owner, "write", "(" + str + "II)V", writer);
+            text(owner, "append", "(Ljava/lang/CharSequence;)Ljava/io/Writer;", writer);
+            text(owner, "flush", "()V", writer);
+            text(owner, "close", "()V", writer);
+        }
+        text("java/io/BufferedWriter", "newLine", "()V", "java/io/BufferedWriter");
+    }
+
+    private static void text(String owner, String name, String desc, String receiver) {
+        TABLE.put(owner + '.' + name + desc, new Target("files", FILE_TEXT, name, true, receiver));
     }
 
     private static void file(String owner, String name, String desc) {
@@ -282,6 +357,24 @@ public final class Patches {
             channel(owner, "write", bufsRange, true, nio + "GatheringByteChannel");
         }
         channel(dc, "receive", "(Ljava/nio/ByteBuffer;)Ljava/net/SocketAddress;", true, null);
+        // streams, readers and writers over socket channels (runtime ChannelStreams): their reads and writes go
+        // through the patches above; over any other channel, the JDK's objects
+        String chs = nio + "Channels.";
+        String streams = "dev/coro/internal/patch/ChannelStreams";
+        String rbc = "(L" + nio + "ReadableByteChannel;";
+        String wbc = "(L" + nio + "WritableByteChannel;";
+        String[][] factories = {
+            {"newInputStream", rbc + ")Ljava/io/InputStream;"},
+            {"newOutputStream", wbc + ")Ljava/io/OutputStream;"},
+            {"newReader", rbc + "Ljava/nio/charset/CharsetDecoder;I)Ljava/io/Reader;"},
+            {"newReader", rbc + "Ljava/lang/String;)Ljava/io/Reader;"},
+            {"newReader", rbc + "Ljava/nio/charset/Charset;)Ljava/io/Reader;"},
+            {"newWriter", wbc + "Ljava/nio/charset/CharsetEncoder;I)Ljava/io/Writer;"},
+            {"newWriter", wbc + "Ljava/lang/String;)Ljava/io/Writer;"},
+            {"newWriter", wbc + "Ljava/nio/charset/Charset;)Ljava/io/Writer;"}};
+        for (String[] f : factories) {
+            TABLE.put(chs + f[0] + f[1], new Target("sockets", streams, f[0], false));
+        }
         channel(dc, "send", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)I", true, null);
         // the mode the user sees, and a close that wakes whoever waits on the channel
         for (String owner : new String[] {sc, nio + "ServerSocketChannel", dc, nio + "SelectableChannel",

@@ -10,6 +10,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
@@ -43,6 +44,14 @@ public final class CoDatagramSocket extends DatagramSocket {
 
     /** {@code new DatagramSocket(bindaddr)}; null: unbound. The other constructors come down to this one. */
     public CoDatagramSocket(SocketAddress bindaddr) throws SocketException {
+        this(bindaddr, false);
+    }
+
+    /**
+     * As {@link #CoDatagramSocket(SocketAddress)}; {@code multicast}: the socket of a {@link CoMulticastSocket},
+     * which, as the JDK's {@code MulticastSocket}, sets {@code SO_REUSEADDR} before it binds.
+     */
+    CoDatagramSocket(SocketAddress bindaddr, boolean multicast) throws SocketException {
         super(new NoDatagramSocketImpl());
         DatagramChannel ch = null;
         boolean initialized = false;
@@ -50,6 +59,9 @@ public final class CoDatagramSocket extends DatagramSocket {
             ch = DatagramChannel.open();
             ch.configureBlocking(false);
             DatagramSocket a = ch.socket();
+            if (multicast) {
+                a.setReuseAddress(true);
+            }
             if (bindaddr != null) {
                 a.bind(bindaddr);
             }
@@ -72,6 +84,15 @@ public final class CoDatagramSocket extends DatagramSocket {
         }
         this.dc = ch;
         this.adaptor = ch.socket();
+    }
+
+    /**
+     * The JDK's adaptor over this socket's channel as a {@link MulticastSocket} (since JDK 15 it is one): group
+     * membership, multicast interface, TTL and loopback mode go through it to the channel's membership keys and
+     * options, exactly as the JDK's own MulticastSocket does.
+     */
+    MulticastSocket multicastAdaptor() {
+        return (MulticastSocket) adaptor;
     }
 
     private static SocketException toSocketException(IOException e) {

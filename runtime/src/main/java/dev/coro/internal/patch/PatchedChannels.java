@@ -55,9 +55,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * A channel no coroutine uses is never touched, and when the loops that used a channel have ended (their selectors
  * closed), it is switched back to its user's mode, so code after {@code Coro.run} sees exactly the JDK's channel.
- * Limits, while a loop still has the channel: code outside patched call sites (the JDK's own
- * {@code Channels.newInputStream}, {@code socket()} adaptor streams, code that is not instrumented) sees it in
- * non-blocking mode. Several tasks may wait on one channel: when it is ready its loop wakes them all, oldest first,
+ * Limits, while a loop still has the channel: code outside patched call sites ({@code socket()} adaptor streams,
+ * code that is not instrumented, a {@code Channels.newInputStream} made there) sees it in non-blocking mode;
+ * {@code Channels.newInputStream/newOutputStream/newReader/newWriter} made in rewritten code go through these
+ * patches ({@link ChannelStreams}). Several tasks may wait on one channel: when it is ready its loop wakes them all, oldest first,
  * and those that find nothing wait again (which of them gets the data is as unspecified as with the JDK's
  * non-fair read and write locks).
  */

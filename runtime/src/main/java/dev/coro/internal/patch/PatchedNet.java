@@ -6,6 +6,7 @@ import dev.coro.internal.Suspend;
 import dev.coro.internal.Worker;
 import dev.coro.internal.net.CoDatagramSocket;
 import dev.coro.internal.net.CoInputStream;
+import dev.coro.internal.net.CoMulticastSocket;
 import dev.coro.internal.net.CoOutputStream;
 import dev.coro.internal.net.CoSSLServerSocket;
 import dev.coro.internal.net.CoSSLSocket;
@@ -204,9 +205,13 @@ public final class PatchedNet {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, st);
         }
+        if (in instanceof ChannelStreams.In) { // Channels.newInputStream(socketChannel)
+            return ((ChannelStreams.In) in).read(st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
-            return (Integer) PatchedHttp.offload(st, inner::read);
+            Integer r = (Integer) PatchedHttp.offload(st, inner::read);
+            return r == null ? 0 : r; // null: suspending, the value is not used
         }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(st) : in.read();
     }
@@ -219,9 +224,13 @@ public final class PatchedNet {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, b, off, len, st);
         }
+        if (in instanceof ChannelStreams.In) {
+            return ((ChannelStreams.In) in).read(b, off, len, st);
+        }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
-            return (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
+            Integer r = (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
+            return r == null ? 0 : r; // null: suspending, the value is not used
         }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(b, off, len, st) : in.read(b, off, len);
     }
@@ -230,6 +239,9 @@ public final class PatchedNet {
     public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.readAllBytes((CoSSLSocket.In) in, st);
+        }
+        if (in instanceof ChannelStreams.In) {
+            return ((ChannelStreams.In) in).readAllBytes(st);
         }
         if (in instanceof OffloadedInputStream) {
             InputStream inner = ((OffloadedInputStream) in).inner();
@@ -267,6 +279,18 @@ public final class PatchedNet {
             PatchedTls.write((CoSSLSocket.Out) out, b, st);
             return;
         }
+        if (out instanceof ChannelStreams.Out) { // Channels.newOutputStream(socketChannel)
+            ((ChannelStreams.Out) out).write(b, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) { // patch=files: Files.newOutputStream in a coroutine
+            OutputStream inner = ((OffloadedOutputStream) out).inner();
+            PatchedHttp.offload(st, () -> {
+                inner.write(b);
+                return null;
+            });
+            return;
+        }
         if (!(out instanceof CoOutputStream)) {
             out.write(b);
             return;
@@ -283,6 +307,14 @@ public final class PatchedNet {
             PatchedTls.write((CoSSLSocket.Out) out, b, 0, b.length, st);
             return;
         }
+        if (out instanceof ChannelStreams.Out) {
+            ((ChannelStreams.Out) out).write(b, 0, b.length, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) {
+            write(out, b, 0, b.length, st);
+            return;
+        }
         if (out instanceof CoOutputStream) {
             ((CoOutputStream) out).write(b, 0, b.length, st);
         } else {
@@ -293,6 +325,18 @@ public final class PatchedNet {
     public static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
         if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
             PatchedTls.write((CoSSLSocket.Out) out, b, off, len, st);
+            return;
+        }
+        if (out instanceof ChannelStreams.Out) {
+            ((ChannelStreams.Out) out).write(b, off, len, st);
+            return;
+        }
+        if (out instanceof OffloadedOutputStream) {
+            OutputStream inner = ((OffloadedOutputStream) out).inner();
+            PatchedHttp.offload(st, () -> {
+                inner.write(b, off, len);
+                return null;
+            });
             return;
         }
         if (out instanceof CoOutputStream) {
@@ -322,10 +366,25 @@ public final class PatchedNet {
         return new CoDatagramSocket(new InetSocketAddress(laddr, port));
     }
 
+    /** {@code new MulticastSocket(...)}: coro's MulticastSocket, whose datagrams go through a CoDatagramSocket. */
+    public static java.net.MulticastSocket newMulticastSocket() throws IOException {
+        return new CoMulticastSocket(new InetSocketAddress(0));
+    }
+
+    public static java.net.MulticastSocket newMulticastSocket(int port) throws IOException {
+        return new CoMulticastSocket(new InetSocketAddress(port));
+    }
+
+    public static java.net.MulticastSocket newMulticastSocket(SocketAddress bindaddr) throws IOException {
+        return new CoMulticastSocket(bindaddr);
+    }
+
     public static void receive(java.net.DatagramSocket socket, java.net.DatagramPacket p, Stack st)
             throws IOException {
         if (socket instanceof CoDatagramSocket) {
             ((CoDatagramSocket) socket).receive(p, st);
+        } else if (socket instanceof CoMulticastSocket) {
+            ((CoMulticastSocket) socket).receive(p, st);
         } else {
             socket.receive(p);
         }
@@ -335,6 +394,8 @@ public final class PatchedNet {
             throws IOException {
         if (socket instanceof CoDatagramSocket) {
             ((CoDatagramSocket) socket).send(p, st);
+        } else if (socket instanceof CoMulticastSocket) {
+            ((CoMulticastSocket) socket).send(p, st);
         } else {
             socket.send(p);
         }

@@ -4,10 +4,16 @@ import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.Task;
 
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.EOFException;
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
+import java.io.FileReader;
+import java.io.FileWriter;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -20,6 +26,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -29,8 +36,17 @@ import java.util.stream.Stream;
  * calls (results and exceptions) made inside a coroutine and on the plain main thread.
  */
 public final class FilesChild {
+    /** Not Files.lines: on a FIFO the JDK's opens it twice (a FileChannel, then a reader) and hangs. */
     static final List<String> KINDS = List.of("FileInputStream", "Files.readString", "Files.readAllBytes",
-            "RandomAccessFile", "FileChannel", "FileOutputStream", "Files.writeString");
+            "RandomAccessFile", "FileChannel", "FileOutputStream", "Files.writeString", "FileReader",
+            "Files.newBufferedReader", "Files.newInputStream", "FileWriter", "Files.newBufferedWriter",
+            "Files.newOutputStream");
+
+    /** Whether the coroutine writes to the FIFO (else it reads what the peer writes). */
+    static boolean writes(String kind) {
+        return kind.startsWith("FileOutputStream") || kind.startsWith("Files.write") || kind.equals("FileWriter")
+                || kind.equals("Files.newBufferedWriter") || kind.equals("Files.newOutputStream");
+    }
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("coro-files");
@@ -57,7 +73,7 @@ public final class FilesChild {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(200);
-                if (kind.startsWith("FileOutputStream") || kind.startsWith("Files.write")) {
+                if (writes(kind)) {
                     read.set(new String(Files.readAllBytes(fifo), StandardCharsets.UTF_8));
                 } else {
                     Files.write(fifo, "hello from a thread".getBytes(StandardCharsets.UTF_8));
@@ -115,6 +131,43 @@ public final class FilesChild {
             FileOutputStream out = new FileOutputStream(fifo.toFile());
             out.write("hello to a thread".getBytes(StandardCharsets.UTF_8));
             out.close();
+        } else if (kind.equals("FileReader")) {
+            FileReader r = new FileReader(fifo.toFile());
+            BufferedReader br = new BufferedReader(r);
+            got = br.readLine();
+            br.close();
+        } else if (kind.equals("Files.newBufferedReader")) {
+            BufferedReader br = Files.newBufferedReader(fifo);
+            char[] c = new char[64];
+            int n = 0;
+            for (int r; (r = br.read(c, n, c.length - n)) > 0;) {
+                n += r;
+            }
+            got = new String(c, 0, n);
+            br.close();
+        } else if (kind.equals("Files.newInputStream")) {
+            InputStream in = Files.newInputStream(fifo);
+            byte[] b = new byte[64];
+            int n = 0;
+            for (int r; (r = in.read(b, n, b.length - n)) > 0;) {
+                n += r;
+            }
+            got = new String(b, 0, n, StandardCharsets.UTF_8);
+            in.close();
+        } else if (kind.equals("FileWriter")) {
+            FileWriter w = new FileWriter(fifo.toFile());
+            w.write("hello to a thread");
+            w.close();
+        } else if (kind.equals("Files.newBufferedWriter")) {
+            BufferedWriter w = Files.newBufferedWriter(fifo);
+            w.write("hello to ");
+            w.append("a thread");
+            w.flush();
+            w.close();
+        } else if (kind.equals("Files.newOutputStream")) {
+            OutputStream out = Files.newOutputStream(fifo);
+            out.write("hello to a thread".getBytes(StandardCharsets.UTF_8));
+            out.close();
         } else {
             Files.writeString(fifo, "hello to a thread");
         }
@@ -127,6 +180,115 @@ public final class FilesChild {
 
     static void joinPeer(Thread peer) throws InterruptedException {
         peer.join(10_000);
+    }
+
+    /** Readers, writers and streams of files: their results and exceptions. */
+    @Coroutine
+    static void text(StringBuilder b, Path dir, Path f) throws Exception {
+        Path t = dir.resolve("t.txt");
+        FileWriter fw = new FileWriter(t.toFile());
+        fw.write("alpha\n");
+        fw.write(new char[] {'b', 'e', 't', 'a', '\n'});
+        fw.write("xgammax", 1, 5);
+        fw.append("\n");
+        fw.flush();
+        fw.close();
+        FileWriter again = new FileWriter(t.toString(), StandardCharsets.UTF_8, true);
+        again.write('d');
+        again.write("elta\u00e9\n");
+        again.close();
+        BufferedReader br = new BufferedReader(new FileReader(t.toFile()));
+        b.append(br.readLine()).append(',').append((char) br.read());
+        char[] c = new char[4];
+        b.append(br.read(c)).append(new String(c)).append(br.read(c, 1, 2)).append(br.readLine()).append(',')
+                .append(br.readLine()).append(',').append(br.readLine()).append(',').append(br.readLine()).append(' ');
+        br.close();
+        FileReader fr = new FileReader(t.toString(), StandardCharsets.ISO_8859_1);
+        StringBuilder raw = new StringBuilder();
+        for (int ch; (ch = fr.read()) >= 0;) {
+            raw.append((char) ch);
+        }
+        fr.close();
+        b.append(raw.length()).append(' ');
+        BufferedWriter bw = Files.newBufferedWriter(dir.resolve("u.txt"));
+        bw.write("one");
+        bw.newLine();
+        bw.write("two\u00e9");
+        bw.close();
+        BufferedReader nbr = Files.newBufferedReader(dir.resolve("u.txt"), StandardCharsets.UTF_8);
+        b.append(nbr.readLine()).append('+').append(nbr.readLine()).append('+').append(nbr.readLine()).append(' ');
+        nbr.close();
+        try (Stream<String> lines = Files.lines(dir.resolve("u.txt"))) {
+            b.append(lines.collect(Collectors.toList())).append(' ');
+        }
+        OutputStream os = Files.newOutputStream(dir.resolve("v.bin"), StandardOpenOption.CREATE_NEW);
+        os.write(1);
+        os.write(new byte[] {2, 3});
+        os.write(new byte[] {9, 4, 9}, 1, 1);
+        os.close();
+        InputStream is = Files.newInputStream(dir.resolve("v.bin"));
+        byte[] y = new byte[2];
+        b.append(is.read()).append(',').append(is.read(y)).append(Arrays.toString(y)).append(',')
+                .append(is.read(y, 0, 2)).append(',').append(is.read()).append(' ');
+        is.close();
+        // malformed input: the JDK's newBufferedReader reports it, FileReader replaces it
+        Files.write(dir.resolve("bad.txt"), new byte[] {'o', 'k', '\n', (byte) 0xC3, '(', '\n'});
+        BufferedReader bad = Files.newBufferedReader(dir.resolve("bad.txt"));
+        try {
+            b.append(bad.readLine()).append('+').append(bad.readLine());
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        bad.close();
+        BufferedReader lenient = new BufferedReader(new FileReader(dir.resolve("bad.txt").toFile()), 16);
+        b.append(lenient.readLine()).append('+').append(lenient.readLine().length()).append(' ');
+        lenient.close();
+        Path missing = dir.resolve("missing");
+        try {
+            new FileReader(missing.toFile());
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            new FileReader(missing.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            new FileWriter(dir.toFile());
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            Files.newBufferedReader(missing);
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            Files.newInputStream(missing);
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            Files.lines(missing);
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            Files.newOutputStream(dir.resolve("v.bin"), StandardOpenOption.CREATE_NEW);
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            Files.newBufferedWriter(dir.resolve("nodir").resolve("x"));
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
+        try {
+            fw.write("after close");
+        } catch (IOException e) {
+            b.append(e.getClass().getName()).append(':').append(e.getMessage()).append(' ');
+        }
     }
 
     /** File calls with their results and exceptions; the directory's name is left out. */
@@ -204,12 +366,13 @@ public final class FilesChild {
         b.append(in.read()).append(',').append(in.read(y)).append(',').append(in.read(y, 1, 2)).append(',')
                 .append(in.readAllBytes().length).append(',').append(in.read()).append(' ');
         in.close();
+        text(b, dir, f);
         FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
         ByteBuffer bb = ByteBuffer.allocate(5);
         b.append(ch.read(bb)).append(',').append(ch.read(ByteBuffer.allocate(4), 2)).append(',')
                 .append(ch.write(ByteBuffer.wrap(new byte[] {9, 9}), 100)).append(',')
                 .append(ch.write(ByteBuffer.wrap(new byte[] {7}))).append(',').append(ch.size());
         ch.close();
-        return b.toString().replace(dir.toString(), "DIR");
+        return b.toString().replace(dir.toString(), "DIR").replace("\n", "\\n");
     }
 }
