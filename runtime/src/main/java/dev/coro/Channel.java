@@ -76,13 +76,13 @@ public final class Channel<T> {
         }
         requireItem(item);
         if (Suspend.inTask(s) && affinity.isOwner()) {
-            offerOrWait(item, s); // a coroutine of the owner loop: no other thread can be in here
+            offerOrWait(item, s, true); // a coroutine of the owner loop: no other thread can be in here
             return;
         }
-        affinity.beforeLock();
+        affinity.beforeLock(s);
         WaitNode node;
         synchronized (this) {
-            node = offerOrWait(item, s);
+            node = offerOrWait(item, s, false);
         }
         if (node != null && node.isPlainThread()) {
             Suspend.blockOn(node, 0);
@@ -90,9 +90,12 @@ public final class Channel<T> {
         }
     }
 
-    /** Hands {@code item} over or buffers it; else enqueues the caller, who waits: its node. Caller holds the lock. */
-    private WaitNode offerOrWait(T item, Stack s) {
-        if (offerLocked(item)) {
+    /**
+     * Hands {@code item} over or buffers it; else enqueues the caller, who waits: its node. Caller holds the lock, or
+     * is {@code alone}: the owner loop's thread, the only one that can touch the channel and its waiters now.
+     */
+    private WaitNode offerOrWait(T item, Stack s, boolean alone) {
+        if (offerLocked(item, alone)) {
             return null;
         }
         WaitNode node = Suspend.prepareWait(s, "send on a full channel");
@@ -105,21 +108,21 @@ public final class Channel<T> {
     public boolean trySend(T item) {
         requireItem(item);
         if (affinity.isOwner()) {
-            return offerLocked(item);
+            return offerLocked(item, true);
         }
         affinity.share();
         synchronized (this) {
-            return offerLocked(item);
+            return offerLocked(item, false);
         }
     }
 
-    private boolean offerLocked(T item) {
+    private boolean offerLocked(T item, boolean alone) {
         if (closed) {
             throw new ChannelClosedException("send on a closed channel");
         }
         WaitNode r;
         while ((r = receivers.pollWaiting()) != null) {
-            if (r.complete(item, this)) {
+            if (alone ? r.completeAlone(item, this) : r.complete(item, this)) {
                 return true;
             }
         }
@@ -154,16 +157,16 @@ public final class Channel<T> {
             return (T) Suspend.resumeWait(s, null);
         }
         if (Suspend.inTask(s) && affinity.isOwner()) {
-            T item = pollLocked(); // a coroutine of the owner loop: no other thread can be in here
+            T item = pollLocked(true); // a coroutine of the owner loop: no other thread can be in here
             if (item == null) {
                 receivers.add(Suspend.prepareWait(s, "receive on an empty channel"));
             }
             return item;
         }
-        affinity.beforeLock();
+        affinity.beforeLock(s);
         WaitNode node;
         synchronized (this) {
-            T item = pollLocked();
+            T item = pollLocked(false);
             if (item != null) {
                 return item;
             }
@@ -204,10 +207,10 @@ public final class Channel<T> {
             return (T) Suspend.resumeWait(s, null);
         }
         long nanos = timeout.toNanos();
-        affinity.beforeLock();
+        affinity.beforeLock(s);
         WaitNode node;
         synchronized (this) {
-            T item = pollLocked();
+            T item = pollLocked(false);
             if (item != null || nanos <= 0) {
                 return item;
             }
@@ -224,25 +227,25 @@ public final class Channel<T> {
     /** The next item if there is one now, else null. Throws ChannelClosedException once closed and drained. */
     public T tryReceive() {
         if (affinity.isOwner()) {
-            return pollLocked();
+            return pollLocked(true);
         }
         affinity.share();
         synchronized (this) {
-            return pollLocked();
+            return pollLocked(false);
         }
     }
 
-    private T pollLocked() {
+    private T pollLocked(boolean alone) {
         T item = buffer.pollFirst();
         if (item != null) {
-            refillFromSenders();
+            refillFromSenders(alone);
             return item;
         }
         WaitNode w;
         while ((w = senders.pollWaiting()) != null) { // rendezvous, or a full buffer of capacity 0
             @SuppressWarnings("unchecked")
             T offered = (T) w.value;
-            if (w.complete(null)) {
+            if (alone ? w.completeAlone(null, null) : w.complete(null)) {
                 return offered;
             }
         }
@@ -252,12 +255,12 @@ public final class Channel<T> {
         return null;
     }
 
-    private void refillFromSenders() {
+    private void refillFromSenders(boolean alone) {
         WaitNode w;
         while (buffer.size() < capacity && (w = senders.pollWaiting()) != null) {
             @SuppressWarnings("unchecked")
             T offered = (T) w.value;
-            if (w.complete(null)) {
+            if (alone ? w.completeAlone(null, null) : w.complete(null)) {
                 buffer.addLast(offered);
             }
         }
@@ -382,7 +385,7 @@ public final class Channel<T> {
         }
         node.queues = qs;
         for (Channel<?> c : channels) {
-            c.affinity.beforeLock();
+            c.affinity.beforeLock(s);
             synchronized (c) {
                 if (!node.isWaiting()) {
                     break;
@@ -428,7 +431,7 @@ public final class Channel<T> {
         if (closed && buffer.isEmpty() && senders.isEmpty()) {
             return null;
         }
-        return pollLocked();
+        return pollLocked(false);
     }
 
     private static void requireItem(Object item) {

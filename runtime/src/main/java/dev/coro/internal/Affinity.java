@@ -33,6 +33,16 @@ public final class Affinity {
     }
 
     /**
+     * Before taking the lock for an operation that may wait: a plain-thread waiter (not a task) ends ownership even on
+     * the owner's thread, for while it blocks that thread the loop cannot turn to let another thread in.
+     */
+    public void beforeLock(Stack s) {
+        if (s.task == null || !isOwner()) {
+            share();
+        }
+    }
+
+    /**
      * Called by a caller that is not the owner before it takes the lock: ends ownership, waiting until the owner
      * loop has let go. A caller on another loop blocks its thread for that while (one turn of the owner loop).
      */

@@ -72,6 +72,25 @@ public class WaitNode implements Runnable {
         return true;
     }
 
+    /**
+     * {@link #complete(Object, Object)} by the only thread that can touch this node now: the owner of the primitive
+     * it waits in (see {@link Affinity}), which is also its waiter's loop thread. No CAS; a select's node, which
+     * waits in other primitives too, still takes the CAS.
+     */
+    public boolean completeAlone(Object v, Object by) {
+        if (queues != null) {
+            return complete(v, by);
+        }
+        if (state != WAITING) {
+            return false;
+        }
+        value = v;
+        source = by;
+        STATE.setRelease(this, DONE);
+        wakeOwner();
+        return true;
+    }
+
     public boolean fail(Throwable t) {
         if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
             return false;
