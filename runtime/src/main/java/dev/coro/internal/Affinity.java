@@ -44,7 +44,9 @@ public final class Affinity {
 
     /**
      * Called by a caller that is not the owner before it takes the lock: ends ownership, waiting until the owner
-     * loop has let go. A caller on another loop blocks its thread for that while (one turn of the owner loop).
+     * loop has let go (at its next turn). A caller on another loop blocks its thread for that while, granting
+     * meanwhile what others ask of its own loop: two loops that start using each other's channels at the same
+     * moment must not wait for each other. Never called inside an operation on a primitive this loop owns.
      */
     public void share() {
         Loop o = owner;
@@ -56,14 +58,18 @@ public final class Affinity {
             return;
         }
         Thread waiter = Thread.currentThread();
-        o.execute(() -> {
+        o.requestRevocation(() -> {
             owner = null;
             LockSupport.unpark(waiter);
         });
+        Loop mine = Loop.current();
         while (owner != null) {
             if (o.ended) {
-                owner = null; // ended before it got to the door: its thread locks from now on
+                owner = null; // ended before it got to the request: its thread locks from now on
                 return;
+            }
+            if (mine != null) {
+                mine.runRevocations();
             }
             LockSupport.parkNanos(this, 100_000L);
         }

@@ -179,20 +179,41 @@ public final class Loop {
     }
 
     private void drainInbox() {
+        runRevocations();
         Runnable r;
         while ((r = inbox.poll()) != null) {
             r.run();
         }
     }
 
+    /**
+     * Other threads asking to end this loop's ownership of a primitive ({@link Affinity}). Kept apart from the door
+     * so that this loop's thread can also grant them while it waits for another loop to grant its own.
+     */
+    private final ConcurrentLinkedQueue<Runnable> revocations = new ConcurrentLinkedQueue<>();
+
+    /** Any thread: {@code r} ends an ownership; it runs on this loop's thread between two tasks. */
+    void requestRevocation(Runnable r) {
+        revocations.offer(r);
+        knock();
+    }
+
+    /** Loop thread only, between tasks or while one of its tasks waits in {@link Affinity#share}. */
+    void runRevocations() {
+        Runnable r;
+        while ((r = revocations.poll()) != null) {
+            r.run();
+        }
+    }
+
     /** Nothing is ready: sleep until the next timer or until another thread knocks; false if neither can come. */
     private boolean idle(long now) {
-        if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty()) {
+        if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()) {
             return false;
         }
         parkState.set(PARKED);
         // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work
-        if (inbox.isEmpty() && ready.isEmpty()) {
+        if (inbox.isEmpty() && revocations.isEmpty() && ready.isEmpty()) {
             long wait = timers.isEmpty() ? 0 : Math.max(1, timers.nextDeadline() - now);
             if (ioWaits > 0) {
                 pollIo(wait == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
@@ -248,6 +269,11 @@ public final class Loop {
             return;
         }
         inbox.offer(r);
+        knock();
+    }
+
+    /** Wakes the loop thread if it is parked or selecting; the caller has enqueued its work first. */
+    private void knock() {
         if (parkState.get() == PARKED && parkState.compareAndSet(PARKED, AWAKE)) {
             LockSupport.unpark(thread);
             java.nio.channels.Selector sel = selector;

@@ -887,4 +887,36 @@ class ChannelTest extends PrimitiveTest {
         assertEquals("from another thread", get(other));
         assertEquals(0, ch.size());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void twoLoopsThatStartUsingEachOthersChannelsAtOnceDoNotWaitOnEachOther() throws Exception {
+        final int rounds = 300;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicReferenceArray<Channel<Integer>> made =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
+        java.util.function.IntFunction<CompletableFuture<Integer>> side = me -> loopThread("side-" + me, () -> {
+            int got = 0;
+            for (int r = 0; r < rounds; r++) {
+                Channel<Integer> mine = Channel.unbounded(); // owned by this loop
+                int round = r;
+                Coro.blocking(() -> {
+                    made.set(me, mine);
+                    together.await(10, TimeUnit.SECONDS);
+                    return null;
+                });
+                Channel<Integer> theirs = made.get(1 - me);
+                Coro.blocking(() -> together.await(10, TimeUnit.SECONDS)); // both have read the other's channel
+                theirs.trySend(round); // both loops revoke the other's ownership at about the same time
+                if (mine.receive(java.time.Duration.ofSeconds(10)) == round) {
+                    got++;
+                }
+            }
+            return got;
+        });
+        CompletableFuture<Integer> a = side.apply(0);
+        CompletableFuture<Integer> b = side.apply(1);
+        assertEquals(rounds, get(a));
+        assertEquals(rounds, get(b));
+    }
 }
