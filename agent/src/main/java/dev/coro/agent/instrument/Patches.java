@@ -29,7 +29,8 @@ public final class Patches {
     static final String CHANNELS = "dev/coro/internal/patch/PatchedChannels";
 
     private static final class Target {
-        final String group;
+        /** The groups that switch it on (any of them): most redirects have one. */
+        final String[] groups;
         final String owner;
         final String name;
         /** False for a replacement that never waits (it becomes a plain static call). */
@@ -42,13 +43,28 @@ public final class Patches {
         }
 
         Target(String group, String owner, String name, boolean suspends, String receiver) {
-            this.group = group;
+            this.groups = group.split("\\|"); // "files|sockets": a redirect two groups share
             this.owner = owner;
             this.name = name;
             this.suspends = suspends;
             this.receiver = receiver;
         }
+
+        boolean in(Set<String> enabled) {
+            for (String g : groups) {
+                if (enabled.contains(g)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
+
+    /**
+     * The readers and writers of the {@code files} group (PatchedFileText) are also those {@code Channels.newReader}
+     * and {@code newWriter} make over socket channels (group {@code sockets}): their twins dispatch on the object.
+     */
+    private static final String TEXT_GROUPS = "files|sockets";
 
     private static final Map<String, Target> TABLE = new HashMap<>();
 
@@ -249,11 +265,11 @@ public final class Patches {
         }
         for (String desc : new String[] {"(Ljava/io/Reader;)V", "(Ljava/io/Reader;I)V"}) {
             TABLE.put("java/io/BufferedReader.<init>" + desc,
-                    new Target("files", FILE_TEXT, "newBufferedReader", false));
+                    new Target(TEXT_GROUPS, FILE_TEXT, "newBufferedReader", false));
         }
         for (String desc : new String[] {"(Ljava/io/Writer;)V", "(Ljava/io/Writer;I)V"}) {
             TABLE.put("java/io/BufferedWriter.<init>" + desc,
-                    new Target("files", FILE_TEXT, "newBufferedWriter", false));
+                    new Target(TEXT_GROUPS, FILE_TEXT, "newBufferedWriter", false));
         }
         String files = "java/nio/file/Files.";
         String path = "Ljava/nio/file/Path;";
@@ -295,7 +311,7 @@ public final class Patches {
     }
 
     private static void text(String owner, String name, String desc, String receiver) {
-        TABLE.put(owner + '.' + name + desc, new Target("files", FILE_TEXT, name, true, receiver));
+        TABLE.put(owner + '.' + name + desc, new Target(TEXT_GROUPS, FILE_TEXT, name, true, receiver));
     }
 
     private static void file(String owner, String name, String desc) {
@@ -481,7 +497,7 @@ public final class Patches {
                 owner = declaring;
             }
         }
-        if (t == null || !enabled.contains(t.group)) {
+        if (t == null || !t.in(enabled)) {
             return false;
         }
         String desc = call.desc;
@@ -514,7 +530,7 @@ public final class Patches {
                 org.objectweb.asm.tree.TypeInsnNode n = open.pop();
                 MethodInsnNode init = (MethodInsnNode) i;
                 Target t = TABLE.get(init.owner + ".<init>" + init.desc);
-                if (t != null && enabled.contains(t.group) && n.getNext() != null
+                if (t != null && t.in(enabled) && n.getNext() != null
                         && n.getNext().getOpcode() == Opcodes.DUP) {
                     moves.add(new org.objectweb.asm.tree.AbstractInsnNode[] {n, init});
                 }

@@ -33,9 +33,18 @@ import java.util.Objects;
  * (a {@code FileChannel}, a pipe) gets exactly the JDK's object.
  * <p>
  * The readers and writers are the JDK's {@code InputStreamReader}/{@code OutputStreamWriter} with the very
- * decoder/encoder the JDK's would use, over these streams: their decoding is the JDK's; their reads and writes
- * happen in JDK frames, so they wait pinned (blocking the loop thread while the socket has no data, as a pinned
- * call does) instead of suspending.
+ * decoder/encoder the JDK's would use, over these streams, as subclasses marked {@link Text} ({@code new
+ * BufferedReader/BufferedWriter} around one gives a marked one too, see {@link PatchedFileText}): the decoding and
+ * encoding are the JDK's (charset, malformed input, messages). At patched call sites in a coroutine
+ * ({@code Reader.read}, {@code BufferedReader.readLine}, {@code Writer.write/append/flush/close},
+ * {@code BufferedWriter.newLine}) they never wait inside JDK code: a read runs the JDK's decoder over what the
+ * socket has now and, when that is not a single character, suspends until the socket is readable and decodes
+ * again (nothing is lost: the JDK's decoder reads only when it has decoded nothing yet); a write lets the JDK
+ * encode into a stream that sends what the socket takes and keeps the rest, which the call then sends while
+ * suspending. A {@code BufferedReader} around such a reader is coro's ({@link LineReader}: the JDK's
+ * {@code BufferedReader} rules for lines, {@code mark}, {@code skip}), because the JDK's keeps a partial line in a
+ * local variable while it waits. Called plainly (a plain thread, unrewritten code) they block as the JDK's do.
+ * One task reads (or writes) a given reader (writer) at a time, as with the JDK's lock.
  */
 public final class ChannelStreams {
     private ChannelStreams() {
@@ -56,7 +65,7 @@ public final class ChannelStreams {
         if (!(ch instanceof SocketChannel)) {
             return Channels.newReader(ch, dec, minBufferCap);
         }
-        return new InputStreamReader(new In((SocketChannel) ch), dec.reset());
+        return new ChannelReader(new In((SocketChannel) ch), dec.reset());
     }
 
     public static Reader newReader(ReadableByteChannel ch, String csName) {
@@ -75,7 +84,7 @@ public final class ChannelStreams {
             return Channels.newWriter(ch, enc, minBufferCap);
         }
         Objects.requireNonNull(enc, "enc");
-        return new OutputStreamWriter(new Out((SocketChannel) ch), enc.reset());
+        return new ChannelWriter(new Out((SocketChannel) ch), enc.reset());
     }
 
     public static Writer newWriter(WritableByteChannel ch, String csName) {
@@ -99,6 +108,8 @@ public final class ChannelStreams {
         private final SocketChannel ch;
         /** The JDK's stream over the same channel, for {@code available()}. */
         private final InputStream jdk;
+        /** Set while a coroutine's read tries the JDK's decoder: then reads never wait (see {@link #WOULD_BLOCK}). */
+        Stack coop;
 
         In(SocketChannel ch) {
             this.ch = ch;
@@ -118,6 +129,13 @@ public final class ChannelStreams {
                 return 0;
             }
             checkBlocking(ch);
+            if (coop != null) {
+                int n = PatchedChannels.readNow(ch, ByteBuffer.wrap(b, off, len), coop);
+                if (n == 0) {
+                    throw WOULD_BLOCK;
+                }
+                return n;
+            }
             return PatchedChannels.read(ch, ByteBuffer.wrap(b, off, len)); // waits as the JDK's blocking read
         }
 
@@ -170,7 +188,7 @@ public final class ChannelStreams {
 
         @Override
         public int available() throws IOException {
-            return jdk.available();
+            return coop != null ? 0 : jdk.available(); // a decoder in a coroutine reads only when it has nothing
         }
 
         @Override
@@ -182,6 +200,12 @@ public final class ChannelStreams {
     /** The output stream of a socket channel. */
     static final class Out extends OutputStream {
         private final SocketChannel ch;
+        /** Set while a coroutine's write runs the JDK's encoder: then writes never wait, {@link #pending} keeps the rest. */
+        Stack coop;
+        /** Bytes accepted but not sent yet (read mode), sent first by whoever writes next. */
+        private ByteBuffer pending;
+        /** A close asked for while bytes were pending in a coroutine: done once they are sent. */
+        private boolean closeRequested;
 
         Out(SocketChannel ch) {
             this.ch = ch;
@@ -199,7 +223,59 @@ public final class ChannelStreams {
                 return;
             }
             checkBlocking(ch);
+            if (coop != null) {
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                if (!hasPending()) {
+                    PatchedChannels.writeNow(ch, bb, coop);
+                }
+                keep(bb);
+                return;
+            }
+            if (hasPending()) {
+                PatchedChannels.write(ch, pending); // what an abandoned cooperative write left, first
+            }
             PatchedChannels.write(ch, ByteBuffer.wrap(b, off, len)); // every byte, as the JDK's
+        }
+
+        boolean hasPending() {
+            return pending != null && pending.hasRemaining();
+        }
+
+        /** Keeps what {@code bb} has left after what is pending already. */
+        private void keep(ByteBuffer bb) {
+            if (!bb.hasRemaining()) {
+                return;
+            }
+            if (!hasPending()) {
+                pending = ByteBuffer.allocate(Math.max(bb.remaining(), 8192));
+            } else {
+                pending.compact(); // write mode now
+                if (pending.remaining() < bb.remaining()) {
+                    ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2,
+                            pending.position() + bb.remaining()));
+                    pending.flip();
+                    pending = bigger.put(pending);
+                }
+            }
+            pending.put(bb).flip();
+        }
+
+        /**
+         * Sends what is pending, suspending while the socket has no room (called again on resume: nothing else
+         * to redo); then the close asked for meanwhile. Returns with {@code st} suspending if it must wait.
+         */
+        void drain(Stack st) throws IOException {
+            if (hasPending()) {
+                PatchedChannels.write(ch, pending, st);
+                if (Suspend.isSuspending(st)) {
+                    return;
+                }
+                pending = null;
+            }
+            if (closeRequested) {
+                closeRequested = false;
+                PatchedChannels.close(ch);
+            }
         }
 
         /** The cooperative write: the buffer (how far it got) waits on the coroutine's stack while suspended. */
@@ -227,7 +303,586 @@ public final class ChannelStreams {
 
         @Override
         public void close() throws IOException {
+            if (coop != null && hasPending()) {
+                closeRequested = true; // the cooperative call sends what is pending, then closes
+                return;
+            }
+            if (hasPending()) {
+                try {
+                    PatchedChannels.write(ch, pending);
+                } finally {
+                    pending = null;
+                }
+            }
             PatchedChannels.close(ch);
         }
+    }
+
+    // ---- readers and writers over socket channels ----
+
+    /** A reader or writer over a socket channel (or a buffered one around it): cooperative at patched call sites. */
+    interface Text {
+    }
+
+    /** What a coroutine's read gets from the socket stream when the socket has nothing yet; never seen by users. */
+    static final class WouldBlock extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        WouldBlock() {
+            super("no data yet");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // a shared signal: no stack trace
+        }
+    }
+
+    static final WouldBlock WOULD_BLOCK = new WouldBlock();
+
+    /**
+     * {@code Channels.newReader} over a socket channel: the JDK's {@code InputStreamReader} with the JDK's decoder.
+     * A char decoded beyond a {@code read()} is kept here rather than in the JDK's decoder (which hands it out
+     * before it reads again: a read that found the socket empty would lose it), the JDK's way otherwise.
+     */
+    static final class ChannelReader extends InputStreamReader implements Text {
+        final In in;
+        private boolean hasLeft;
+        private char left;
+
+        ChannelReader(In in, CharsetDecoder dec) {
+            super(in, dec);
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            synchronized (lock) {
+                if (hasLeft) {
+                    hasLeft = false;
+                    return left;
+                }
+                char[] two = new char[2];
+                int n = super.read(two, 0, 2);
+                if (n < 0) {
+                    return -1;
+                }
+                if (n == 2) {
+                    left = two[1];
+                    hasLeft = true;
+                }
+                return two[0];
+            }
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            synchronized (lock) {
+                if (!hasLeft && len != 1) {
+                    return super.read(c, off, len); // the JDK's checks and reads
+                }
+                super.read(c, off, 0); // the JDK's checks: open, then bounds
+                if (off < 0 || len < 0 || off > c.length - len) {
+                    throw new IndexOutOfBoundsException();
+                }
+                int n = 0;
+                if (hasLeft) {
+                    c[off++] = left;
+                    len--;
+                    hasLeft = false;
+                    n = 1;
+                    if (len == 0 || in.coop != null || !super.ready()) {
+                        return n;
+                    }
+                }
+                if (len == 1) {
+                    int ch = read();
+                    if (ch < 0) {
+                        return n == 0 ? -1 : n;
+                    }
+                    c[off] = (char) ch;
+                    return n + 1;
+                }
+                return n + super.read(c, off, len);
+            }
+        }
+
+        @Override
+        public int read(java.nio.CharBuffer target) throws IOException {
+            int len = target.remaining();
+            char[] cbuf = new char[len];
+            int n = read(cbuf, 0, len);
+            if (n > 0) {
+                target.put(cbuf, 0, n);
+            }
+            return n;
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            synchronized (lock) {
+                boolean r = super.ready();
+                return hasLeft || r;
+            }
+        }
+    }
+
+    /** {@code Channels.newWriter} over a socket channel: the JDK's {@code OutputStreamWriter} with the JDK's encoder. */
+    static final class ChannelWriter extends OutputStreamWriter implements Text {
+        final Out out;
+
+        ChannelWriter(Out out, CharsetEncoder enc) {
+            super(out, enc);
+            this.out = out;
+        }
+    }
+
+    /** {@code new BufferedWriter(w)} around a {@link ChannelWriter}: the JDK's, marked. */
+    static final class LineWriter extends java.io.BufferedWriter implements Text {
+        final ChannelWriter target;
+
+        LineWriter(ChannelWriter out) {
+            super(out);
+            target = out;
+        }
+
+        LineWriter(ChannelWriter out, int size) {
+            super(out, size);
+            target = out;
+        }
+    }
+
+    /** {@code new BufferedReader(r)} or {@code new BufferedReader(r, size)} where {@code r} may be a channel reader. */
+    static java.io.BufferedReader bufferedReader(Reader in, int size) {
+        return in instanceof ChannelReader ? new LineReader((ChannelReader) in, size)
+                : new java.io.BufferedReader(in, size);
+    }
+
+    static java.io.BufferedWriter bufferedWriter(Writer out, int size) {
+        return out instanceof ChannelWriter ? new LineWriter((ChannelWriter) out, size)
+                : new java.io.BufferedWriter(out, size);
+    }
+
+    static java.io.BufferedReader bufferedReader(Reader in) {
+        return in instanceof ChannelReader ? new LineReader((ChannelReader) in, 8192) : new java.io.BufferedReader(in);
+    }
+
+    static java.io.BufferedWriter bufferedWriter(Writer out) {
+        return out instanceof ChannelWriter ? new LineWriter((ChannelWriter) out) : new java.io.BufferedWriter(out);
+    }
+
+    /**
+     * {@code new BufferedReader(r)} around a {@link ChannelReader}: the JDK's {@code BufferedReader} rules (lines end
+     * at {@code \n}, {@code \r} or {@code \r\n}; {@code mark}/{@code reset}/{@code skip}; the same exceptions and
+     * messages), over its own buffer, so that a coroutine's {@code readLine} keeps the partial line in the buffer
+     * while it waits for the rest (the JDK's keeps it in a local variable).
+     */
+    static final class LineReader extends java.io.BufferedReader implements Text {
+        private static final int UNMARKED = -1;
+        private static final int INVALIDATED = -2;
+        final ChannelReader src;
+        private char[] cb;
+        private int nChars;
+        private int nextChar;
+        /** How far a {@code readLine} looked for the end of the pending line. */
+        private int scanned;
+        private boolean skipLF;
+        private boolean markedSkipLF;
+        private int markedChar = UNMARKED;
+        private int readAheadLimit;
+        private boolean closed;
+
+        LineReader(ChannelReader in, int size) {
+            super(in, checkSize(size));
+            src = in;
+            cb = new char[size];
+        }
+
+        private static int checkSize(int size) {
+            if (size <= 0) {
+                throw new IllegalArgumentException("Buffer size <= 0");
+            }
+            return 1;
+        }
+
+        private void ensureOpen() throws IOException {
+            if (closed) {
+                throw new IOException("Stream closed");
+            }
+        }
+
+        /**
+         * Reads more chars after {@code nChars}, keeping the unread ones and the marked ones (the buffer grows for
+         * a long line): a count, -1 at EOF, or 0 with {@code st} suspending (called again on resume).
+         */
+        private int fill(Stack st) throws IOException {
+            boolean resuming = st != null && Suspend.isResuming(st);
+            if (!resuming) {
+                int keep = nextChar;
+                if (markedChar >= 0) {
+                    if (nextChar - markedChar >= readAheadLimit) {
+                        markedChar = INVALIDATED; // as the JDK's: the read-ahead limit is passed
+                        readAheadLimit = 0;
+                    } else {
+                        keep = markedChar;
+                    }
+                }
+                if (keep > 0) {
+                    System.arraycopy(cb, keep, cb, 0, nChars - keep);
+                    nChars -= keep;
+                    nextChar -= keep;
+                    scanned = Math.max(0, scanned - keep);
+                    if (markedChar >= 0) {
+                        markedChar -= keep;
+                    }
+                }
+                if (nChars == cb.length) {
+                    cb = java.util.Arrays.copyOf(cb, Math.max(cb.length * 2, readAheadLimit));
+                }
+            }
+            int n;
+            if (st == null || (!resuming && st.task() == null)) {
+                do {
+                    n = src.read(cb, nChars, cb.length - nChars);
+                } while (n == 0);
+            } else {
+                n = readCoop(src, 0, cb, nChars, cb.length - nChars, st);
+                if (Suspend.isSuspending(st)) {
+                    return 0;
+                }
+            }
+            if (n > 0) {
+                nChars += n;
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            synchronized (lock) {
+                return read((Stack) null);
+            }
+        }
+
+        /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
+        int read(Stack st) throws IOException {
+            boolean resume = st != null && Suspend.isResuming(st);
+            if (!resume) {
+                ensureOpen();
+            }
+            for (;;) {
+                if (!resume && nextChar < nChars) {
+                    if (skipLF) {
+                        skipLF = false;
+                        if (cb[nextChar] == '\n') {
+                            nextChar++;
+                            continue;
+                        }
+                    }
+                    return cb[nextChar++];
+                }
+                int n = fill(st);
+                resume = false;
+                if (st != null && Suspend.isSuspending(st)) {
+                    return 0;
+                }
+                if (n < 0) {
+                    return -1;
+                }
+            }
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            synchronized (lock) {
+                return read(c, off, len, null);
+            }
+        }
+
+        int read(char[] c, int off, int len, Stack st) throws IOException {
+            boolean resume = st != null && Suspend.isResuming(st);
+            if (!resume) {
+                ensureOpen();
+                Objects.checkFromIndexSize(off, len, c.length);
+                if (len == 0) {
+                    return 0;
+                }
+            }
+            for (;;) {
+                if (!resume && nextChar < nChars) {
+                    if (skipLF) {
+                        skipLF = false;
+                        if (cb[nextChar] == '\n') {
+                            nextChar++;
+                            continue;
+                        }
+                    }
+                    int n = take(c, off, len);
+                    if (st == null) {
+                        // as the JDK's: more while the reader is ready
+                        while (n < len && src.ready()) {
+                            if (nextChar >= nChars && fill(null) < 0) {
+                                break;
+                            }
+                            if (skipLF && nextChar < nChars) {
+                                skipLF = false;
+                                if (cb[nextChar] == '\n') {
+                                    nextChar++;
+                                }
+                            }
+                            n += take(c, off + n, len - n);
+                        }
+                    }
+                    return n;
+                }
+                int n = fill(st);
+                resume = false;
+                if (st != null && Suspend.isSuspending(st)) {
+                    return 0;
+                }
+                if (n < 0) {
+                    return -1;
+                }
+            }
+        }
+
+        private int take(char[] c, int off, int len) {
+            int n = Math.min(len, nChars - nextChar);
+            System.arraycopy(cb, nextChar, c, off, n);
+            nextChar += n;
+            return n;
+        }
+
+        @Override
+        public String readLine() throws IOException {
+            synchronized (lock) {
+                return readLine(null);
+            }
+        }
+
+        /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
+        String readLine(Stack st) throws IOException {
+            boolean resume = st != null && Suspend.isResuming(st);
+            if (!resume) {
+                ensureOpen();
+            }
+            for (;;) {
+                if (!resume) {
+                    if (skipLF && nextChar < nChars) {
+                        skipLF = false;
+                        if (cb[nextChar] == '\n') {
+                            nextChar++;
+                        }
+                    }
+                    for (int i = Math.max(scanned, nextChar); i < nChars; i++) {
+                        char ch = cb[i];
+                        if (ch == '\n' || ch == '\r') {
+                            String line = new String(cb, nextChar, i - nextChar);
+                            nextChar = i + 1;
+                            scanned = nextChar;
+                            skipLF = ch == '\r';
+                            return line;
+                        }
+                    }
+                    scanned = nChars;
+                }
+                int n = fill(st);
+                resume = false;
+                if (st != null && Suspend.isSuspending(st)) {
+                    return null;
+                }
+                if (n < 0) {
+                    // EOF: the last line, if it has anything
+                    if (nextChar < nChars) {
+                        String line = new String(cb, nextChar, nChars - nextChar);
+                        nextChar = nChars;
+                        scanned = nextChar;
+                        return line;
+                    }
+                    return null;
+                }
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            if (n < 0L) {
+                throw new IllegalArgumentException("skip value is negative");
+            }
+            synchronized (lock) {
+                ensureOpen();
+                long r = n;
+                while (r > 0) {
+                    if (nextChar >= nChars && fill(null) < 0) {
+                        break;
+                    }
+                    if (skipLF) {
+                        skipLF = false;
+                        if (cb[nextChar] == '\n') {
+                            nextChar++;
+                        }
+                    }
+                    long d = nChars - nextChar;
+                    if (r <= d) {
+                        nextChar += (int) r;
+                        r = 0;
+                        break;
+                    }
+                    r -= d;
+                    nextChar = nChars;
+                }
+                return n - r;
+            }
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            synchronized (lock) {
+                ensureOpen();
+                if (skipLF) {
+                    if (nextChar >= nChars && src.ready()) {
+                        fill(null);
+                    }
+                    if (nextChar < nChars) {
+                        if (cb[nextChar] == '\n') {
+                            nextChar++;
+                        }
+                        skipLF = false;
+                    }
+                }
+                return nextChar < nChars || src.ready();
+            }
+        }
+
+        @Override
+        public boolean markSupported() {
+            return true;
+        }
+
+        @Override
+        public void mark(int readAheadLimit) throws IOException {
+            if (readAheadLimit < 0) {
+                throw new IllegalArgumentException("Read-ahead limit < 0");
+            }
+            synchronized (lock) {
+                ensureOpen();
+                this.readAheadLimit = readAheadLimit;
+                markedChar = nextChar;
+                markedSkipLF = skipLF;
+            }
+        }
+
+        @Override
+        public void reset() throws IOException {
+            synchronized (lock) {
+                ensureOpen();
+                if (markedChar < 0) {
+                    throw new IOException(markedChar == INVALIDATED ? "Mark invalid" : "Stream not marked");
+                }
+                nextChar = markedChar;
+                scanned = nextChar;
+                skipLF = markedSkipLF;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    src.close();
+                } finally {
+                    closed = true;
+                }
+            }
+        }
+    }
+
+    // ---- the cooperative calls on them (dispatched from PatchedFileText's Reader/Writer twins) ----
+
+    @FunctionalInterface
+    interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /** {@code r.read(...)} for a coroutine: as many tries of the JDK's decoder as it takes, waiting in between. */
+    static int readCoop(ChannelReader r, int kind, char[] c, int off, int len, Stack st) throws IOException {
+        boolean resume = Suspend.isResuming(st);
+        for (;;) {
+            if (resume) {
+                resume = false;
+                if (!PatchedChannels.awaitReadable(r.in.ch, st)) {
+                    return 0;
+                }
+            }
+            r.in.coop = st;
+            try {
+                return kind == 1 ? r.read() : kind == 2 ? r.read(c) : r.read(c, off, len);
+            } catch (WouldBlock nothingYet) {
+                // the decoder read nothing and decoded nothing: wait, then decode again
+            } finally {
+                r.in.coop = null;
+            }
+            if (!PatchedChannels.awaitReadable(r.in.ch, st)) {
+                return 0;
+            }
+        }
+    }
+
+    private static boolean plain(Stack st) {
+        return !Suspend.isResuming(st) && st.task() == null;
+    }
+
+    /** {@code Reader.read()} of a {@link Text} reader. */
+    static int read(Reader r, Stack st) throws IOException {
+        if (plain(st)) {
+            return r.read();
+        }
+        return r instanceof LineReader ? ((LineReader) r).read(st) : readCoop((ChannelReader) r, 1, null, 0, 0, st);
+    }
+
+    static int read(Reader r, char[] c, Stack st) throws IOException {
+        if (plain(st)) {
+            return r.read(c);
+        }
+        return r instanceof LineReader ? ((LineReader) r).read(c, 0, c.length, st)
+                : readCoop((ChannelReader) r, 2, c, 0, 0, st);
+    }
+
+    static int read(Reader r, char[] c, int off, int len, Stack st) throws IOException {
+        if (plain(st)) {
+            return r.read(c, off, len);
+        }
+        return r instanceof LineReader ? ((LineReader) r).read(c, off, len, st)
+                : readCoop((ChannelReader) r, 3, c, off, len, st);
+    }
+
+    static String readLine(java.io.BufferedReader r, Stack st) throws IOException {
+        return plain(st) ? r.readLine() : ((LineReader) r).readLine(st);
+    }
+
+    /**
+     * A write-side call ({@code write}, {@code append}, {@code newLine}, {@code flush}, {@code close}) of a
+     * {@link Text} writer for a coroutine: the JDK's call, its bytes sent as far as the socket takes them now,
+     * then the rest while suspending (on resume, only the sending goes on).
+     */
+    static <T> T writeCoop(Writer w, IoCall<T> call, Stack st) throws IOException {
+        if (plain(st)) {
+            return call.call();
+        }
+        Out out = w instanceof ChannelWriter ? ((ChannelWriter) w).out : ((LineWriter) w).target.out;
+        T result = null;
+        if (!Suspend.isResuming(st)) {
+            out.coop = st;
+            try {
+                result = call.call();
+            } finally {
+                out.coop = null;
+            }
+        }
+        out.drain(st);
+        return result;
     }
 }

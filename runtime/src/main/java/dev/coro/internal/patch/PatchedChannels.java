@@ -399,6 +399,38 @@ public final class PatchedChannels {
         return read(ch, dst, null);
     }
 
+    /**
+     * For {@link ChannelStreams}' readers and writers: one read or write of {@code ch} that never waits in a
+     * coroutine (0: nothing to read, or no room, yet), adopting the channel as a coroutine's blocking read would.
+     * On a plain thread, or a channel the patches do not serve, the channel's own call (which may block).
+     */
+    static int readNow(SocketChannel ch, ByteBuffer dst, Stack st) throws IOException {
+        cooperative(ch, st);
+        return ch.read(dst);
+    }
+
+    static int writeNow(SocketChannel ch, ByteBuffer src, Stack st) throws IOException {
+        cooperative(ch, st);
+        return ch.write(src);
+    }
+
+    /**
+     * For {@link ChannelStreams}' readers: waits until {@code ch} may be read. Returns true when the caller may
+     * retry now (it waited, or had nothing to wait for), false when the coroutine is suspending (it is called again
+     * on resume, and then ends the wait, throwing {@code AsynchronousCloseException} if the channel was closed).
+     */
+    static boolean awaitReadable(SocketChannel ch, Stack st) throws IOException {
+        Adopted a = cooperative(ch, st);
+        if (a == null) {
+            return true;
+        }
+        if (Suspend.isResuming(st)) {
+            resumed(ch, a, SelectionKey.OP_READ, st);
+            return true;
+        }
+        return await(ch, a, SelectionKey.OP_READ, st);
+    }
+
     public static long read(ScatteringByteChannel ch, ByteBuffer[] dsts, Stack st) throws IOException {
         return read(ch, dsts, 0, dsts.length, st);
     }

@@ -235,20 +235,24 @@ public final class PatchedFileText {
 
     // ---- new BufferedReader(r) / new BufferedWriter(w): marked when what they wrap is ----
 
+    // (around a reader or writer over a socket channel, ChannelStreams' marked ones: groups files and sockets)
+
     public static BufferedReader newBufferedReader(Reader in) {
-        return in instanceof Offloaded ? new OffloadedBufferedReader(in) : new BufferedReader(in);
+        return in instanceof Offloaded ? new OffloadedBufferedReader(in) : ChannelStreams.bufferedReader(in);
     }
 
     public static BufferedReader newBufferedReader(Reader in, int size) {
-        return in instanceof Offloaded ? new OffloadedBufferedReader(in, size) : new BufferedReader(in, size);
+        return in instanceof Offloaded ? new OffloadedBufferedReader(in, size)
+                : ChannelStreams.bufferedReader(in, size);
     }
 
     public static BufferedWriter newBufferedWriter(Writer out) {
-        return out instanceof Offloaded ? new OffloadedBufferedWriter(out) : new BufferedWriter(out);
+        return out instanceof Offloaded ? new OffloadedBufferedWriter(out) : ChannelStreams.bufferedWriter(out);
     }
 
     public static BufferedWriter newBufferedWriter(Writer out, int size) {
-        return out instanceof Offloaded ? new OffloadedBufferedWriter(out, size) : new BufferedWriter(out, size);
+        return out instanceof Offloaded ? new OffloadedBufferedWriter(out, size)
+                : ChannelStreams.bufferedWriter(out, size);
     }
 
     // ---- java.nio.file.Files ----
@@ -332,6 +336,7 @@ public final class PatchedFileText {
     }
 
     // ---- reads and writes of marked readers and writers ----
+    // (those over socket channels, ChannelStreams.Text, wait for the socket instead: they are cooperative)
 
     private static int runInt(Stack s, Callable<Integer> call) throws IOException {
         Integer r = run(s, call);
@@ -351,18 +356,30 @@ public final class PatchedFileText {
     }
 
     public static int read(Reader r, Stack s) throws IOException {
+        if (r instanceof ChannelStreams.Text) {
+            return ChannelStreams.read(r, s);
+        }
         return r instanceof Offloaded ? runInt(s, r::read) : r.read();
     }
 
     public static int read(Reader r, char[] c, Stack s) throws IOException {
+        if (r instanceof ChannelStreams.Text) {
+            return ChannelStreams.read(r, c, s);
+        }
         return r instanceof Offloaded ? runInt(s, () -> r.read(c)) : r.read(c);
     }
 
     public static int read(Reader r, char[] c, int off, int len, Stack s) throws IOException {
+        if (r instanceof ChannelStreams.Text) {
+            return ChannelStreams.read(r, c, off, len, s);
+        }
         return r instanceof Offloaded ? runInt(s, () -> r.read(c, off, len)) : r.read(c, off, len);
     }
 
     public static String readLine(BufferedReader r, Stack s) throws IOException {
+        if (r instanceof ChannelStreams.Text) {
+            return ChannelStreams.readLine(r, s);
+        }
         return r instanceof Offloaded ? run(s, r::readLine) : r.readLine();
     }
 
@@ -375,7 +392,12 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, int c, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.write(c);
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, () -> w.write(c));
         } else {
             w.write(c);
@@ -383,7 +405,12 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, char[] c, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.write(c);
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, () -> w.write(c));
         } else {
             w.write(c);
@@ -391,7 +418,12 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, char[] c, int off, int len, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.write(c, off, len);
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, () -> w.write(c, off, len));
         } else {
             w.write(c, off, len);
@@ -399,7 +431,12 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, String str, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.write(str);
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, () -> w.write(str));
         } else {
             w.write(str);
@@ -407,7 +444,12 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, String str, int off, int len, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.write(str, off, len);
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, () -> w.write(str, off, len));
         } else {
             w.write(str, off, len);
@@ -415,11 +457,20 @@ public final class PatchedFileText {
     }
 
     public static Writer append(Writer w, CharSequence csq, Stack s) throws IOException {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> w.append(csq), s);
+            return w; // the JDK's writers return themselves (and on resume the call is not made again)
+        }
         return w instanceof Offloaded ? run(s, () -> w.append(csq)) : w.append(csq);
     }
 
     public static void newLine(BufferedWriter w, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.newLine();
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, w::newLine);
         } else {
             w.newLine();
@@ -427,7 +478,12 @@ public final class PatchedFileText {
     }
 
     public static void flush(Writer w, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.flush();
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, w::flush);
         } else {
             w.flush();
@@ -435,7 +491,12 @@ public final class PatchedFileText {
     }
 
     public static void close(Writer w, Stack s) throws IOException {
-        if (w instanceof Offloaded) {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                w.close();
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
             runVoid(s, w::close);
         } else {
             w.close();

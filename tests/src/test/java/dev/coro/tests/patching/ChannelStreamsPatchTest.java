@@ -257,4 +257,334 @@ class ChannelStreamsPatchTest {
             Files.delete(f);
         }
     }
+
+    // ---- Channels.newReader/newWriter in coroutines: readLine and writes suspend ----
+
+    /** One line connection: reads a request line, waits, answers with two lines (one in two flushes), closes. */
+    @Coroutine
+    static void lineHandler(SocketChannel c, long delayMs) throws IOException, InterruptedException {
+        BufferedReader in = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+        Writer out = Channels.newWriter(c, "UTF-8");
+        String req = in.readLine();
+        Thread.sleep(delayMs);
+        out.write("\u00e9cho " + req + "\r\n");
+        out.write("f\u00fcr ");
+        out.flush();
+        Thread.sleep(5); // the client's readLine has half a line
+        out.append("dich \u20ac\n");
+        out.close(); // EOF
+    }
+
+    @Coroutine
+    static List<String> askLines(SocketAddress at, String req) throws IOException {
+        SocketChannel ch = SocketChannel.open(at);
+        java.io.BufferedWriter w = new java.io.BufferedWriter(Channels.newWriter(ch, StandardCharsets.UTF_8));
+        BufferedReader r = new BufferedReader(Channels.newReader(ch, StandardCharsets.UTF_8));
+        w.write(req);
+        w.newLine();
+        w.flush(); // the server waits before it answers: readLine below waits with nothing there
+        List<String> got = new ArrayList<>();
+        got.add(r.getClass().getSimpleName());
+        for (String line; (line = r.readLine()) != null;) {
+            got.add(line);
+        }
+        got.add(String.valueOf(r.readLine()));
+        r.close();
+        return got;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aLineServerAndItsClientsOverlapOnOneLoop() {
+        int n = 24;
+        long delay = 150;
+        long start = System.nanoTime();
+        List<List<String>> got = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            Task<Void> serving = Coro.spawn(() -> {
+                for (int i = 0; i < n; i++) {
+                    SocketChannel c = server.accept();
+                    Coro.spawn(() -> lineHandler(c, delay));
+                }
+                return null;
+            });
+            List<Task<List<String>>> clients = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String req = "fr\u00e5ga " + i;
+                clients.add(Coro.spawn(() -> askLines(at, req)));
+            }
+            List<List<String>> out = new ArrayList<>();
+            for (Task<List<String>> c : clients) {
+                out.add(c.join());
+            }
+            serving.join();
+            server.close();
+            return out;
+        });
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        for (int i = 0; i < n; i++) {
+            assertEquals(List.of("LineReader", "\u00e9cho fr\u00e5ga " + i, "f\u00fcr dich \u20ac", "null"),
+                    got.get(i));
+        }
+        long sequential = n * delay;
+        assertTrue(ms < sequential / 2, "the line reads did not overlap: " + ms + " ms, one after another "
+                + sequential + " ms");
+    }
+
+    /** The bytes a peer sends, with pauses: a character split between two sends, then malformed UTF-8. */
+    static final byte[][] PIECES = {
+        "gr".getBytes(StandardCharsets.UTF_8), {(byte) 0xc3}, {(byte) 0xbc, 'n', '\r'}, {'\n', 'z', (byte) 0xe2},
+        {(byte) 0x82}, {(byte) 0xac, '\r', 'x', '\n'}, {'o', 'k', '\n'}, {(byte) 0xff, 'y', '\n'}};
+
+    /** What a reader makes of those bytes: lines, then the decoder's exception; read() counts at the end. */
+    @Coroutine
+    static String readAll(Reader reader) throws IOException {
+        BufferedReader r = reader instanceof BufferedReader ? (BufferedReader) reader : new BufferedReader(reader);
+        StringBuilder log = new StringBuilder();
+        try {
+            for (String line; (line = r.readLine()) != null;) {
+                log.append('[').append(line).append(']');
+            }
+            log.append(" eof");
+        } catch (IOException e) {
+            log.append(' ').append(e.getClass().getName()).append(": ").append(e.getMessage());
+        }
+        return log.toString();
+    }
+
+    /** The same, through Reader.read() one char at a time and read(char[]). */
+    @Coroutine
+    static String readChars(Reader r) throws IOException {
+        StringBuilder log = new StringBuilder();
+        try {
+            for (int c; (c = r.read()) >= 0;) {
+                log.append((char) c);
+                char[] two = new char[2];
+                int n = r.read(two);
+                if (n < 0) {
+                    break;
+                }
+                log.append(two, 0, n);
+            }
+            log.append(" eof");
+        } catch (IOException e) {
+            log.append(' ').append(e.getClass().getName()).append(": ").append(e.getMessage());
+        }
+        return log.toString().replace("\r", "\\r").replace("\n", "\\n");
+    }
+
+    /**
+     * The JDK's reader over the pieces as a socket delivers them when they come apart: one piece a read (the JDK's
+     * decoder throws on malformed input while decoding the chunk that holds it, so chunks matter).
+     */
+    static Reader jdkReaderOfPieces() {
+        InputStream pieces = new InputStream() {
+            int next;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (next == PIECES.length) {
+                    return -1;
+                }
+                byte[] p = PIECES[next++];
+                System.arraycopy(p, 0, b, off, p.length);
+                return p.length;
+            }
+        };
+        return new java.io.InputStreamReader(pieces, StandardCharsets.UTF_8.newDecoder());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void splitCharactersEofAndMalformedInputAsTheJdk() throws IOException {
+        // the JDK's decoding of the same bytes, all at once
+        String jdkLines = readAll(jdkReaderOfPieces());
+        String jdkChars = readChars(jdkReaderOfPieces());
+        assertTrue(jdkLines.startsWith("[gr\u00fcn][z\u20ac][x][ok] java.nio.charset.MalformedInputException"),
+                jdkLines);
+        List<String> got = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            List<String> out = new ArrayList<>();
+            for (int mode = 0; mode < 2; mode++) {
+                Task<SocketChannel> accepting = Coro.spawn(() -> server.accept());
+                SocketChannel ch = SocketChannel.open(at);
+                SocketChannel peer = accepting.join();
+                Task<Void> sending = Coro.spawn(() -> {
+                    OutputStream o = Channels.newOutputStream(peer);
+                    for (byte[] p : PIECES) {
+                        Thread.sleep(30); // the reader waits for each piece on the loop
+                        o.write(p);
+                    }
+                    o.close();
+                    return null;
+                });
+                Reader r = Channels.newReader(ch, StandardCharsets.UTF_8);
+                out.add(mode == 0 ? readAll(r) : readChars(r));
+                sending.join();
+                ch.close();
+            }
+            server.close();
+            return out;
+        });
+        assertEquals(List.of(jdkLines, jdkChars), got);
+    }
+
+    /** The JDK's: a thread blocked in readLine of a channel's reader while another thread closes the channel. */
+    static String jdkCloseWhileReadingLines() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketChannel ch = SocketChannel.open(loopback(server));
+            SocketChannel peer = server.accept();
+            peer.write(java.nio.ByteBuffer.wrap("half a li".getBytes(StandardCharsets.UTF_8)));
+            BufferedReader r = new BufferedReader(java.nio.channels.Channels.newReader(ch, StandardCharsets.UTF_8));
+            AtomicReference<String> got = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    got.set("line " + r.readLine());
+                } catch (IOException e) {
+                    got.set(e.getClass().getName());
+                }
+            });
+            t.start();
+            Thread.sleep(200);
+            ch.close();
+            t.join(10_000);
+            peer.close();
+            return got.get() + " " + ch.isOpen();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void closeFromAnotherTaskFailsReadLineAsTheJdk() throws Exception {
+        String jdk = jdkCloseWhileReadingLines();
+        assertEquals("java.nio.channels.AsynchronousCloseException false", jdk);
+        int[] ticks = {0};
+        String inside = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            Task<SocketChannel> accepting = Coro.spawn(() -> server.accept());
+            SocketChannel ch = SocketChannel.open(at);
+            SocketChannel peer = accepting.join();
+            Writer w = Channels.newWriter(peer, StandardCharsets.UTF_8);
+            w.write("half a li");
+            w.flush();
+            BufferedReader r = new BufferedReader(Channels.newReader(ch, StandardCharsets.UTF_8));
+            Task<String> reading = Coro.spawn(() -> {
+                try {
+                    return "line " + r.readLine();
+                } catch (IOException e) {
+                    return e.getClass().getName();
+                }
+            });
+            for (int i = 0; i < 10; i++) {
+                Thread.sleep(10); // the reader waits; this task runs
+                ticks[0]++;
+            }
+            ch.close();
+            String got = reading.join() + " " + ch.isOpen();
+            peer.close();
+            server.close();
+            return got;
+        });
+        assertEquals(jdk, inside);
+        assertEquals(10, ticks[0]);
+    }
+
+    /** 2 MB of lines through a BufferedWriter to a reader on the same loop: the writer waits for room, cooperatively. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aLargeWriteThroughAWriterWaitsForThePeerOnTheSameLoop() {
+        int lines = 2000;
+        String got = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            Task<String> serving = Coro.spawn(() -> {
+                SocketChannel c = server.accept();
+                BufferedReader r = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+                int count = 0;
+                long chars = 0;
+                for (String line; (line = r.readLine()) != null;) {
+                    if (!line.equals(bigLine(count))) {
+                        return "line " + count + " differs";
+                    }
+                    count++;
+                    chars += line.length();
+                    if (count % 200 == 0) {
+                        Thread.sleep(2); // a slow reader
+                    }
+                }
+                Writer w = Channels.newWriter(c, StandardCharsets.UTF_8);
+                w.write(count + " lines " + chars + " chars\n");
+                w.close();
+                return "served";
+            });
+            SocketChannel ch = SocketChannel.open(at);
+            java.io.BufferedWriter w = new java.io.BufferedWriter(Channels.newWriter(ch, StandardCharsets.UTF_8));
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < lines; i++) {
+                all.append(bigLine(i)).append('\n');
+            }
+            w.write(all.toString()); // far more than the socket buffers hold
+            w.flush();
+            ch.shutdownOutput();
+            BufferedReader r = new BufferedReader(Channels.newReader(ch, StandardCharsets.UTF_8));
+            String answer = r.readLine();
+            String end = String.valueOf(r.readLine());
+            w.close();
+            server.close();
+            return answer + " " + end + " " + serving.join();
+        });
+        long chars = 0;
+        for (int i = 0; i < lines; i++) {
+            chars += bigLine(i).length();
+        }
+        assertEquals(lines + " lines " + chars + " chars null served", got);
+    }
+
+    static String bigLine(int i) {
+        StringBuilder b = new StringBuilder();
+        b.append(i).append(':');
+        while (b.length() < 1000) {
+            b.append("\u00e4\u20acz").append(i % 7);
+        }
+        return b.toString();
+    }
+
+    /** On a plain thread, the same code reads and writes lines as the JDK's objects do. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void onAPlainThreadTheSameLinesAsTheJdk() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            Thread peer = new Thread(() -> {
+                try (SocketChannel c = server.accept()) {
+                    for (byte[] p : PIECES) {
+                        Thread.sleep(30);
+                        c.write(java.nio.ByteBuffer.wrap(p));
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            peer.start();
+            String jdk = readAll(jdkReaderOfPieces());
+            try (SocketChannel ch = SocketChannel.open(at)) {
+                assertEquals(jdk, readAll(Channels.newReader(ch, StandardCharsets.UTF_8)));
+            }
+            peer.join(10_000);
+        }
+    }
 }

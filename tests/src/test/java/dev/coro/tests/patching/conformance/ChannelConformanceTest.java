@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @Timeout(120)
 class ChannelConformanceTest {
-    static final String[] NAMES = {"tcp", "unix", "trickle", "largeWrite"};
+    static final String[] NAMES = {"tcp", "unix", "trickle", "largeWrite", "streamTrickle", "streamLargeWrite",
+        "textTrickle", "textLargeWrite"};
 
     private static Harness harness;
 
@@ -32,7 +33,12 @@ class ChannelConformanceTest {
     static void start() throws Exception {
         harness = new Harness(ChannelScenarios.class)
                 .peer("trickle", Peer.start(Peer.trickle(Peer.pattern(300))))
-                .peer("largeWrite", Peer.start(Peer.slowSink()));
+                .peer("largeWrite", Peer.start(Peer.slowSink()))
+                .peer("streamTrickle", Peer.start(Peer.trickle(Peer.pattern(300))))
+                .peer("streamLargeWrite", Peer.start(Peer.slowSink()))
+                .peer("textTrickle", Peer.start(Peer.trickle(
+                        ChannelScenarios.TEXT.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                .peer("textLargeWrite", Peer.start(Peer.slowSink()));
     }
 
     @AfterAll
@@ -50,7 +56,8 @@ class ChannelConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "unix", "trickle", "largeWrite"})
+    @ValueSource(strings = {"tcp", "unix", "trickle", "largeWrite", "streamTrickle", "streamLargeWrite",
+        "textTrickle", "textLargeWrite"})
     void sameTranscriptAsTheJdk(String name) throws Exception {
         String expected = jdk(name);
         System.out.println("== " + name + " (JDK)\n" + expected);

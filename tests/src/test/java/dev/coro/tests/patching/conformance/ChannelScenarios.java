@@ -9,7 +9,13 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStream;
+import java.io.Writer;
+import java.io.OutputStream;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -39,6 +45,14 @@ public final class ChannelScenarios {
                 return trickle(port);
             case "largeWrite":
                 return largeWrite(port);
+            case "streamTrickle":
+                return streamTrickle(port);
+            case "streamLargeWrite":
+                return streamLargeWrite(port);
+            case "textTrickle":
+                return textTrickle(port);
+            case "textLargeWrite":
+                return textLargeWrite(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -199,6 +213,120 @@ public final class ChannelScenarios {
             ByteBuffer answer = readN(c, 16);
             log.append("peer crc matches=").append(answer.getLong() == crc.getValue()).append(" count=")
                     .append(answer.getLong()).append(" then ").append(c.read(ByteBuffer.allocate(1))).append('\n');
+            return log.toString();
+        }
+    }
+
+    /** The trickling peer read through {@code Channels.newInputStream}: reads, then readAllBytes, then EOF. */
+    @Coroutine
+    static String streamTrickle(int port) throws Exception {
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            InputStream in = Channels.newInputStream(c);
+            CRC32 crc = new CRC32();
+            int first = in.read();
+            crc.update(first);
+            byte[] some = new byte[10];
+            int n = 0;
+            while (n < some.length) {
+                n += in.read(some, n, some.length - n);
+            }
+            crc.update(some);
+            byte[] rest = in.readAllBytes();
+            crc.update(rest);
+            return "bytes=" + (1 + n + rest.length) + " crc=" + crc.getValue() + " then " + in.read() + " "
+                    + in.read(some) + " " + in.read(some, 0, 0) + "\n";
+        }
+    }
+
+    /** 4 MB in one write through {@code Channels.newOutputStream} to a slow reader; the answer through a stream. */
+    @Coroutine
+    static String streamLargeWrite(int port) throws Exception {
+        byte[] data = new byte[4 << 20];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i ^ i >>> 7);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            OutputStream out = Channels.newOutputStream(c);
+            out.write(data[0]);
+            out.write(data, 1, data.length - 1);
+            c.shutdownOutput();
+            StringBuilder log = new StringBuilder();
+            InputStream in = Channels.newInputStream(c);
+            byte[] answer = in.readAllBytes();
+            ByteBuffer a = ByteBuffer.wrap(answer);
+            log.append("answer=").append(answer.length).append(" peer crc matches=")
+                    .append(a.getLong() == crc.getValue()).append(" count=").append(a.getLong()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /** What the text peer trickles, a byte at a time: multi-byte characters, every kind of line end. */
+    public static final String TEXT = "gr\u00fc\u00df dich\r\nzweite Zeile \u2013 \u20ac 5\n\n\u00e9t\u00e9\r"
+            + "\ud83d\ude00 emoji\nno line end";
+
+    /**
+     * The text peer read through {@code Channels.newReader} (by charset name) and a {@code BufferedReader}: a
+     * char, a few chars, lines up to EOF (the last one has no line end), then EOF again, ready() and close.
+     */
+    @Coroutine
+    static String textTrickle(int port) throws Exception {
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            BufferedReader r = new BufferedReader(Channels.newReader(c, "UTF-8"));
+            StringBuilder log = new StringBuilder();
+            log.append("first=").append((char) r.read());
+            char[] some = new char[4];
+            int n = 0;
+            while (n < some.length) {
+                n += r.read(some, n, some.length - n);
+            }
+            log.append(" then=").append(new String(some)).append('\n');
+            for (String line; (line = r.readLine()) != null;) {
+                log.append('[').append(line).append("]\n");
+            }
+            log.append("eof: ").append(r.readLine()).append(' ').append(r.read()).append(' ').append(r.read(some))
+                    .append(" ready=").append(r.ready()).append('\n');
+            r.close();
+            try {
+                r.readLine();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            log.append("channel open=").append(c.isOpen()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /** 4 MB of text in one write through a {@code BufferedWriter} over {@code Channels.newWriter} to a slow reader. */
+    @Coroutine
+    static String textLargeWrite(int port) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < (2 << 20); i++) {
+            text.append(i).append(": \u00e4\u00f6\u00fc \u20ac\u20ac \ud83d\ude00\n");
+        }
+        byte[] utf8 = text.toString().getBytes(StandardCharsets.UTF_8);
+        CRC32 crc = new CRC32();
+        crc.update(utf8);
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            Writer w = new BufferedWriter(Channels.newWriter(c, StandardCharsets.UTF_8));
+            w.write(text.charAt(0));
+            w.write(text.toString(), 1, text.length() - 1);
+            w.append("end");
+            w.flush();
+            crc.update("end".getBytes(StandardCharsets.US_ASCII));
+            c.shutdownOutput();
+            ByteBuffer answer = readN(c, 16);
+            StringBuilder log = new StringBuilder();
+            log.append("utf8=").append(utf8.length + 3).append(" peer crc matches=")
+                    .append(answer.getLong() == crc.getValue()).append(" count=").append(answer.getLong())
+                    .append('\n');
+            try {
+                w.close(); // flushes nothing, closes the channel
+                log.append("closed: open=").append(c.isOpen()).append('\n');
+            } catch (IOException e) {
+                log.append("close: ").append(ex(e)).append('\n');
+            }
             return log.toString();
         }
     }
