@@ -91,8 +91,10 @@ final class PipeEnd {
     private void closeQueues(String how) {
         String theirs = "pipe '" + pipe + "': the other end of the pipe was closed (" + how + ")";
         String mine = "pipe '" + pipe + "': this end of the pipe (" + label + ") was closed (" + how + ")";
-        out.seal(theirs);
+        // sends to this end fail before the other end's receivers hear of the close: one that wakes to the close
+        // and sends at once must fail too
         in.loseReader(mine, theirs);
+        out.seal(theirs);
         // the holders of the other end in other processes learn that their sends can no longer be received
         out.broker.onBrokerThread(() -> {
             Map<Broker.Conn, Integer> holders;
