@@ -36,8 +36,8 @@ public final class Loop {
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger parkState = new AtomicInteger(AWAKE);
     private final Carrier carrier;
-    /** Resumes left in the current batch of {@link #turn}. */
-    private int batchLeft;
+    /** A preempted task asked the current batch of {@link #turn} to end. */
+    private boolean batchOver;
 
     /** Counts resumes and turns; the watchdog sees the loop is stuck when it stops moving. Loop thread writes. */
     int turns;
@@ -155,8 +155,12 @@ public final class Loop {
         // Tasks readied during the batch run in it too (still FIFO): a yield costs no housekeeping of its own, and
         // the budget still lets timers, IO and the door in after at most MAX_BATCH resumes.
         CoTask<?> t;
-        for (batchLeft = MAX_BATCH; batchLeft > 0 && (t = ready.pollFirst()) != null; batchLeft--) {
+        for (int budget = MAX_BATCH; budget > 0 && (t = ready.pollFirst()) != null; budget--) {
             resume(t);
+            if (batchOver) {
+                batchOver = false;
+                break;
+            }
         }
         carrier.current = carrier.plain;
         drainInbox();
@@ -398,7 +402,7 @@ public final class Loop {
      */
     void suspendPreempted(CoTask<?> t) {
         suspendReady(t);
-        batchLeft = 0;
+        batchOver = true;
     }
 
     /** The running task goes to the back of the ready queue. */
