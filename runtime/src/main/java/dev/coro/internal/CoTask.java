@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * SUSPENDED | DONE} only on the loop thread, in {@link Loop#resume}; {@code SUSPENDED -> READY} only on the loop
  * thread, through {@link Loop#wake}. Other threads never change the state: they post work to the loop.
  */
-public final class CoTask<T> implements Task<T> {
+public final class CoTask<T> extends Stack implements Task<T> {
     static final int NEW = 0;
     static final int READY = 1;
     static final int RUNNING = 2;
@@ -38,7 +38,6 @@ public final class CoTask<T> implements Task<T> {
     private static final Object COMPLETED = new Object();
 
     final Loop loop;
-    final Stack stack;
     private final Object entry;
     private final long id;
     private String name;
@@ -75,7 +74,6 @@ public final class CoTask<T> implements Task<T> {
         this.entry = entry;
         this.name = name;
         this.id = id;
-        this.stack = new Stack(this);
     }
 
     /**
@@ -86,13 +84,13 @@ public final class CoTask<T> implements Task<T> {
     T invokeEntry() throws Exception {
         Object e = entry;
         if (e instanceof StackCallable) {
-            return ((StackCallable<T>) e).call(stack);
+            return ((StackCallable<T>) e).call(this);
         }
         if (e instanceof StackRunnable) {
-            ((StackRunnable) e).run(stack);
+            ((StackRunnable) e).run(this);
             return null;
         }
-        stack.armed = true;
+        armed = true;
         try {
             if (e instanceof CoroutineCallable) {
                 return ((CoroutineCallable<T>) e).call();
@@ -100,7 +98,7 @@ public final class CoTask<T> implements Task<T> {
             ((CoroutineRunnable) e).run();
             return null;
         } finally {
-            stack.armed = false;
+            armed = false;
         }
     }
 

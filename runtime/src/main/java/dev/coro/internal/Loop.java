@@ -119,7 +119,7 @@ public final class Loop {
 
     private <T> CoTask<T> newTask(Object entry, String name) {
         CoTask<T> t = new CoTask<>(this, entry, name, TASK_IDS.incrementAndGet());
-        t.stack.inheritFrom(carrier.current);
+        t.inheritFrom(carrier.current);
         link(t);
         return t;
     }
@@ -293,11 +293,11 @@ public final class Loop {
         if (t.state != CoTask.READY) {
             return;
         }
-        if (t.cancelRequested && t.stack.isEmpty() && t.stack.mode == Stack.RUNNING) {
+        if (t.cancelRequested && t.isEmpty() && t.mode == Stack.RUNNING) {
             finish(t, null, null, true); // never started: never runs
             return;
         }
-        Stack s = t.stack;
+        Stack s = t;
         turns++;
         t.state = CoTask.RUNNING;
         if (carrier.current != s) {
@@ -342,7 +342,7 @@ public final class Loop {
         t.state = CoTask.SUSPENDED;
         t.waitSeq++;
         t.waitingOn = what;
-        t.stack.mode = Stack.SUSPENDING;
+        t.mode = Stack.SUSPENDING;
         if (DEBUG_FRAMES) {
             t.suspendedAt = Frames.capture();
         }
@@ -363,7 +363,7 @@ public final class Loop {
             l.execute(() -> {
                 for (CoTask<?> t = l.liveHead; t != null; t = t.nextLive) {
                     t.cancelRequested = true;
-                    t.stack.preempt = true;
+                    t.preempt = true;
                     l.cancelOnLoop(t);
                 }
             });
@@ -413,7 +413,7 @@ public final class Loop {
         t.waitSeq++;
         t.waitingOn = "yield";
         t.state = CoTask.READY;
-        t.stack.mode = Stack.SUSPENDING;
+        t.mode = Stack.SUSPENDING;
         ready.addLast(t);
     }
 
@@ -434,7 +434,7 @@ public final class Loop {
     }
 
     void cancelFromAnyThread(CoTask<?> t) {
-        t.stack.preempt = true; // reaches it even if it computes without suspending
+        t.preempt = true; // reaches it even if it computes without suspending
         execute(() -> cancelOnLoop(t));
     }
 
