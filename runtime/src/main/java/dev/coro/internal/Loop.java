@@ -297,11 +297,10 @@ public final class Loop {
             finish(t, null, null, true); // never started: never runs
             return;
         }
-        Stack s = t;
         turns++;
         t.state = CoTask.RUNNING;
-        if (carrier.current != s) {
-            carrier.current = s; // written only on a switch: a store into the long-lived carrier costs a GC barrier
+        if (carrier.current != t) {
+            carrier.current = t; // written only on a switch: a store into the long-lived carrier costs a GC barrier
         }
         Object value = null;
         Throwable error = null;
@@ -310,17 +309,17 @@ public final class Loop {
         } catch (Throwable e) {
             error = e;
         }
-        if (error == null && s.mode == Stack.SUSPENDING) {
-            s.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
+        if (error == null && t.mode == Stack.SUSPENDING) {
+            t.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
             return; // the batch in turn() puts the plain stack back once it ends
         }
         carrier.current = carrier.plain; // completion callbacks run outside the finished task
-        if (error == null && s.mode == Stack.RESUMING) {
+        if (error == null && t.mode == Stack.RESUMING) {
             error = new IllegalStateException("task " + t.name() + " could not be resumed: its entry point "
                     + t.entryDescription() + " returned without restoring its frames; is its class instrumented? "
                     + "(check the agent's include/exclude options)");
         }
-        s.clear();
+        t.clear();
         finish(t, value, error, error instanceof CancellationException && t.cancelRequested);
     }
 

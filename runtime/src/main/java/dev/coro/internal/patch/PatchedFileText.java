@@ -350,6 +350,20 @@ public final class PatchedFileText {
         });
     }
 
+    /** One writer call: cooperative on a socket channel's writer, offloaded on a file's, else the JDK's own. */
+    private static void writeVoid(Writer w, IoRunnable call, Stack s) throws IOException {
+        if (w instanceof ChannelStreams.Text) {
+            ChannelStreams.writeCoop(w, () -> {
+                call.run();
+                return null;
+            }, s);
+        } else if (w instanceof Offloaded) {
+            runVoid(s, call);
+        } else {
+            call.run();
+        }
+    }
+
     @FunctionalInterface
     private interface IoRunnable {
         void run() throws IOException;
@@ -392,68 +406,23 @@ public final class PatchedFileText {
     }
 
     public static void write(Writer w, int c, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.write(c);
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, () -> w.write(c));
-        } else {
-            w.write(c);
-        }
+        writeVoid(w, () -> w.write(c), s);
     }
 
     public static void write(Writer w, char[] c, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.write(c);
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, () -> w.write(c));
-        } else {
-            w.write(c);
-        }
+        writeVoid(w, () -> w.write(c), s);
     }
 
     public static void write(Writer w, char[] c, int off, int len, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.write(c, off, len);
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, () -> w.write(c, off, len));
-        } else {
-            w.write(c, off, len);
-        }
+        writeVoid(w, () -> w.write(c, off, len), s);
     }
 
     public static void write(Writer w, String str, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.write(str);
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, () -> w.write(str));
-        } else {
-            w.write(str);
-        }
+        writeVoid(w, () -> w.write(str), s);
     }
 
     public static void write(Writer w, String str, int off, int len, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.write(str, off, len);
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, () -> w.write(str, off, len));
-        } else {
-            w.write(str, off, len);
-        }
+        writeVoid(w, () -> w.write(str, off, len), s);
     }
 
     public static Writer append(Writer w, CharSequence csq, Stack s) throws IOException {
@@ -465,42 +434,15 @@ public final class PatchedFileText {
     }
 
     public static void newLine(BufferedWriter w, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.newLine();
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, w::newLine);
-        } else {
-            w.newLine();
-        }
+        writeVoid(w, w::newLine, s);
     }
 
     public static void flush(Writer w, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.flush();
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, w::flush);
-        } else {
-            w.flush();
-        }
+        writeVoid(w, w::flush, s);
     }
 
     public static void close(Writer w, Stack s) throws IOException {
-        if (w instanceof ChannelStreams.Text) {
-            ChannelStreams.writeCoop(w, () -> {
-                w.close();
-                return null;
-            }, s);
-        } else if (w instanceof Offloaded) {
-            runVoid(s, w::close);
-        } else {
-            w.close();
-        }
+        writeVoid(w, w::close, s);
     }
 
     // plain forms (a patched call kept blocking): the JDK's call
