@@ -58,9 +58,10 @@ import java.util.Objects;
  * {@link MessageQueue#lastId() id}, if the worker disconnects, its process dies (the kernel closes the connection),
  * or it holds the message longer than the queue's lease ({@link Options#lease}, default 30 s; the manager then
  * hands it to the next worker, and the late worker's result is a duplicate). Put the task id in the result, so the
- * collector can recognise a task done twice. A client handle takes one message per {@code get} and holds nothing
- * ahead, so work spreads over the workers; for short tasks, let it prefetch
- * ({@link Client#queue(String, Codec, int)}): much faster.
+ * collector can recognise a task done twice. A client handle holds nothing ahead while its tasks take long (over
+ * 50 ms), so work spreads over the workers; while they are short it takes up to 64 ahead, which spares a round
+ * trip to the manager per task ({@link Client#queue(String, Codec)}; a fixed prefetch:
+ * {@link Client#queue(String, Codec, int)}).
  *
  * <p><b>What an in-memory manager loses.</b> Everything lives in the manager process's memory. If that process
  * dies, every message in its queues is gone: tasks not yet taken, tasks taken but not acknowledged, results not yet
@@ -402,26 +403,39 @@ public final class Manager implements AutoCloseable {
         }
 
         /**
-         * A handle on the manager's queue {@code name}, which the manager must have declared. It prefetches nothing:
+         * A handle on the manager's queue {@code name}, which the manager must have declared. It prefetches what its
+         * callers' pace asks for. While they take long between gets (more than 50 ms: the seed's one-second tasks),
          * each {@code get} asks the manager for one message, so a worker never holds a task it has not started (work
-         * spreads over the workers, and a lease runs only on the task being worked on). A coroutine suspends for the
-         * round trip to the manager.
+         * spreads over the workers, and a lease runs only on the task being worked on); a coroutine suspends for
+         * the round trip. While they come back for the next message faster than that round trip (under 1 ms), the
+         * handle asks for more ahead, doubling up to 64, and it stops asking ahead at the first slow one.
          *
          * @throws ChannelClosedException the manager has no such queue, or the connection is gone
          */
         @Coroutine
         public <T> MessageQueue<T> queue(String name, Codec<T> codec) {
-            return queue(name, codec, 0);
+            Stack s = Stack.current();
+            boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+            if (!root) {
+                s.pin();
+            }
+            try {
+                return queue(name, codec, s);
+            } finally {
+                if (!root) {
+                    s.unpin();
+                }
+            }
         }
 
         /** @hidden */
         public <T> MessageQueue<T> queue(String name, Codec<T> codec, Stack s) {
-            return queue(name, codec, 0, s);
+            return handle(name, codec, ADAPTIVE, s);
         }
 
         /**
          * A handle that holds up to {@code prefetch} messages delivered ahead of the {@code get} that takes them
-         * (0: none, as {@link #queue(String, Codec)}). More goes much faster for short tasks (no round trip to the
+         * (0: none; each {@code get} asks the manager for one message, whatever the pace). More goes much faster for short tasks (no round trip to the
          * manager per {@code get}), but prefetched messages are unavailable to other workers, and their leases run,
          * while they wait; they go back to the queue when the handle closes or the connection drops.
          */
@@ -442,14 +456,18 @@ public final class Manager implements AutoCloseable {
         }
 
         /** @hidden */
-        @SuppressWarnings("unchecked")
         public <T> MessageQueue<T> queue(String name, Codec<T> codec, int prefetch, Stack s) {
+            if (!dev.coro.internal.Suspend.isResuming(s) && prefetch < 0) {
+                throw new IllegalArgumentException("prefetch is negative: " + prefetch);
+            }
+            return handle(name, codec, prefetch, s);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <T> MessageQueue<T> handle(String name, Codec<T> codec, int prefetch, Stack s) {
             if (!dev.coro.internal.Suspend.isResuming(s)) {
                 Objects.requireNonNull(name, "name");
                 Objects.requireNonNull(codec, "codec");
-                if (prefetch < 0) {
-                    throw new IllegalArgumentException("prefetch is negative: " + prefetch);
-                }
             }
             try {
                 return (MessageQueue<T>) Coro.blocking(() -> attach(name, codec, prefetch), s);
@@ -488,7 +506,10 @@ public final class Manager implements AutoCloseable {
         }
     }
 
-    /** An endpoint whose consumers prefetch {@code prefetch} messages. */
+    /** The prefetch of a default client handle: what its callers' pace asks for. */
+    private static final int ADAPTIVE = -1;
+
+    /** An endpoint whose consumers prefetch {@code prefetch} messages, or adaptively ({@link #ADAPTIVE}). */
     private static final class Prefetching implements Endpoint {
         private final Endpoint e;
         private final int prefetch;
@@ -520,7 +541,7 @@ public final class Manager implements AutoCloseable {
 
         @Override
         public Consumer consumer() {
-            return e.consumer(prefetch);
+            return prefetch == ADAPTIVE ? e.adaptiveConsumer() : e.consumer(prefetch);
         }
 
         @Override

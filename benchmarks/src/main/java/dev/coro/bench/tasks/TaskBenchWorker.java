@@ -35,8 +35,10 @@ public final class TaskBenchWorker {
             } else {
                 try (dev.coro.Manager.Client c = dev.coro.Manager.connect(
                         new java.net.InetSocketAddress(host, port), args[3].getBytes(StandardCharsets.UTF_8))) {
-                    int prefetch = args.length > 4 ? Integer.parseInt(args[4]) : 0;
-                    serve(c.queue("tasks", Codec.longs(), prefetch), c.queue("results", Codec.record(Square.class)));
+                    String prefetch = args.length > 4 ? args[4] : "default";
+                    serve(prefetch.equals("default") ? c.queue("tasks", Codec.longs())
+                            : c.queue("tasks", Codec.longs(), Integer.parseInt(prefetch)),
+                            c.queue("results", Codec.record(Square.class)));
                 }
             }
             return null;

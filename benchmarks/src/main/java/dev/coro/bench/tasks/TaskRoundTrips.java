@@ -44,8 +44,12 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code manager}: coro's embedded {@link Manager} (HMAC-authenticated TCP on loopback), served from this
  *       JMH fork; worker JVMs with the agent ({@link TaskBenchWorker}).</li>
- *   <li>{@code manager_prefetch64}: the same, with worker handles that prefetch 64 tasks
- *       ({@code client.queue("tasks", codec, 64)}) instead of the default 0 (one task per get, none ahead).</li>
+ *       Worker handles are the default ({@code client.queue("tasks", codec)}), which prefetch what the worker's
+ *       pace asks for (here, short tasks: up to 64 ahead).</li>
+ *   <li>{@code manager_pull}: the same, with worker handles that never prefetch
+ *       ({@code client.queue("tasks", codec, 0)}: one task per get, none ahead).</li>
+ *   <li>{@code manager_prefetch64}: the same, with worker handles that always prefetch 64 tasks
+ *       ({@code client.queue("tasks", codec, 64)}).</li>
  *   <li>{@code redis}: coro's Redis engine ({@link RedisQueues}) on a redis-server this benchmark starts (no
  *       persistence); the manager side and the workers are coro processes as above.</li>
  *   <li>{@code redis_prefetch64}: the same, with consumer handles (workers' tasks, the manager's results) that
@@ -62,7 +66,7 @@ public class TaskRoundTrips {
     public static final int BATCH = 2000;
     private static final byte[] KEY = "bench-key".getBytes(StandardCharsets.UTF_8);
 
-    @Param({"manager", "manager_prefetch64", "redis", "redis_prefetch64", "python"})
+    @Param({"manager", "manager_pull", "manager_prefetch64", "redis", "redis_prefetch64", "python"})
     public String engine;
 
     @Param({"1", "4"})
@@ -84,6 +88,7 @@ public class TaskRoundTrips {
         tmp = Files.createTempDirectory("coro-bench-tasks");
         switch (engine) {
             case "manager":
+            case "manager_pull":
             case "manager_prefetch64": {
                 manager = Manager.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), KEY);
                 tasks = manager.queue("tasks", Codec.longs());
@@ -91,7 +96,8 @@ public class TaskRoundTrips {
                 InetSocketAddress a = manager.address();
                 for (int i = 0; i < workers; i++) {
                     processes.add(javaWorker(i, "manager", a.getHostString(), String.valueOf(a.getPort()),
-                            new String(KEY, StandardCharsets.UTF_8), engine.equals("manager") ? "0" : "64"));
+                            new String(KEY, StandardCharsets.UTF_8),
+                            engine.equals("manager") ? "default" : engine.equals("manager_pull") ? "0" : "64"));
                 }
                 break;
             }

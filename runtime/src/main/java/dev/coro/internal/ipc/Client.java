@@ -42,6 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Client implements AutoCloseable {
     /** Messages a consumer may hold unacknowledged before taking them (system property coro.queue.prefetch). */
     public static final int DEFAULT_PREFETCH = Integer.getInteger("coro.queue.prefetch", 256);
+    /** The most an adaptive consumer holds ahead of its gets. */
+    static final int ADAPTIVE_MAX = 64;
+    /** Takes closer than this (its callers outpace the broker's round trip): an adaptive consumer holds more ahead. */
+    static final long ADAPTIVE_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A take this long after the previous one (long tasks): an adaptive consumer holds nothing ahead. */
+    static final long ADAPTIVE_SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final int HIGH_WATER = 4 << 20;
     private static final Map<String, Client> SHARED = new ConcurrentHashMap<>();
 
@@ -805,7 +811,12 @@ public final class Client implements AutoCloseable {
             if (prefetch < 0) {
                 throw new IllegalArgumentException("prefetch is negative: " + prefetch);
             }
-            return new RemoteConsumer(this, nextSub.getAndIncrement(), prefetch);
+            return new RemoteConsumer(this, nextSub.getAndIncrement(), prefetch, false);
+        }
+
+        @Override
+        public Endpoint.Consumer adaptiveConsumer() {
+            return new RemoteConsumer(this, nextSub.getAndIncrement(), 0, true);
         }
 
         @Override
@@ -814,58 +825,102 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    /** A subscription: prefetched deliveries and the coroutines and threads waiting for them. */
+    /**
+     * A subscription: prefetched deliveries and the coroutines and threads waiting for them.
+     *
+     * <p>Credit: the consumer keeps {@code outstanding} (credit the broker has and no delivery has used yet) plus
+     * {@code items} (delivered, not taken) at {@code max(waiting getters, ahead)}, topping it up in batches of a
+     * quarter of {@code ahead}, at once when a getter would otherwise go without. {@code ahead} is the prefetch
+     * window, 0 for pull mode (each waiting get asks for one message) or, for an adaptive consumer, what its
+     * callers' pace asks for: it doubles (up to {@link #ADAPTIVE_MAX}) each time a get finds nothing kept although
+     * the previous message was taken less than {@link #ADAPTIVE_FAST_NANOS} before (the callers are faster than
+     * the round trip to the broker), and drops to 0 once a caller takes longer than {@link #ADAPTIVE_SLOW_NANOS}
+     * between gets (long tasks: hold nothing ahead, so that work spreads over the consumers).
+     */
     private final class RemoteConsumer implements Endpoint.Consumer {
         private final RemoteQueue q;
         private final int id;
-        private final int window;
-        private final int creditBatch;
+        private final boolean adaptive;
         private final ArrayDeque<Msg> items = new ArrayDeque<>();
         private final WaitQueue getters = new WaitQueue(this);
-        private int owed;
-        /** Pull mode (window 0): credit asked for by waiting gets and not yet used by a delivery. */
-        private int requested;
+        private int ahead;
+        private int outstanding;
+        /** When a get last handed out a message (adaptive consumers); 0: never. */
+        private long lastTaken;
         private volatile boolean closed;
         /** SEALED: every message of this (pipe) queue was delivered; gets fail with this once items are empty. */
         private String sealed;
 
-        RemoteConsumer(RemoteQueue q, int id, int window) {
+        RemoteConsumer(RemoteQueue q, int id, int window, boolean adaptive) {
             this.q = q;
             this.id = id;
-            this.window = window;
-            this.creditBatch = Math.max(1, window / 4);
+            this.ahead = window;
+            this.adaptive = adaptive;
+            this.outstanding = window;
             consumers.put(id, this);
             sendSub(id, q.qid, window);
         }
 
-        private boolean pull() {
-            return window == 0;
+        /** Credit to send now (under this consumer's monitor), already counted as outstanding. */
+        private int topUp() {
+            int held = items.size() + outstanding;
+            int want = Math.max(getters.size(), ahead) - held;
+            if (want <= 0 || (held >= getters.size() && want < Math.max(1, ahead >> 2))) {
+                return 0;
+            }
+            outstanding += want;
+            return want;
         }
 
-        /** Pull mode: a get gave up waiting; takes back its credit unless a delivery is already on its way. */
-        private void gaveUp() {
-            boolean revoke;
-            synchronized (this) {
-                revoke = requested > getters.size();
-                if (revoke) {
-                    requested--;
+        /** Credit to take back (negative, under the monitor) once fewer are waiting or less is wanted ahead. */
+        private int excess() {
+            int over = Math.min(outstanding, items.size() + outstanding - Math.max(getters.size(), ahead));
+            if (over <= 0) {
+                return 0;
+            }
+            outstanding -= over;
+            return -over;
+        }
+
+        /** Adaptive consumers, at each get: adjusts {@code ahead} to the callers' pace. Credit to send (+/-). */
+        private int adapt() {
+            long now = System.nanoTime();
+            long gap = now - lastTaken;
+            int change = 0;
+            if (lastTaken != 0) {
+                if (gap > ADAPTIVE_SLOW_NANOS) {
+                    if (ahead > 0) {
+                        ahead = 0;
+                        change = excess();
+                    }
+                } else if (gap < ADAPTIVE_FAST_NANOS && items.isEmpty() && ahead < ADAPTIVE_MAX) {
+                    ahead = Math.min(ADAPTIVE_MAX, Math.max(1, ahead * 2));
                 }
             }
-            if (revoke) {
-                sendCredit(id, -1);
+            return change;
+        }
+
+        /** A get gave up waiting: takes back the credit it asked for unless a delivery is already on its way. */
+        private void gaveUp() {
+            int credit;
+            synchronized (this) {
+                credit = excess();
+            }
+            if (credit != 0) {
+                sendCredit(id, credit);
             }
         }
 
         /** Reader thread: hands deliveries to waiting getters, keeps the rest. */
         void offerAll(List<Msg> msgs) {
-            int credit = 0;
+            int credit;
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 for (Msg m : msgs) {
-                    if (pull() && requested > 0) {
-                        requested--;
+                    if (outstanding > 0) {
+                        outstanding--;
                     }
                     WaitNode w;
                     boolean handed = false;
@@ -875,15 +930,13 @@ public final class Client implements AutoCloseable {
                             break;
                         }
                     }
-                    if (handed) {
-                        if (!pull() && ++owed >= creditBatch) {
-                            credit = owed;
-                            owed = 0;
-                        }
-                    } else {
+                    if (!handed) {
                         items.addLast(m); // (a message handed to a getter must not also be kept for the next get)
+                    } else if (adaptive) {
+                        lastTaken = System.nanoTime();
                     }
                 }
+                credit = topUp();
             }
             if (credit > 0) {
                 sendCredit(id, credit);
@@ -917,25 +970,28 @@ public final class Client implements AutoCloseable {
         public Msg get(long nanos, Stack s) {
             if (Suspend.isResuming(s)) {
                 Msg got = (Msg) Suspend.resumeWait(s, null);
-                if (got == null && pull()) {
+                if (got == null) {
                     gaveUp();
                 }
                 return got;
             }
             WaitNode node;
             Msg m;
-            int credit = 0;
+            int change = 0;
+            int credit;
             synchronized (this) {
                 if (closed) {
                     throw new ChannelClosedException("this handle on queue '" + q.name + "' is closed");
                 }
+                if (adaptive) {
+                    change = adapt();
+                }
                 m = items.pollFirst();
                 if (m != null) {
-                    if (!pull() && ++owed >= creditBatch) {
-                        credit = owed;
-                        owed = 0;
-                    }
                     node = null;
+                    if (adaptive) {
+                        lastTaken = System.nanoTime();
+                    }
                 } else {
                     checkOpen();
                     if (sealed != null) {
@@ -947,11 +1003,11 @@ public final class Client implements AutoCloseable {
                     node = Suspend.prepareWait(s, "get on an empty process queue");
                     node.markExternal();
                     getters.add(node);
-                    if (pull() && requested < getters.size()) {
-                        requested++;
-                        credit = 1;
-                    }
                 }
+                credit = topUp();
+            }
+            if (change != 0) {
+                sendCredit(id, change);
             }
             if (credit > 0) {
                 sendCredit(id, credit);
@@ -963,9 +1019,7 @@ public final class Client implements AutoCloseable {
                 if (Suspend.blockOn(node, nanos < 0 ? 0 : nanos)) {
                     return (Msg) node.outcome();
                 }
-                if (pull()) {
-                    gaveUp();
-                }
+                gaveUp();
                 return null;
             }
             if (nanos > 0) {

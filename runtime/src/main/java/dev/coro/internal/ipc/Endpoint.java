@@ -37,6 +37,15 @@ public interface Endpoint {
     }
 
     /**
+     * A new consumer that holds ahead what its callers' pace asks for: nothing while they take long between gets
+     * (each waiting get asks for one message, as {@code consumer(0)}), up to 64 messages while they outpace the
+     * round trip to the broker. In the broker's own process nothing is prefetched.
+     */
+    default Consumer adaptiveConsumer() {
+        return consumer(0);
+    }
+
+    /**
      * Pipe queues: makes this process a holder of the pipe end that writes to this queue, until the returned
      * release runs (once) or the process's connection ends; the end closes when its last holder lets go. Throws
      * {@code ChannelClosedException} if the end was closed already, IllegalStateException if this queue is not a

@@ -319,6 +319,46 @@ class ManagerTest {
     }
 
     @Test
+    void aDefaultHandleTakesAheadWhileItsTasksAreShortAndNothingOnceTheyAreLong() throws Exception {
+        Manager m = serve(new Manager.Options());
+        MessageQueue<Integer> tasks = m.queue("tasks", Codec.ints());
+        for (int i = 0; i < 100; i++) {
+            tasks.put(i);
+        }
+        try (Manager.Client a = Manager.connect(m.address(), KEY);
+             Manager.Client b = Manager.connect(m.address(), KEY)) {
+            MessageQueue<Integer> qa = a.queue("tasks", Codec.ints());
+            int next = 0;
+            for (; next < 40; next++) { // short tasks: each get comes back at once
+                assertEquals(next, qa.get(Duration.ofSeconds(5)));
+            }
+            Thread.sleep(300); // deliveries asked for land in a's handle
+            int ahead = 0;
+            for (Integer v; (v = qa.get(Duration.ZERO)) != null; ahead++) {
+                assertEquals(next++, v, "held ahead: taken without waiting, in order");
+            }
+            assertTrue(ahead >= 2 && ahead <= 100 - 40, "a held " + ahead + " ahead");
+            for (Integer v; (v = qa.get(Duration.ofMillis(300))) != null; ) {
+                assertEquals(next++, v);
+            }
+            assertEquals(100, next);
+
+            Thread.sleep(120); // a long task: a's next get holds nothing ahead and gives back its spare credit
+            assertNull(qa.get(Duration.ofMillis(150)));
+            for (int i = 100; i < 104; i++) {
+                tasks.put(i);
+            }
+            assertEquals(100, qa.get(Duration.ofSeconds(5)));
+            MessageQueue<Integer> qb = b.queue("tasks", Codec.ints());
+            Integer other = qb.get(Duration.ofSeconds(5));
+            assertEquals(101, other, "a took one and holds none ahead: the next is b's");
+            Thread.sleep(120);
+            assertEquals(102, qa.get(Duration.ofSeconds(5)));
+            assertEquals(103, qb.get(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
     void aTaskHeldPastItsLeaseGoesToAnotherWorker() throws Exception {
         Manager m = serve(new Manager.Options().lease(Duration.ofMillis(300)));
         MessageQueue<String> tasks = m.queue("tasks", Codec.strings());
