@@ -38,7 +38,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
     private static final Object COMPLETED = new Object();
 
     final Loop loop;
-    private final Object entry;
+    /** The body; dropped once the task is done, so that a kept Task does not keep what the body captured. */
+    private Object entry;
     private final long id;
     private String name;
 
@@ -274,6 +275,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
         failure = error;
         cancelled = wasCancelled;
         state = DONE;
+        entry = null;
+        waitingOn = null;
         Object ws = WAITERS.getAndSet(this, COMPLETED);
         boolean any = ws != null;
         while (ws instanceof WaiterNode) {

@@ -25,6 +25,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link Coro#spawnLater}, and the task API for code outside coro: onComplete, exception, toCompletableFuture. */
 class TaskApiTest extends PrimitiveTest {
 
+    // ---- what a finished task keeps ----
+
+    @Test
+    void aFinishedTaskKeptByItsCallerNoLongerHoldsWhatItsBodyCaptured() throws Exception {
+        java.lang.ref.WeakReference<byte[]>[] captured = new java.lang.ref.WeakReference[1];
+        Task<Integer> done = Coro.run(() -> {
+            byte[] big = new byte[1 << 20];
+            captured[0] = new java.lang.ref.WeakReference<>(big);
+            Task<Integer> t = Coro.spawn(() -> big.length);
+            assertEquals(1 << 20, t.join());
+            return t;
+        });
+        assertEquals(1 << 20, done.join(), "the result stays");
+        for (int i = 0; i < 50 && captured[0].get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(captured[0].get() == null, "the body's captured array is still reachable from the finished task");
+    }
+
     // ---- spawnLater ----
 
     @Test
