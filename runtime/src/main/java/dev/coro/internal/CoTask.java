@@ -25,10 +25,13 @@ public final class CoTask<T> extends Stack implements Task<T> {
     static final int DONE = 4;
 
     private static final VarHandle WAITERS;
+    private static final VarHandle NAME;
+    private static final java.util.concurrent.atomic.AtomicLong TASK_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
 
     static {
         try {
             WAITERS = MethodHandles.lookup().findVarHandle(CoTask.class, "waiters", Object.class);
+            NAME = MethodHandles.lookup().findVarHandle(CoTask.class, "name", String.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,7 +43,6 @@ public final class CoTask<T> extends Stack implements Task<T> {
     final Loop loop;
     /** The body; dropped once the task is done, so that a kept Task does not keep what the body captured. */
     private Object entry;
-    private final long id;
     private String name;
 
     /** Loop thread only; other threads learn of completion through {@link #isDone()}. */
@@ -52,15 +54,14 @@ public final class CoTask<T> extends Stack implements Task<T> {
     Object waitingOn;
     /** Its entry's path to suspension points was checked (see EntryCheck). */
     boolean entryChecked;
-    /** Where it last suspended, with {@code -Dcoro.debug.frames=true}. */
-    String[] suspendedAt;
     /** The queue node of the current wait, if it waits in one. */
     WaitNode waitNode;
     /** A timeout that expired and is to be thrown at the next suspension point. */
     TimeoutTimer firedTimeout;
 
-    private T result;
-    private Throwable failure;
+    /** The value it returned, or the Throwable it failed with ({@link #failed}): one field, as a task has one. */
+    private Object outcome;
+    private boolean failed;
     /** Its failure was thrown to somebody by a join. */
     private volatile boolean failureSeen;
     private boolean cancelled;
@@ -70,11 +71,10 @@ public final class CoTask<T> extends Stack implements Task<T> {
     CoTask<?> prevLive, nextLive;
     private SleepTimer sleepTimer;
 
-    CoTask(Loop loop, Object entry, String name, long id) {
+    CoTask(Loop loop, Object entry, String name) {
         this.loop = loop;
         this.entry = entry;
         this.name = name;
-        this.id = id;
     }
 
     /**
@@ -175,8 +175,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
         if (cancelled) {
             throw new CancellationException("task " + name() + " was cancelled");
         }
-        Throwable f = failure;
-        if (f != null) {
+        if (failed) {
+            Throwable f = (Throwable) outcome;
             failureSeen = true;
             if (f instanceof RuntimeException) {
                 throw (RuntimeException) f;
@@ -186,7 +186,9 @@ public final class CoTask<T> extends Stack implements Task<T> {
             }
             throw new TaskFailedException(name(), f);
         }
-        return result;
+        @SuppressWarnings("unchecked")
+        T value = (T) outcome;
+        return value;
     }
 
     /**
@@ -215,12 +217,19 @@ public final class CoTask<T> extends Stack implements Task<T> {
         return isDone() && cancelled;
     }
 
+    /**
+     * Its name: given at spawn, or {@code task-N} with N taken from a process-wide counter when first asked for (not
+     * at spawn: most tasks are never named, and the counter would be one more shared write per spawn).
+     */
     @Override
     public String name() {
         String n = name;
         if (n == null) {
-            n = "task-" + id;
-            name = n;
+            n = "task-" + TASK_NUMBERS.incrementAndGet();
+            String raced = (String) NAME.compareAndExchange(this, null, n);
+            if (raced != null) {
+                n = raced; // another thread named it first
+            }
         }
         return n;
     }
@@ -233,7 +242,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     @Override
     public Throwable exception() {
-        return isDone() ? failure : null;
+        return isDone() ? failure() : null;
     }
 
     @Override
@@ -242,10 +251,12 @@ public final class CoTask<T> extends Stack implements Task<T> {
         onComplete(t -> {
             if (cancelled) {
                 f.cancel(false);
-            } else if (failure != null) {
-                f.completeExceptionally(failure);
+            } else if (failed) {
+                f.completeExceptionally((Throwable) outcome);
             } else {
-                f.complete(result);
+                @SuppressWarnings("unchecked")
+                T value = (T) outcome;
+                f.complete(value);
             }
         });
         return f;
@@ -263,7 +274,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
             case RUNNING: return "running";
             case SUSPENDED: return "suspended on " + (waitingOn instanceof CoTask
                     ? "join " + ((CoTask<?>) waitingOn).name() : waitingOn);
-            default: return cancelled ? "cancelled" : failure != null ? "failed" : "done";
+            default: return cancelled ? "cancelled" : failed ? "failed" : "done";
         }
     }
 
@@ -271,8 +282,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     /** Publishes the outcome and runs the waiters; true if anybody was waiting. */
     boolean complete(T value, Throwable error, boolean wasCancelled) {
-        result = value;
-        failure = error;
+        outcome = error != null ? error : value;
+        failed = error != null;
         cancelled = wasCancelled;
         state = DONE;
         entry = null;
@@ -296,7 +307,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
     }
 
     Throwable failure() {
-        return failure;
+        return failed ? (Throwable) outcome : null;
     }
 
     /** True if a join already threw this task's failure. */

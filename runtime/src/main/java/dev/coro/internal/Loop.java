@@ -9,7 +9,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,7 +18,6 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Everything but {@link #execute} and {@link #cancelFromAnyThread} runs on the loop thread only.
  */
 public final class Loop {
-    private static final AtomicLong TASK_IDS = new AtomicLong();
 
     /** Parking states of the loop thread; the door's wake-up protocol. */
     private static final int AWAKE = 0;
@@ -61,6 +59,9 @@ public final class Loop {
     private static final java.util.Set<Loop> ALL = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Capture where each task suspends (costly; for debugging). */
     static final boolean DEBUG_FRAMES = Boolean.getBoolean("coro.debug.frames");
+    /** With {@link #DEBUG_FRAMES}: where each suspended task last suspended (kept aside: tasks carry no slot for it). */
+    private static final java.util.Map<CoTask<?>, String[]> SUSPENDED_AT =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private Loop(Carrier carrier) {
         this.thread = Thread.currentThread();
@@ -118,7 +119,7 @@ public final class Loop {
     }
 
     private <T> CoTask<T> newTask(Object entry, String name) {
-        CoTask<T> t = new CoTask<>(this, entry, name, TASK_IDS.incrementAndGet());
+        CoTask<T> t = new CoTask<>(this, entry, name);
         t.inheritFrom(carrier.current);
         link(t);
         return t;
@@ -343,7 +344,7 @@ public final class Loop {
         t.waitingOn = what;
         t.mode = Stack.SUSPENDING;
         if (DEBUG_FRAMES) {
-            t.suspendedAt = Frames.capture();
+            SUSPENDED_AT.put(t, Frames.capture());
         }
     }
 
@@ -385,7 +386,7 @@ public final class Loop {
                 .append(liveCount).append(" live tasks\n");
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
             b.append("  ").append(t.name()).append(": ").append(t.stateName()).append('\n');
-            String[] frames = t.suspendedAt;
+            String[] frames = DEBUG_FRAMES ? SUSPENDED_AT.get(t) : null;
             if (frames != null && t.state == CoTask.SUSPENDED) {
                 for (String f : frames) {
                     b.append("      at ").append(f).append('\n');
