@@ -281,7 +281,11 @@ class TlsHandshakeOffloadTest {
     void twentyClientHandshakesRunTheirTasksOnThePoolWhileATickerTicks() throws Exception {
         int clients = 20;
         Record trust = new Record();
-        SSLContext client = context(null, recordingTrust(clientTrust, trust));
+        // a context per client: none resumes another's session, every handshake is a full one
+        List<SSLContext> contexts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            contexts.add(context(null, recordingTrust(clientTrust, trust)));
+        }
         SSLContext server = context(serverKeys, null);
         try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
                 .createServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
@@ -294,6 +298,7 @@ class TlsHandshakeOffloadTest {
                     List<Task<String>> tasks = new ArrayList<>();
                     for (int i = 0; i < clients; i++) {
                         String text = String.format("client-%09d", i);
+                        SSLContext client = contexts.get(i);
                         tasks.add(Coro.spawn(() -> tlsEcho(client, ss.getLocalPort(), text)));
                     }
                     List<Object> replies = new ArrayList<>();
@@ -327,7 +332,6 @@ class TlsHandshakeOffloadTest {
         int clients = 20;
         Record keysUsed = new Record();
         SSLContext server = context(recordingKeys(serverKeys, keysUsed), null);
-        SSLContext client = context(null, clientTrust);
         ServerSocket ss = Coro.run(() -> TlsPatchTest.tlsServer(server));
         Thread[] loop = new Thread[1];
         Thread serverLoop = new Thread(() -> {
@@ -342,6 +346,7 @@ class TlsHandshakeOffloadTest {
         List<String> replies = new CopyOnWriteArrayList<>();
         for (int i = 0; i < clients; i++) {
             String text = String.format("jdk-client-%05d", i);
+            SSLContext client = context(null, clientTrust); // its own: no session to resume, a full handshake
             Thread t = new Thread(() -> {
                 try {
                     replies.add(TlsPatchTest.jdkEcho(client, ss.getLocalPort(), text));
