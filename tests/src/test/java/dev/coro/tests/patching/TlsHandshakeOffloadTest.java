@@ -369,6 +369,60 @@ class TlsHandshakeOffloadTest {
         assertOnPoolThreadsOnly(keysUsed, loop[0], clients);
     }
 
+    /** A plain thread's write on the socket: plain code, not rewritten (it blocks). */
+    static Thread plainWrite(Socket s, byte[] data, List<String> errors) {
+        Thread t = new Thread(() -> {
+            try {
+                s.getOutputStream().write(data);
+            } catch (IOException e) {
+                errors.add(e.toString());
+            }
+        }, "plain-writer");
+        t.start();
+        return t;
+    }
+
+    static void joinPlain(Thread t) throws InterruptedException {
+        t.join(30_000);
+    }
+
+    /** A coroutine reads (and so handshakes) while a plain thread writes (and handshakes) on the same socket. */
+    @Coroutine
+    static String mixedEcho(SSLContext context, int port, String text, List<String> errors) throws Exception {
+        try (Socket s = context.getSocketFactory().createSocket("localhost", port)) {
+            s.setSoTimeout(30_000);
+            Thread writer = plainWrite(s, text.getBytes(StandardCharsets.US_ASCII), errors);
+            String reply = new String(TlsPatchTest.readFully(s.getInputStream(), 16), StandardCharsets.US_ASCII);
+            joinPlain(writer); // it has written: the reply came
+            return reply;
+        }
+    }
+
+    /**
+     * A plain thread on a socket whose handshake a coroutine drives: when it finds the delegated tasks running on
+     * the pool it waits for them (the engine is busy meanwhile), then goes on; both sides get through.
+     */
+    @Test
+    void aPlainThreadAndACoroutineShareOneHandshake() throws Exception {
+        int rounds = 20;
+        SSLContext server = context(serverKeys, null);
+        try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory()
+                .createServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
+            ExecutorService pool = jdkServer(ss, rounds);
+            try {
+                List<String> errors = new CopyOnWriteArrayList<>();
+                for (int i = 0; i < rounds; i++) {
+                    String text = String.format("mixed-%010d", i);
+                    SSLContext client = context(null, clientTrust);
+                    assertEquals(text, Coro.run(() -> mixedEcho(client, ss.getLocalPort(), text, errors)));
+                }
+                assertEquals(List.of(), errors);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void anUntrustedCertificateFailsInACoroutineWithTheJdksException() throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
