@@ -81,8 +81,10 @@ import java.util.Objects;
  * trusts its certificate on the clients: {@link #connect(InetSocketAddress, byte[], SSLContext)}) everything after
  * the TLS handshake is encrypted, the client checks that the certificate names the host it asked for, and the HMAC
  * authentication still runs inside, so a client needs both the trust and the key. The manager's TLS runs on its
- * selector thread (an {@code SSLEngine} per connection); a client's runs on its connection's reader and writer
- * threads, so coroutines suspend in {@code put} and {@code get} exactly as without TLS.
+ * selector thread (an {@code SSLEngine} per connection; the handshakes' delegated tasks, certificate checks and key
+ * agreement, on a few threads of its own, so a handshake does not stall the other connections); a client's runs on
+ * its connection's reader and writer threads, so coroutines suspend in {@code put} and {@code get} exactly as
+ * without TLS.
  */
 public final class Manager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.coro.manager");

@@ -60,6 +60,14 @@ public final class Blocking {
         return null;
     }
 
+    /**
+     * Runs {@code r} on the pool, for waits that several callers may share (a TLS engine's delegated tasks): wait
+     * for the future with {@link #await}.
+     */
+    public static java.util.concurrent.CompletableFuture<Void> runAsync(Runnable r) {
+        return java.util.concurrent.CompletableFuture.runAsync(r, POOL);
+    }
+
     /** Suspends until {@code stage} completes; its exception is thrown unwrapped if unchecked. */
     public static Object await(Stack s, CompletionStage<?> stage) {
         if (s.mode == Stack.RESUMING) {

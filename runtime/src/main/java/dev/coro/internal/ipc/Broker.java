@@ -110,6 +110,8 @@ public final class Broker implements AutoCloseable {
     private final ArrayList<BrokerQueue> touched = new ArrayList<>();
     /** TLS connections that may hold decrypted input the selector cannot see: read again on the next turn. */
     private final ArrayList<Conn> tlsBacklog = new ArrayList<>();
+    /** Runs TLS handshakes' delegated tasks off the broker thread; made on the first TLS connection. */
+    private java.util.concurrent.ThreadPoolExecutor tlsTasks;
     private volatile boolean closing;
     private volatile boolean closed;
     private int peerCount;
@@ -465,7 +467,12 @@ public final class Broker implements AutoCloseable {
                             ((InetSocketAddress) ch.getRemoteAddress()).getPort())
                             : options.tls.createSSLEngine();
                     engine.setUseClientMode(false);
-                    c.tls = new TlsIo(engine, ch);
+                    Conn conn = c;
+                    c.tls = new TlsIo(engine, ch, tlsTasks(), () -> execute(() -> {
+                        if (!conn.dead) {
+                            conn.onReadable(); // drives the handshake on, and marks the connection dirty
+                        }
+                    }));
                 }
                 c.key = ch.register(selector, SelectionKey.OP_READ, c);
                 conns.add(c);
@@ -479,11 +486,33 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /**
+     * The executor of TLS handshakes' delegated tasks (certificate checks, key agreement): a few daemon threads,
+     * made on the first TLS connection, idle ones retiring; so a handshake does not stall the other connections.
+     */
+    private java.util.concurrent.ThreadPoolExecutor tlsTasks() {
+        if (tlsTasks == null) {
+            int n = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+            tlsTasks = new java.util.concurrent.ThreadPoolExecutor(n, n, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "coro-broker-tls-" + count.incrementAndGet() + " " + address);
+                        t.setDaemon(true);
+                        return t;
+                    });
+            tlsTasks.allowCoreThreadTimeOut(true);
+        }
+        return tlsTasks;
+    }
+
     private void shutdownNow() {
         if (closed) {
             return;
         }
         closing = true;
+        if (tlsTasks != null) {
+            tlsTasks.shutdown(); // tasks already queued still run: their engines' connections are closed anyway
+        }
         for (Conn c : new ArrayList<>(conns)) {
             c.sendErrorAndClose("the queue broker at " + address + " shut down", false);
         }
@@ -725,7 +754,8 @@ public final class Broker implements AutoCloseable {
                 // a peer that does not read what it asked for is not read from until it does
                 boolean wantsWrite = tls == null ? out.position() > 0 : tls.wantsWrite(out.position() > 0);
                 int ops = (wantsWrite ? SelectionKey.OP_WRITE : 0)
-                        | (out.position() < OUT_LIMIT ? SelectionKey.OP_READ : 0);
+                        | (out.position() < OUT_LIMIT && (tls == null || !tls.tasksRunning())
+                        ? SelectionKey.OP_READ : 0); // while its handshake tasks run, the engine cannot read
                 if (key.interestOps() != ops) {
                     if (tls != null && (ops & ~key.interestOps() & SelectionKey.OP_READ) != 0) {
                         tlsBacklog.add(this); // reading again: what was decrypted before is not seen by select

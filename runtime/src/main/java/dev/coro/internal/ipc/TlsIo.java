@@ -7,12 +7,18 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * TLS over one non-blocking channel of the {@link Broker}'s selector thread, with an {@link SSLEngine}: the
  * broker reads and writes plain bytes through it as it would through the channel. Delegated tasks (certificate
- * checks) run inline on the broker thread: they are short, and a handshake costs the broker what it costs anyway.
- * Not thread-safe: the broker thread only.
+ * checks, key agreement: milliseconds of CPU) run on the broker's executor, so a handshake does not stall the
+ * broker's other connections; meanwhile the engine is busy (the running task holds its lock), so reads and writes
+ * do nothing and {@link #tasksRunning()} says so, and when they end {@code onTasksDone} runs (on the executor's
+ * thread) for the broker to drive this connection again. Their failures come out of the engine's next unwrap or
+ * wrap, as inline. Not thread-safe: the broker thread only.
  */
 final class TlsIo {
     private final SSLEngine engine;
@@ -22,10 +28,20 @@ final class TlsIo {
     /** Decrypted bytes not yet handed to the reader (read mode). */
     private ByteBuffer appIn;
     private boolean inboundDone;
+    /** Runs delegated tasks; null: inline. */
+    private final Executor taskRunner;
+    private final Runnable onTasksDone;
+    private volatile boolean tasksRunning;
 
     TlsIo(SSLEngine engine, SocketChannel ch) throws SSLException {
+        this(engine, ch, null, null);
+    }
+
+    TlsIo(SSLEngine engine, SocketChannel ch, Executor taskRunner, Runnable onTasksDone) throws SSLException {
         this.engine = engine;
         this.ch = ch;
+        this.taskRunner = taskRunner;
+        this.onTasksDone = onTasksDone;
         int packet = engine.getSession().getPacketBufferSize();
         netIn = ByteBuffer.allocate(packet);
         netOut = ByteBuffer.allocate(packet);
@@ -51,6 +67,9 @@ final class TlsIo {
             }
             if (inboundDone) {
                 return -1;
+            }
+            if (tasksRunning) {
+                return 0; // the engine is busy: onTasksDone says when to read again
             }
             // what is buffered first, then the channel
             netIn.flip();
@@ -125,7 +144,7 @@ final class TlsIo {
             return 0;
         }
         int taken = 0;
-        while (src.hasRemaining()) {
+        while (src.hasRemaining() && !tasksRunning) {
             SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
             if (hs == SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
                 break; // application data waits for the handshake; the next read moves it on
@@ -156,8 +175,13 @@ final class TlsIo {
 
     /** True while encrypted bytes wait for room in the channel, or plain ones could be sent once there is. */
     boolean wantsWrite(boolean plainPending) {
-        return netOut.hasRemaining()
-                || (plainPending && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP);
+        return netOut.hasRemaining() || (plainPending && !tasksRunning
+                && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_UNWRAP);
+    }
+
+    /** True while delegated tasks run on the executor: the connection need not be read until they end. */
+    boolean tasksRunning() {
+        return tasksRunning;
     }
 
     /** Runs delegated tasks and produces handshake messages the engine asks for. */
@@ -165,6 +189,10 @@ final class TlsIo {
         for (;;) {
             switch (hs) {
                 case NEED_TASK: {
+                    if (taskRunner != null) {
+                        offloadTasks();
+                        return;
+                    }
                     Runnable t;
                     while ((t = engine.getDelegatedTask()) != null) {
                         t.run();
@@ -199,6 +227,35 @@ final class TlsIo {
         }
     }
 
+    private void offloadTasks() {
+        List<Runnable> ts = new ArrayList<>(1);
+        Runnable t;
+        while ((t = engine.getDelegatedTask()) != null) {
+            ts.add(t);
+        }
+        if (ts.isEmpty()) {
+            return;
+        }
+        tasksRunning = true;
+        try {
+            taskRunner.execute(() -> {
+                try {
+                    for (Runnable each : ts) {
+                        each.run();
+                    }
+                } finally {
+                    tasksRunning = false;
+                    onTasksDone.run();
+                }
+            });
+        } catch (RuntimeException e) { // the executor is shut down (the broker is closing): inline
+            for (Runnable each : ts) {
+                each.run();
+            }
+            tasksRunning = false;
+        }
+    }
+
     /** Writes pending encrypted bytes; true if none are left. */
     private boolean flushNet() throws IOException {
         while (netOut.hasRemaining()) {
@@ -211,6 +268,9 @@ final class TlsIo {
 
     /** Sends close_notify, best effort (the broker does not wait for the peer's). */
     void closeOutbound() {
+        if (tasksRunning) {
+            return; // the engine is busy with the handshake: no alert, the connection just closes
+        }
         try {
             engine.closeOutbound();
             handshake(SSLEngineResult.HandshakeStatus.NEED_WRAP);

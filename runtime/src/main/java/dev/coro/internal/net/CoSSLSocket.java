@@ -1,5 +1,6 @@
 package dev.coro.internal.net;
 
+import dev.coro.internal.Blocking;
 import dev.coro.internal.IoWait;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
@@ -31,6 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -49,7 +52,11 @@ import java.util.function.Consumer;
  * writer (two threads, or two tasks) use one socket at once.
  *
  * <p>The handshake happens on the first read or write, or on {@code startHandshake}. Its delegated tasks (certificate
- * checks, key agreement) run inline: they are short computations, not waits. An end of stream during the handshake
+ * checks, key agreement: milliseconds of CPU each) run inline on a plain thread; a coroutine hands them to the
+ * {@link Blocking} pool and suspends until they are done, so its loop keeps running the other tasks. While they run
+ * the engine is busy (a task holds its lock), so no step touches it: a step finding them running says NEED_TASK and
+ * its caller waits for them too. Their failures (an untrusted certificate) come out of the engine's next wrap or
+ * unwrap as the JDK's exceptions, as they would inline. An end of stream during the handshake
  * fails with the JDK's {@link SSLHandshakeException} "Remote host terminated the handshake"; after it, with or
  * without the peer's close_notify, reads return -1 (the JDK's default). {@code close()} sends close_notify if the
  * kernel takes it at once (a few bytes: it always does unless the peer stopped reading), then closes the socket.
@@ -57,11 +64,15 @@ import java.util.function.Consumer;
 public final class CoSSLSocket extends SSLSocket {
     static final int NEED_READ = -2;
     static final int NEED_WRITE = -3;
+    /** The handshake's delegated tasks run on the pool: wait until {@link #tasks} completes. */
+    static final int NEED_TASK = -4;
     private static final int DONE = 0;
     private static final int PROGRESS = 1;
     private static final int EOF = -1;
     /** Pushed with the op when another task already waited on the channel for it: this one polls instead. */
     private static final int CONTENDED = 0x100;
+    /** Pushed when a coroutine waits for the delegated tasks on the pool. */
+    private static final int TASKS = 0x200;
     private static final long CONTENDED_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /**
      * A writer that must read to go on (a handshake message it waits for) waits at most this long before it looks
@@ -84,6 +95,11 @@ public final class CoSSLSocket extends SSLSocket {
     private ByteBuffer netOut;
     private boolean handshakeBegun;
     private boolean inboundDone;
+    /**
+     * The delegated tasks a coroutine handed to the pool, until a step sees them done (under the lock). The engine
+     * must not be touched meanwhile: the running task holds its lock.
+     */
+    private CompletableFuture<Void> tasks;
     private volatile boolean closed;
     private final In in = new In();
     private final Out out = new Out();
@@ -189,9 +205,12 @@ public final class CoSSLSocket extends SSLSocket {
     }
 
     /** One read attempt: bytes read, -1 at the end of the stream, or NEED_READ / NEED_WRITE. */
-    int readStep(byte[] b, int off, int len) throws IOException {
+    int readStep(byte[] b, int off, int len, boolean offload) throws IOException {
         synchronized (lock) {
             checkUsable();
+            if (tasksRunning()) {
+                return NEED_TASK;
+            }
             try {
                 begin();
                 for (;;) {
@@ -213,7 +232,7 @@ public final class CoSSLSocket extends SSLSocket {
                         return 0;
                     }
                     if (handshaking()) {
-                        int h = handshakeStep();
+                        int h = handshakeStep(offload);
                         if (h != DONE) {
                             return h;
                         }
@@ -237,9 +256,12 @@ public final class CoSSLSocket extends SSLSocket {
      * One write attempt over {@code b[off, off+len)}: how many bytes the engine took (0 with {@code len} 0 once all
      * of it is sent), or NEED_READ / NEED_WRITE.
      */
-    int writeStep(byte[] b, int off, int len) throws IOException {
+    int writeStep(byte[] b, int off, int len, boolean offload) throws IOException {
         synchronized (lock) {
             checkUsable();
+            if (tasksRunning()) {
+                return NEED_TASK;
+            }
             if (engine.isOutboundDone()) {
                 throw new SocketException("Socket output is already shutdown");
             }
@@ -250,7 +272,7 @@ public final class CoSSLSocket extends SSLSocket {
                         return NEED_WRITE;
                     }
                     if (handshaking()) {
-                        int h = handshakeStep();
+                        int h = handshakeStep(offload);
                         if (h != DONE) {
                             return h;
                         }
@@ -272,30 +294,40 @@ public final class CoSSLSocket extends SSLSocket {
     }
 
     /** One handshake attempt: DONE once the handshake is over and its messages are sent, else NEED_*. */
-    int handshakeStepLocked(boolean restart) throws IOException {
+    int handshakeStepLocked(boolean restart, boolean offload) throws IOException {
         synchronized (lock) {
             checkUsable();
+            if (tasksRunning()) {
+                return NEED_TASK;
+            }
             try {
                 if (restart && handshakeBegun && !handshaking()) {
                     engine.beginHandshake(); // as the JDK's startHandshake once negotiated: a new handshake/key update
                 } else {
                     begin();
                 }
-                return handshakeStep();
+                return handshakeStep(offload);
             } catch (SSLException e) {
                 throw fatal(e);
             }
         }
     }
 
-    private int handshakeStep() throws IOException {
+    /** {@code offload}: a coroutine's step, whose delegated tasks go to the pool (NEED_TASK); else they run inline. */
+    private int handshakeStep(boolean offload) throws IOException {
         for (;;) {
             if (!flushNow()) {
                 return NEED_WRITE;
             }
             switch (engine.getHandshakeStatus()) {
                 case NEED_TASK:
-                    runTasks();
+                    if (offload) {
+                        if (offloadTasks()) {
+                            return NEED_TASK;
+                        }
+                    } else {
+                        runTasks();
+                    }
                     break;
                 case NEED_WRAP:
                     if (engine.isOutboundDone()) {
@@ -326,6 +358,60 @@ public final class CoSSLSocket extends SSLSocket {
         Runnable task;
         while ((task = engine.getDelegatedTask()) != null) {
             task.run();
+        }
+    }
+
+    /** Starts the delegated tasks on the pool, in order, one after the other; false if there were none. */
+    private boolean offloadTasks() {
+        List<Runnable> ts = new ArrayList<>(1);
+        Runnable task;
+        while ((task = engine.getDelegatedTask()) != null) {
+            ts.add(task);
+        }
+        if (ts.isEmpty()) {
+            return false;
+        }
+        tasks = Blocking.runAsync(() -> {
+            for (Runnable t : ts) {
+                t.run();
+            }
+            // the engine may hand out more once these ran: the next step sees NEED_TASK again and offloads them
+        });
+        return true;
+    }
+
+    /** True while delegated tasks run on the pool; forgets them once done. Under the lock. */
+    private boolean tasksRunning() {
+        if (tasks == null) {
+            return false;
+        }
+        if (!tasks.isDone()) {
+            return true;
+        }
+        CompletableFuture<Void> done = tasks;
+        tasks = null;
+        if (done.isCompletedExceptionally()) {
+            // a task threw (the JDK's never do: they keep their failure for the next wrap/unwrap); as inline, the
+            // caller gets it
+            try {
+                done.join();
+            } catch (CompletionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                }
+                if (c instanceof Error) {
+                    throw (Error) c;
+                }
+                throw e;
+            }
+        }
+        return false;
+    }
+
+    private CompletableFuture<Void> pendingTasks() {
+        synchronized (lock) {
+            return tasks;
         }
     }
 
@@ -468,6 +554,15 @@ public final class CoSSLSocket extends SSLSocket {
 
     /** Plain code: waits the blocking way; false on timeout. */
     private boolean block(int need, long timeoutNanos) throws IOException {
+        if (need == NEED_TASK) {
+            CompletableFuture<Void> f = pendingTasks();
+            if (f != null) {
+                // a coroutine's tasks, on the pool: waits for them as it would wait for the engine's lock; their
+                // failure, if any, is thrown by the next step
+                f.handle((v, e) -> null).join();
+            }
+            return true;
+        }
         return IoWait.block(transport.ch, op(need), timeoutNanos);
     }
 
@@ -476,6 +571,18 @@ public final class CoSSLSocket extends SSLSocket {
      * suspended (see {@link #resumeWait}), else -1 with {@code ready[0]} set.
      */
     private int await(Stack s, int need, long timeoutNanos, boolean[] ready) throws IOException {
+        if (need == NEED_TASK) {
+            CompletableFuture<Void> f = pendingTasks();
+            if (f != null) {
+                // their failure, if any, is thrown by the next step
+                Blocking.await(s, f.handle((v, e) -> null));
+                if (Suspend.isSuspending(s)) {
+                    return TASKS;
+                }
+            }
+            ready[0] = true;
+            return -1;
+        }
         int op = op(need);
         WaitNode other = op == SelectionKey.OP_READ ? transport.reader : transport.writer;
         if (s.task() != null && other != null && other.isWaiting()) {
@@ -491,6 +598,10 @@ public final class CoSSLSocket extends SSLSocket {
 
     /** The resumed half of {@link #await}: whether the channel became ready (false: the wait timed out). */
     private boolean resumeWait(Stack s, int code) throws IOException {
+        if (code == TASKS) {
+            Blocking.await(s, null);
+            return true;
+        }
         if ((code & CONTENDED) != 0) {
             Suspend.sleep(s, 0);
             return true;
@@ -511,7 +622,7 @@ public final class CoSSLSocket extends SSLSocket {
         checkConnectedForHandshake();
         boolean restart = true;
         for (;;) {
-            int r = handshakeStepLocked(restart);
+            int r = handshakeStepLocked(restart, false);
             restart = false;
             if (r == DONE) {
                 return;
@@ -535,7 +646,7 @@ public final class CoSSLSocket extends SSLSocket {
         }
         boolean[] ready = new boolean[1];
         for (;;) {
-            int r = handshakeStepLocked(restart);
+            int r = handshakeStepLocked(restart, s.task() != null);
             restart = false;
             if (r == DONE) {
                 return;
@@ -578,7 +689,7 @@ public final class CoSSLSocket extends SSLSocket {
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             for (;;) {
-                int r = readStep(b, off, len);
+                int r = readStep(b, off, len, false);
                 if (r >= -1) {
                     return r;
                 }
@@ -599,7 +710,7 @@ public final class CoSSLSocket extends SSLSocket {
             }
             boolean[] ready = new boolean[1];
             for (;;) {
-                int r = readStep(b, off, len);
+                int r = readStep(b, off, len, s.task() != null);
                 if (r >= -1) {
                     return r;
                 }
@@ -650,7 +761,7 @@ public final class CoSSLSocket extends SSLSocket {
             Objects.checkFromIndexSize(off, len, b.length);
             int done = 0;
             for (;;) {
-                int r = writeStep(b, off + done, len - done);
+                int r = writeStep(b, off + done, len - done, false);
                 if (r >= 0) {
                     if (r == 0 && done == len) {
                         return;
@@ -674,7 +785,7 @@ public final class CoSSLSocket extends SSLSocket {
             }
             boolean[] ready = new boolean[1];
             for (;;) {
-                int r = writeStep(b, off + done, len - done);
+                int r = writeStep(b, off + done, len - done, s.task() != null);
                 if (r >= 0) {
                     if (r == 0 && done == len) {
                         return;
@@ -738,7 +849,8 @@ public final class CoSSLSocket extends SSLSocket {
                 return;
             }
             closed = true;
-            if (engineReady && handshakeBegun && !transport.isClosed()) {
+            // while delegated tasks run on the pool the engine is busy: no close_notify (the handshake is not over)
+            if (engineReady && handshakeBegun && !transport.isClosed() && (tasks == null || tasks.isDone())) {
                 try {
                     engine.closeOutbound();
                     for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
@@ -1017,7 +1129,7 @@ public final class CoSSLSocket extends SSLSocket {
 
     private void startHandshakeIfNeeded() throws IOException {
         for (;;) {
-            int r = handshakeStepLocked(false);
+            int r = handshakeStepLocked(false, false);
             if (r == DONE) {
                 return;
             }

@@ -44,7 +44,13 @@ import java.util.Objects;
  * suspending. A {@code BufferedReader} around such a reader is coro's ({@link LineReader}: the JDK's
  * {@code BufferedReader} rules for lines, {@code mark}, {@code skip}), because the JDK's keeps a partial line in a
  * local variable while it waits. Called plainly (a plain thread, unrewritten code) they block as the JDK's do.
- * One task reads (or writes) a given reader (writer) at a time, as with the JDK's lock.
+ * <p>
+ * One call at a time uses a given reader (writer), as the JDK's lock makes it, but held by the calling task across
+ * its suspensions ({@link #locked}, a {@link dev.coro.Lock} per reader or writer): a second task calling
+ * {@code readLine} (or {@code write}) on it waits, suspended, until the first one's call returns, so lines and
+ * writes never interleave; a plain thread waits blocking; a task cancelled while waiting leaves the lock to the
+ * next. {@code close()} of a reader does not wait (it wakes a reader waiting for the socket, which then fails);
+ * a writer's waits for the write in progress, as the JDK's.
  */
 public final class ChannelStreams {
     private ChannelStreams() {
@@ -322,6 +328,75 @@ public final class ChannelStreams {
 
     /** A reader or writer over a socket channel (or a buffered one around it): cooperative at patched call sites. */
     interface Text {
+        /** Held by the task (or thread) whose call uses this reader or writer, across the call's suspensions. */
+        dev.coro.Lock taskLock();
+    }
+
+    /** On the stack under a suspended {@link #locked} call: what it waited for. */
+    private static final int WAITING_FOR_LOCK = 0;
+    private static final int IN_CALL = 1;
+
+    /** A cooperative call on a {@link Text}: a leaf, called again with the same stack on resume. */
+    @FunctionalInterface
+    interface CoopCall<T> {
+        T call(Stack st) throws IOException;
+    }
+
+    /**
+     * Runs a coroutine's {@code call} on {@code t} holding its task lock from before the call starts until it
+     * returns or fails, across its suspensions: another task's call on it waits (suspended) meanwhile, a plain
+     * thread blocks. Suspends (returning null) while it waits for the lock or the call waits; on resume it goes on
+     * where it was. A task cancelled while it waits for the lock never gets it; one cancelled in the call fails
+     * there and lets it go.
+     */
+    static <T> T locked(Text t, Stack st, CoopCall<T> call) throws IOException {
+        dev.coro.Lock lock = t.taskLock();
+        if (Suspend.isResuming(st)) {
+            if (st.popI() == WAITING_FOR_LOCK) {
+                lock.lock(st); // handed over by the holder's unlock (or throws: cancelled, not ours); now running
+            }
+        } else {
+            lock.lock(st);
+            if (Suspend.isSuspending(st)) {
+                st.pushI(WAITING_FOR_LOCK);
+                return null;
+            }
+        }
+        boolean suspended = false;
+        try {
+            T v = call.call(st);
+            if (Suspend.isSuspending(st)) {
+                st.pushI(IN_CALL);
+                suspended = true;
+            }
+            return v;
+        } finally {
+            if (!suspended) {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * A plain call ({@code call}: the JDK's, which may block) on {@code t} under its task lock: a plain thread
+     * waits for a task's call in progress, blocking; a task calling from code that cannot suspend (a JDK frame, a
+     * {@code synchronized} block) takes the lock if it is free or its own, and otherwise fails with the
+     * runtime's "cannot suspend here" error rather than hang its loop waiting for another of its tasks.
+     */
+    static <T> T lockedPlain(Text t, IoCall<T> call) throws IOException {
+        dev.coro.Lock lock = t.taskLock();
+        Stack s = Stack.current();
+        s.pin(); // a task here cannot unwind: it may only take the lock if it waits for nothing
+        try {
+            lock.lock(s);
+        } finally {
+            s.unpin();
+        }
+        try {
+            return call.call();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** What a coroutine's read gets from the socket stream when the socket has nothing yet; never seen by users. */
@@ -347,6 +422,7 @@ public final class ChannelStreams {
      */
     static final class ChannelReader extends InputStreamReader implements Text {
         final In in;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
         private boolean hasLeft;
         private char left;
 
@@ -356,7 +432,16 @@ public final class ChannelStreams {
         }
 
         @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        @Override
         public int read() throws IOException {
+            return lockedPlain(this, this::read0);
+        }
+
+        private int read0() throws IOException {
             synchronized (lock) {
                 if (hasLeft) {
                     hasLeft = false;
@@ -377,6 +462,10 @@ public final class ChannelStreams {
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
+            return lockedPlain(this, () -> read0(c, off, len));
+        }
+
+        private int read0(char[] c, int off, int len) throws IOException {
             synchronized (lock) {
                 if (!hasLeft && len != 1) {
                     return super.read(c, off, len); // the JDK's checks and reads
@@ -396,7 +485,7 @@ public final class ChannelStreams {
                     }
                 }
                 if (len == 1) {
-                    int ch = read();
+                    int ch = read0();
                     if (ch < 0) {
                         return n == 0 ? -1 : n;
                     }
@@ -420,26 +509,87 @@ public final class ChannelStreams {
 
         @Override
         public boolean ready() throws IOException {
-            synchronized (lock) {
-                boolean r = super.ready();
-                return hasLeft || r;
-            }
+            return lockedPlain(this, () -> {
+                synchronized (lock) {
+                    boolean r = super.ready();
+                    return hasLeft || r;
+                }
+            });
         }
     }
 
     /** {@code Channels.newWriter} over a socket channel: the JDK's {@code OutputStreamWriter} with the JDK's encoder. */
     static final class ChannelWriter extends OutputStreamWriter implements Text {
         final Out out;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
 
         ChannelWriter(Out out, CharsetEncoder enc) {
             super(out, enc);
             this.out = out;
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        // every call under the task lock (besides the JDK's), so none runs while another task's is suspended
+
+        @Override
+        public void write(int c) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(c);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(cbuf, off, len);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(String str, int off, int len) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(str, off, len);
+                return null;
+            });
+        }
+
+        @Override
+        public Writer append(CharSequence csq, int start, int end) throws IOException {
+            return lockedPlain(this, () -> super.append(csq, start, end));
+        }
+
+        @Override
+        public Writer append(CharSequence csq) throws IOException {
+            return lockedPlain(this, () -> super.append(csq));
+        }
+
+        @Override
+        public void flush() throws IOException {
+            lockedPlain(this, () -> {
+                super.flush();
+                return null;
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            lockedPlain(this, () -> {
+                super.close();
+                return null;
+            });
         }
     }
 
     /** {@code new BufferedWriter(w)} around a {@link ChannelWriter}: the JDK's, marked. */
     static final class LineWriter extends java.io.BufferedWriter implements Text {
         final ChannelWriter target;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
 
         LineWriter(ChannelWriter out) {
             super(out);
@@ -449,6 +599,59 @@ public final class ChannelStreams {
         LineWriter(ChannelWriter out, int size) {
             super(out, size);
             target = out;
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(c);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(cbuf, off, len);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(String s, int off, int len) throws IOException {
+            lockedPlain(this, () -> {
+                super.write(s, off, len);
+                return null;
+            });
+        }
+
+        @Override
+        public void newLine() throws IOException {
+            lockedPlain(this, () -> {
+                super.newLine();
+                return null;
+            });
+        }
+
+        @Override
+        public void flush() throws IOException {
+            lockedPlain(this, () -> {
+                super.flush();
+                return null;
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            lockedPlain(this, () -> {
+                super.close();
+                return null;
+            });
         }
     }
 
@@ -491,11 +694,17 @@ public final class ChannelStreams {
         private int markedChar = UNMARKED;
         private int readAheadLimit;
         private boolean closed;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
 
         LineReader(ChannelReader in, int size) {
             super(in, checkSize(size));
             src = in;
             cb = new char[size];
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
         }
 
         private static int checkSize(int size) {
@@ -559,9 +768,11 @@ public final class ChannelStreams {
 
         @Override
         public int read() throws IOException {
-            synchronized (lock) {
-                return read((Stack) null);
-            }
+            return lockedPlain(this, () -> {
+                synchronized (lock) {
+                    return read((Stack) null);
+                }
+            });
         }
 
         /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
@@ -594,9 +805,11 @@ public final class ChannelStreams {
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
-            synchronized (lock) {
-                return read(c, off, len, null);
-            }
+            return lockedPlain(this, () -> {
+                synchronized (lock) {
+                    return read(c, off, len, null);
+                }
+            });
         }
 
         int read(char[] c, int off, int len, Stack st) throws IOException {
@@ -655,9 +868,11 @@ public final class ChannelStreams {
 
         @Override
         public String readLine() throws IOException {
-            synchronized (lock) {
-                return readLine(null);
-            }
+            return lockedPlain(this, () -> {
+                synchronized (lock) {
+                    return readLine(null);
+                }
+            });
         }
 
         /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
@@ -709,6 +924,10 @@ public final class ChannelStreams {
             if (n < 0L) {
                 throw new IllegalArgumentException("skip value is negative");
             }
+            return lockedPlain(this, () -> skip0(n));
+        }
+
+        private long skip0(long n) throws IOException {
             synchronized (lock) {
                 ensureOpen();
                 long r = n;
@@ -737,6 +956,10 @@ public final class ChannelStreams {
 
         @Override
         public boolean ready() throws IOException {
+            return lockedPlain(this, this::ready0);
+        }
+
+        private boolean ready0() throws IOException {
             synchronized (lock) {
                 ensureOpen();
                 if (skipLF) {
@@ -764,25 +987,31 @@ public final class ChannelStreams {
             if (readAheadLimit < 0) {
                 throw new IllegalArgumentException("Read-ahead limit < 0");
             }
-            synchronized (lock) {
-                ensureOpen();
-                this.readAheadLimit = readAheadLimit;
-                markedChar = nextChar;
-                markedSkipLF = skipLF;
-            }
+            lockedPlain(this, () -> {
+                synchronized (lock) {
+                    ensureOpen();
+                    this.readAheadLimit = readAheadLimit;
+                    markedChar = nextChar;
+                    markedSkipLF = skipLF;
+                }
+                return null;
+            });
         }
 
         @Override
         public void reset() throws IOException {
-            synchronized (lock) {
-                ensureOpen();
-                if (markedChar < 0) {
-                    throw new IOException(markedChar == INVALIDATED ? "Mark invalid" : "Stream not marked");
+            lockedPlain(this, () -> {
+                synchronized (lock) {
+                    ensureOpen();
+                    if (markedChar < 0) {
+                        throw new IOException(markedChar == INVALIDATED ? "Mark invalid" : "Stream not marked");
+                    }
+                    nextChar = markedChar;
+                    scanned = nextChar;
+                    skipLF = markedSkipLF;
                 }
-                nextChar = markedChar;
-                scanned = nextChar;
-                skipLF = markedSkipLF;
-            }
+                return null;
+            });
         }
 
         @Override
@@ -835,32 +1064,37 @@ public final class ChannelStreams {
         return !Suspend.isResuming(st) && st.task() == null;
     }
 
+    private static int orZero(Integer n) {
+        return n == null ? 0 : n; // null: suspending, the value is not used
+    }
+
     /** {@code Reader.read()} of a {@link Text} reader. */
     static int read(Reader r, Stack st) throws IOException {
         if (plain(st)) {
             return r.read();
         }
-        return r instanceof LineReader ? ((LineReader) r).read(st) : readCoop((ChannelReader) r, 1, null, 0, 0, st);
+        return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(s)
+                : readCoop((ChannelReader) r, 1, null, 0, 0, s)));
     }
 
     static int read(Reader r, char[] c, Stack st) throws IOException {
         if (plain(st)) {
             return r.read(c);
         }
-        return r instanceof LineReader ? ((LineReader) r).read(c, 0, c.length, st)
-                : readCoop((ChannelReader) r, 2, c, 0, 0, st);
+        return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, 0, c.length, s)
+                : readCoop((ChannelReader) r, 2, c, 0, 0, s)));
     }
 
     static int read(Reader r, char[] c, int off, int len, Stack st) throws IOException {
         if (plain(st)) {
             return r.read(c, off, len);
         }
-        return r instanceof LineReader ? ((LineReader) r).read(c, off, len, st)
-                : readCoop((ChannelReader) r, 3, c, off, len, st);
+        return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, off, len, s)
+                : readCoop((ChannelReader) r, 3, c, off, len, s)));
     }
 
     static String readLine(java.io.BufferedReader r, Stack st) throws IOException {
-        return plain(st) ? r.readLine() : ((LineReader) r).readLine(st);
+        return plain(st) ? r.readLine() : locked((Text) r, st, ((LineReader) r)::readLine);
     }
 
     /**
@@ -873,16 +1107,18 @@ public final class ChannelStreams {
             return call.call();
         }
         Out out = w instanceof ChannelWriter ? ((ChannelWriter) w).out : ((LineWriter) w).target.out;
-        T result = null;
-        if (!Suspend.isResuming(st)) {
-            out.coop = st;
-            try {
-                result = call.call();
-            } finally {
-                out.coop = null;
+        return locked((Text) w, st, s -> {
+            T result = null;
+            if (!Suspend.isResuming(s)) {
+                out.coop = s;
+                try {
+                    result = call.call();
+                } finally {
+                    out.coop = null;
+                }
             }
-        }
-        out.drain(st);
-        return result;
+            out.drain(s);
+            return result;
+        });
     }
 }

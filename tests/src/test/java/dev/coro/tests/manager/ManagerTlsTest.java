@@ -197,6 +197,113 @@ class ManagerTlsTest {
         }
     }
 
+    /**
+     * The manager's broker thread does not run the handshakes' delegated tasks (here the server's key choice, which
+     * the JDK makes inside one): a small executor does, so a handshake does not stall the other connections.
+     */
+    @Test
+    void handshakeTasksRunOffTheBrokerThread() throws Exception {
+        KeyStore server = keyPair("manager2", "dns:localhost,ip:127.0.0.1");
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(server, "changeit".toCharArray());
+        javax.net.ssl.X509ExtendedKeyManager keys = (javax.net.ssl.X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        javax.net.ssl.X509ExtendedKeyManager recording = new javax.net.ssl.X509ExtendedKeyManager() {
+            @Override
+            public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers,
+                                                  javax.net.ssl.SSLEngine engine) {
+                threads.add(Thread.currentThread().getName());
+                calls.incrementAndGet();
+                return keys.chooseEngineServerAlias(keyType, issuers, engine);
+            }
+
+            @Override
+            public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+                                                  javax.net.ssl.SSLEngine engine) {
+                return keys.chooseEngineClientAlias(keyType, issuers, engine);
+            }
+
+            @Override
+            public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+                return keys.getClientAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+                return keys.chooseClientAlias(keyType, issuers, socket);
+            }
+
+            @Override
+            public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+                return keys.getServerAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+                threads.add(Thread.currentThread().getName());
+                calls.incrementAndGet();
+                return keys.chooseServerAlias(keyType, issuers, socket);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+                return keys.getCertificateChain(alias);
+            }
+
+            @Override
+            public java.security.PrivateKey getPrivateKey(String alias) {
+                return keys.getPrivateKey(alias);
+            }
+        };
+        SSLContext serving = SSLContext.getInstance("TLS");
+        serving.init(new javax.net.ssl.KeyManager[] {recording}, null, null);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("manager2", server.getCertificate("manager2"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext trusting = SSLContext.getInstance("TLS");
+        trusting.init(null, tmf.getTrustManagers(), null);
+        serveTls(serving);
+        int clients = 10;
+        for (int i = 0; i < clients; i++) {
+            manager.queue("probe-" + i, Codec.strings());
+        }
+        List<String> got = Coro.run(() -> {
+            List<Task<String>> ts = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                String text = "hello " + i;
+                String name = "probe-" + i;
+                ts.add(Coro.spawn(() -> {
+                    Manager.Client c = Manager.connect(manager.address(), KEY, trusting);
+                    try {
+                        MessageQueue<String> q = c.queue(name, Codec.strings());
+                        q.put(text);
+                        String back = q.get(Duration.ofSeconds(10));
+                        q.ack();
+                        return back;
+                    } finally {
+                        c.close();
+                    }
+                }));
+            }
+            List<String> out = new ArrayList<>();
+            for (Task<String> t : ts) {
+                out.add(t.join());
+            }
+            return out;
+        });
+        for (int i = 0; i < clients; i++) {
+            assertEquals("hello " + i, got.get(i));
+        }
+        // (a client may resume its context's earlier session: no key choice then)
+        assertTrue(calls.get() > 0, "the key choice never ran");
+        for (String t : threads) {
+            assertTrue(t.startsWith("coro-broker-tls-"), "a handshake task ran on " + t);
+        }
+    }
+
     @Test
     void aPlainClientAgainstATlsManagerFailsClearlyAndOthersAreStillServed() throws Exception {
         serveTls(serverContext);
