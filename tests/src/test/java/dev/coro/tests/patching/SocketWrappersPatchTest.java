@@ -130,6 +130,8 @@ class SocketWrappersPatchTest {
             assertEquals("HELLO " + i + " \u00c9T\u00c9|N=" + i + "|null|false|LineReader|PrintOut", got.get(i));
         }
         long sequential = n * 2 * delay; // two delayed answers per client
+        System.out.println("50 line clients: " + ms + " ms (sequential " + sequential + " ms), " + ticks.get()
+                + " ticks, longest gap between ticks " + maxGapMs.get() + " ms");
         assertTrue(ms < sequential / 2, "the clients did not overlap: " + ms + " ms, sequential " + sequential);
         // the ticker ran all along: the loop never blocked in a JDK frame for long
         assertTrue(ticks.get() >= (2 * delay) / 10 / 2, "ticks: " + ticks.get() + " in " + ms + " ms");
@@ -407,6 +409,59 @@ class SocketWrappersPatchTest {
         assertEquals(40, all.size(), all.toString());
         for (int i = 0; i < 40; i++) {
             assertEquals("line-" + i, sorted.get(i));
+        }
+    }
+
+    /** Two tasks reading ints from one DataInputStream while the peer trickles them: each int whole, exactly once. */
+    @Test
+    void twoTasksReadingOneDataInputStreamEachGetWholeInts() {
+        int n = 300;
+        List<Integer> all = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Void> writer = Coro.spawn(() -> {
+                try (Socket s = server.accept()) {
+                    s.setTcpNoDelay(true);
+                    OutputStream out = s.getOutputStream();
+                    for (int i = 0; i < n; i++) {
+                        int v = i * 65537 + 3; // four different bytes
+                        for (int k = 3; k >= 0; k--) {
+                            out.write(v >>> (8 * k));
+                            if ((i + k) % 5 == 0) {
+                                Thread.sleep(1);
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
+            List<Integer> ints = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+                List<Task<Void>> readers = new ArrayList<>();
+                for (int k = 0; k < 2; k++) {
+                    readers.add(Coro.spawn(() -> {
+                        try {
+                            for (;;) {
+                                ints.add(in.readInt());
+                            }
+                        } catch (EOFException end) {
+                            return null;
+                        }
+                    }));
+                }
+                for (Task<Void> r : readers) {
+                    r.join();
+                }
+            }
+            writer.join();
+            server.close();
+            return ints;
+        });
+        List<Integer> sorted = new ArrayList<>(all);
+        java.util.Collections.sort(sorted);
+        assertEquals(n, sorted.size());
+        for (int i = 0; i < n; i++) {
+            assertEquals(i * 65537 + 3, sorted.get(i));
         }
     }
 

@@ -66,6 +66,17 @@ class StreamWrapperConformanceTest {
         assertEquals(expected, inCoroutine, name + ": rewritten code in a coroutine");
     }
 
+    /** The coroutine runs above really go through coro's sockets and wrappers (the JDK's run through the JDK's). */
+    @Test
+    void inACoroutineTheScenariosUseCorosSocketsAndWrappers() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("printWriter"))) {
+                return s.getClass().getName() + " " + new java.io.PrintWriter(s.getOutputStream()).getClass().getName();
+            }
+        });
+        assertEquals("dev.coro.internal.net.CoSocket dev.coro.internal.patch.SocketStreams$PrintOut", got);
+    }
+
     @Test
     void allScenariosAtOnceOnOneLoop() throws Exception {
         Map<String, String> expected = new LinkedHashMap<>();
