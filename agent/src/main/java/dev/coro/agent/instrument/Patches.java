@@ -574,8 +574,8 @@ public final class Patches {
      * patched JDK class (a pool's own ReentrantLock) is patched too, when the JDK class is where the call resolves.
      */
     boolean redirect(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
-        if (call.name.equals("<init>")) {
-            return false;
+        if (call.name.equals("<init>") || call.getOpcode() == Opcodes.INVOKESPECIAL) {
+            return false; // super.flush() in a library's FilterOutputStream: a twin's virtual call would recurse
         }
         String owner = call.owner;
         Target t = TABLE.get(owner + '.' + call.name + call.desc);

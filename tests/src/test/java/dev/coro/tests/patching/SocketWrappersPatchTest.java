@@ -465,6 +465,34 @@ class SocketWrappersPatchTest {
         }
     }
 
+    /** A library's stream whose rewritten {@code flush} calls {@code super.flush()}: the JDK's, not a patched twin. */
+    static final class CountingStream extends java.io.FilterOutputStream {
+        int flushes;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        @Coroutine
+        public void flush() throws IOException {
+            flushes++;
+            super.flush(); // redirected to a twin, this would call flush() again, forever
+        }
+    }
+
+    @Test
+    void aSuperCallToAPatchedMethodStaysTheSuperCall() {
+        int flushes = Coro.run(() -> {
+            CountingStream c = new CountingStream(new ByteArrayOutputStream());
+            c.write(1);
+            c.flush();
+            c.close(); // FilterOutputStream.close flushes
+            return c.flushes;
+        });
+        assertEquals(2, flushes);
+    }
+
     /** A PrintWriter whose peer is gone records the error as the JDK's does: checkError() true, nothing thrown. */
     @Test
     void printWriterToAResetPeerSetsCheckError() {
