@@ -207,8 +207,9 @@ public final class ChannelStreams {
          */
         void drain(Stack st) throws IOException {
             try {
-                if (hasPending()) {
-                    send(pending, st);
+                // on resume always: another task's drain may have sent everything meanwhile, the wait still ends
+                if (hasPending() || Suspend.isResuming(st)) {
+                    send(pending != null ? pending : ByteBuffer.allocate(0), st);
                     if (Suspend.isSuspending(st)) {
                         return;
                     }

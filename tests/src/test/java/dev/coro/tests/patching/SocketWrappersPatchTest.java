@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -491,6 +492,60 @@ class SocketWrappersPatchTest {
             return c.flushes;
         });
         assertEquals(2, flushes);
+    }
+
+    /**
+     * Two tasks printing lines on one autoflushing PrintWriter to a slow reader: both wait for room in turn (one's
+     * send may carry the other's bytes); every line arrives whole, each task's in its order.
+     */
+    @Test
+    void twoTasksPrintingOnOnePrintWriterToASlowReader() {
+        int n = 4000;
+        String pad = "x".repeat(200);
+        List<String> got = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<List<String>> reader = Coro.spawn(() -> {
+                List<String> lines = new ArrayList<>();
+                try (Socket s = server.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+                    for (String l; (l = in.readLine()) != null;) {
+                        lines.add(l);
+                        if (lines.size() % 200 == 0) {
+                            Thread.sleep(2); // slow: the writers' socket buffer fills
+                        }
+                    }
+                }
+                return lines;
+            });
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                s.setSendBufferSize(4096);
+                PrintWriter out = new PrintWriter(s.getOutputStream(), true);
+                List<Task<Void>> writers = new ArrayList<>();
+                for (String who : new String[] {"a", "b"}) {
+                    writers.add(Coro.spawn(() -> {
+                        for (int i = 0; i < n; i++) {
+                            out.println(who + " " + i + " " + pad);
+                        }
+                        return null;
+                    }));
+                }
+                for (Task<Void> w : writers) {
+                    w.join();
+                }
+                assertFalse(out.checkError());
+            }
+            List<String> lines = reader.join();
+            server.close();
+            return lines;
+        });
+        assertEquals(2 * n, got.size());
+        int[] next = new int[2];
+        for (String l : got) {
+            String[] p = l.split(" ");
+            int w = p[0].equals("a") ? 0 : 1;
+            assertEquals(next[w]++, Integer.parseInt(p[1]), l);
+            assertEquals(pad, p[2]);
+        }
     }
 
     /** A PrintWriter whose peer is gone records the error as the JDK's does: checkError() true, nothing thrown. */
