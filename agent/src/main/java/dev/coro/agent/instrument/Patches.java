@@ -27,6 +27,7 @@ public final class Patches {
     static final String SYNC = "dev/coro/internal/patch/PatchedSync";
     static final String TLS = "dev/coro/internal/patch/PatchedTls";
     static final String CHANNELS = "dev/coro/internal/patch/PatchedChannels";
+    static final String STREAMS = "dev/coro/internal/patch/SocketStreams";
 
     private static final class Target {
         /** The groups that switch it on (any of them): most redirects have one. */
@@ -129,6 +130,7 @@ public final class Patches {
         bind(server, "(Ljava/net/SocketAddress;I)V");
         tls();
         channels();
+        socketStreams();
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -408,6 +410,94 @@ public final class Patches {
         }
     }
 
+    /**
+     * The JDK's wrappers around a socket's streams (runtime SocketStreams): {@code new InputStreamReader},
+     * {@code OutputStreamWriter}, {@code Buffered/DataInputStream}, {@code Buffered/DataOutputStream},
+     * {@code PrintWriter} around a coro socket's stream give cooperative subclasses (anything else's, the JDK's
+     * objects); their calls at every static type javac emits go to twins that dispatch on the object (reads and
+     * writes of plain InputStream/OutputStream types through PatchedNet; Reader/Writer calls through PatchedFileText).
+     */
+    private static void socketStreams() {
+        String is = "Ljava/io/InputStream;";
+        String os = "Ljava/io/OutputStream;";
+        String cs = "Ljava/nio/charset/Charset;";
+        String str = "Ljava/lang/String;";
+        String[][] ctors = {
+            {"java/io/InputStreamReader", "newInputStreamReader", "(" + is + ")V", "(" + is + cs + ")V",
+                "(" + is + str + ")V", "(" + is + "Ljava/nio/charset/CharsetDecoder;)V"},
+            {"java/io/OutputStreamWriter", "newOutputStreamWriter", "(" + os + ")V", "(" + os + cs + ")V",
+                "(" + os + str + ")V", "(" + os + "Ljava/nio/charset/CharsetEncoder;)V"},
+            {"java/io/BufferedInputStream", "newBufferedInputStream", "(" + is + ")V", "(" + is + "I)V"},
+            {"java/io/BufferedOutputStream", "newBufferedOutputStream", "(" + os + ")V", "(" + os + "I)V"},
+            {"java/io/DataInputStream", "newDataInputStream", "(" + is + ")V"},
+            {"java/io/DataOutputStream", "newDataOutputStream", "(" + os + ")V"},
+            {"java/io/PrintWriter", "newPrintWriter", "(Ljava/io/Writer;)V", "(Ljava/io/Writer;Z)V",
+                "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + cs + ")V"}};
+        for (String[] c : ctors) {
+            for (int i = 2; i < c.length; i++) {
+                TABLE.put(c[0] + ".<init>" + c[i], new Target("sockets", STREAMS, c[1], false));
+            }
+        }
+        String in = "java/io/InputStream";
+        String out = "java/io/OutputStream";
+        for (String owner : new String[] {"java/io/FilterInputStream", "java/io/BufferedInputStream",
+                "java/io/DataInputStream"}) {
+            TABLE.put(owner + ".read()I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".read([B)I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".read([BII)I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".readAllBytes()[B", new Target("sockets", NET, "readAllBytes", true, in));
+        }
+        for (String owner : new String[] {"java/io/FilterOutputStream", "java/io/BufferedOutputStream",
+                "java/io/DataOutputStream"}) {
+            TABLE.put(owner + ".write(I)V", new Target("sockets", NET, "write", true, out));
+            TABLE.put(owner + ".write([B)V", new Target("sockets", NET, "write", true, out));
+            TABLE.put(owner + ".write([BII)V", new Target("sockets", NET, "write", true, out));
+        }
+        for (String owner : new String[] {out, "java/io/FilterOutputStream", "java/io/BufferedOutputStream",
+                "java/io/DataOutputStream"}) {
+            TABLE.put(owner + ".flush()V", new Target("sockets", STREAMS, "flush", true, out));
+            TABLE.put(owner + ".close()V", new Target("sockets", STREAMS, "close", true, out));
+        }
+        String[][] dataIn = {{"readFully", "([B)V"}, {"readFully", "([BII)V"}, {"skipBytes", "(I)I"},
+            {"readBoolean", "()Z"}, {"readByte", "()B"}, {"readUnsignedByte", "()I"}, {"readShort", "()S"},
+            {"readUnsignedShort", "()I"}, {"readChar", "()C"}, {"readInt", "()I"}, {"readLong", "()J"},
+            {"readFloat", "()F"}, {"readDouble", "()D"}, {"readUTF", "()" + str}};
+        for (String owner : new String[] {"java/io/DataInputStream", "java/io/DataInput"}) {
+            for (String[] m : dataIn) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, "java/io/DataInput"));
+            }
+        }
+        String[][] dataOut = {{"writeBoolean", "(Z)V"}, {"writeByte", "(I)V"}, {"writeShort", "(I)V"},
+            {"writeChar", "(I)V"}, {"writeInt", "(I)V"}, {"writeLong", "(J)V"}, {"writeFloat", "(F)V"},
+            {"writeDouble", "(D)V"}, {"writeBytes", "(" + str + ")V"}, {"writeChars", "(" + str + ")V"},
+            {"writeUTF", "(" + str + ")V"}};
+        for (String owner : new String[] {"java/io/DataOutputStream", "java/io/DataOutput"}) {
+            for (String[] m : dataOut) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, "java/io/DataOutput"));
+            }
+        }
+        for (String desc : new String[] {"(I)V", "([B)V", "([BII)V"}) {
+            TABLE.put("java/io/DataOutput.write" + desc, new Target("sockets", STREAMS, "write", true,
+                    "java/io/DataOutput"));
+        }
+        String pw = "java/io/PrintWriter";
+        String self = ")Ljava/io/PrintWriter;";
+        String args = str + "[Ljava/lang/Object;";
+        String[][] print = {{"write", "(I)V"}, {"write", "([C)V"}, {"write", "([CII)V"}, {"write", "(" + str + ")V"},
+            {"write", "(" + str + "II)V"}, {"append", "(Ljava/lang/CharSequence;" + self},
+            {"append", "(Ljava/lang/CharSequence;II" + self}, {"append", "(C" + self}, {"flush", "()V"},
+            {"close", "()V"}, {"checkError", "()Z"}, {"println", "()V"}, {"printf", "(" + args + self},
+            {"printf", "(Ljava/util/Locale;" + args + self}, {"format", "(" + args + self},
+            {"format", "(Ljava/util/Locale;" + args + self}};
+        for (String[] m : print) {
+            TABLE.put(pw + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, pw));
+        }
+        for (String t : new String[] {"Z", "C", "I", "J", "F", "D", "[C", str, "Ljava/lang/Object;"}) {
+            TABLE.put(pw + ".print(" + t + ")V", new Target("sockets", STREAMS, "print", true, pw));
+            TABLE.put(pw + ".println(" + t + ")V", new Target("sockets", STREAMS, "println", true, pw));
+        }
+    }
+
     private static void channel(String owner, String name, String desc, boolean suspends, String receiver) {
         TABLE.put(owner + '.' + name + desc, new Target("sockets", CHANNELS, name, suspends, receiver));
     }
@@ -484,8 +574,8 @@ public final class Patches {
      * patched JDK class (a pool's own ReentrantLock) is patched too, when the JDK class is where the call resolves.
      */
     boolean redirect(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
-        if (call.name.equals("<init>")) {
-            return false;
+        if (call.name.equals("<init>") || call.getOpcode() == Opcodes.INVOKESPECIAL) {
+            return false; // super.flush() in a library's FilterOutputStream: a twin's virtual call would recurse
         }
         String owner = call.owner;
         Target t = TABLE.get(owner + '.' + call.name + call.desc);

@@ -105,7 +105,11 @@ public final class CoInputStream extends InputStream {
         return n < 0 ? -1 : one[0] & 0xff;
     }
 
-    private int readNow(byte[] b, int off, int len) throws IOException {
+    /**
+     * One read that never waits (for coro's wrappers around this stream, which wait through
+     * {@link #awaitReadable}): bytes read, -1 at EOF, 0 if the socket has nothing yet.
+     */
+    public int readNow(byte[] b, int off, int len) throws IOException {
         if (eof) {
             return -1;
         }
@@ -114,6 +118,28 @@ public final class CoInputStream extends InputStream {
             eof = true;
         }
         return n;
+    }
+
+    /**
+     * Waits, as a leaf, until the socket may be read or its read timeout ({@code SO_TIMEOUT}) passes: 1 to read
+     * now, -1 if the timeout passed, 0 when {@code s} is suspending (called again on resume, it ends the wait).
+     * A plain thread or pinned code blocks here instead.
+     */
+    public int awaitReadable(Stack s) throws IOException {
+        if (Suspend.isResuming(s)) {
+            boolean ready = socket.suspendOn(s, SelectionKey.OP_READ, 0);
+            socket.reader = null;
+            return ready ? 1 : -1;
+        }
+        if (eof || socket.isClosed() || socket.isInputShutdown()) {
+            return 1; // the read says what there is to say
+        }
+        boolean ready = socket.suspendOn(s, SelectionKey.OP_READ,
+                TimeUnit.MILLISECONDS.toNanos(socket.soTimeoutMillis()));
+        if (Suspend.isSuspending(s)) {
+            return 0;
+        }
+        return ready ? 1 : -1;
     }
 
     @Override

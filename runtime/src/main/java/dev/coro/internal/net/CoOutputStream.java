@@ -61,6 +61,35 @@ public final class CoOutputStream extends OutputStream {
         }
     }
 
+    /** One write that never waits (for coro's wrappers around this stream): the bytes the socket took, maybe 0. */
+    public int writeNow(byte[] b, int off, int len) throws IOException {
+        return socket.writeNow(b, off, len);
+    }
+
+    /**
+     * Waits, as a leaf, until the socket may be written: true to write now, false when {@code s} is suspending
+     * (called again on resume, it ends the wait). A plain thread or pinned code blocks here instead.
+     */
+    public boolean awaitWritable(Stack s) throws IOException {
+        if (Suspend.isResuming(s)) {
+            socket.suspendOn(s, SelectionKey.OP_WRITE, 0);
+            socket.writer = null;
+            return true;
+        }
+        socket.suspendOn(s, SelectionKey.OP_WRITE, 0);
+        return !Suspend.isSuspending(s);
+    }
+
+    /** The one cooperative sink of coro's wrappers around this stream (made by them, kept here so they share it). */
+    private Object sink;
+
+    public synchronized Object sink(java.util.function.Function<CoOutputStream, Object> make) {
+        if (sink == null) {
+            sink = make.apply(this);
+        }
+        return sink;
+    }
+
     @Override
     public void flush() {
         // nothing is buffered here

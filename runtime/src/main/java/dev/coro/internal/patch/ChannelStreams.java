@@ -109,13 +109,158 @@ public final class ChannelStreams {
         }
     }
 
+    /**
+     * The innermost stream of a cooperative reader or stream wrapper (a socket channel's, or a coro socket's in
+     * {@link SocketStreams}): while a coroutine's call runs JDK code over it ({@link #coop} set) its reads never
+     * wait, they throw {@link #WOULD_BLOCK} when there is nothing yet; the call then waits through
+     * {@link #awaitReadable} and runs the JDK code again (see {@link #readCoop(Source, IoCall, Stack)}).
+     */
+    abstract static class Source extends InputStream {
+        /** Set while a coroutine's call runs JDK code over this stream. */
+        Stack coop;
+        /** The last wait timed out: the next read that finds nothing reports it. */
+        boolean timedOut;
+
+        /**
+         * Waits until the source may be read: true when the caller may retry now (it waited, or had nothing to
+         * wait for; {@link #timedOut} says if the wait timed out), false when {@code st} is suspending (called again
+         * on resume, it ends the wait).
+         */
+        abstract boolean awaitReadable(Stack st) throws IOException;
+    }
+
+    /**
+     * The innermost stream of a cooperative writer or stream wrapper: while a coroutine's call runs JDK code over
+     * it ({@link #coop} set) its writes never wait, it sends what the socket takes and keeps the rest
+     * ({@link #pending}), which the call then sends while suspending ({@link #drain}).
+     */
+    abstract static class Sink extends OutputStream {
+        /** Set while a coroutine's call runs JDK code over this stream. */
+        Stack coop;
+        /** Bytes accepted but not sent yet (read mode), sent first by whoever writes next. */
+        private ByteBuffer pending;
+        /** A close asked for while bytes were pending in a coroutine: done once they are sent. */
+        private boolean closeRequested;
+
+        /** The checks of a write before anything is sent (a channel's blocking mode). */
+        void check() throws IOException {
+        }
+
+        /** One write that never waits: advances {@code bb} by what the socket took. */
+        abstract void writeNow(ByteBuffer bb, Stack st) throws IOException;
+
+        /** Every byte of {@code bb}, waiting the blocking way as the JDK's stream. */
+        abstract void writeAll(ByteBuffer bb) throws IOException;
+
+        /** Every byte of {@code bb}, suspending while the socket has no room (called again on resume). */
+        abstract void send(ByteBuffer bb, Stack st) throws IOException;
+
+        abstract void closeTarget() throws IOException;
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return;
+            }
+            check();
+            if (coop != null) {
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                if (!hasPending()) {
+                    writeNow(bb, coop);
+                }
+                keep(bb);
+                return;
+            }
+            if (hasPending()) {
+                writeAll(pending); // what an abandoned cooperative write left, first
+            }
+            writeAll(ByteBuffer.wrap(b, off, len)); // every byte, as the JDK's
+        }
+
+        boolean hasPending() {
+            return pending != null && pending.hasRemaining();
+        }
+
+        /** Keeps what {@code bb} has left after what is pending already. */
+        private void keep(ByteBuffer bb) {
+            if (!bb.hasRemaining()) {
+                return;
+            }
+            if (!hasPending()) {
+                pending = ByteBuffer.allocate(Math.max(bb.remaining(), 8192));
+            } else {
+                pending.compact(); // write mode now
+                if (pending.remaining() < bb.remaining()) {
+                    ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2,
+                            pending.position() + bb.remaining()));
+                    pending.flip();
+                    pending = bigger.put(pending);
+                }
+            }
+            pending.put(bb).flip();
+        }
+
+        /**
+         * Sends what is pending, suspending while the socket has no room (called again on resume: nothing else
+         * to redo); then the close asked for meanwhile. Returns with {@code st} suspending if it must wait. A
+         * failed send drops what was pending (as a failed JDK write loses it) and still closes if asked to.
+         */
+        void drain(Stack st) throws IOException {
+            try {
+                // on resume always: another task's drain may have sent everything meanwhile, the wait still ends
+                if (hasPending() || Suspend.isResuming(st)) {
+                    send(pending != null ? pending : ByteBuffer.allocate(0), st);
+                    if (Suspend.isSuspending(st)) {
+                        return;
+                    }
+                    pending = null;
+                }
+            } catch (IOException | RuntimeException e) {
+                pending = null;
+                if (closeRequested) {
+                    closeRequested = false;
+                    try {
+                        closeTarget();
+                    } catch (IOException c) {
+                        e.addSuppressed(c);
+                    }
+                }
+                throw e;
+            }
+            if (closeRequested) {
+                closeRequested = false;
+                closeTarget();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (coop != null && hasPending()) {
+                closeRequested = true; // the cooperative call sends what is pending, then closes
+                return;
+            }
+            if (hasPending()) {
+                try {
+                    writeAll(pending);
+                } finally {
+                    pending = null;
+                }
+            }
+            closeTarget();
+        }
+    }
+
     /** The input stream of a socket channel. */
-    static final class In extends InputStream {
-        private final SocketChannel ch;
+    static final class In extends Source {
+        final SocketChannel ch;
         /** The JDK's stream over the same channel, for {@code available()}. */
         private final InputStream jdk;
-        /** Set while a coroutine's read tries the JDK's decoder: then reads never wait (see {@link #WOULD_BLOCK}). */
-        Stack coop;
 
         In(SocketChannel ch) {
             this.ch = ch;
@@ -193,6 +338,11 @@ public final class ChannelStreams {
         }
 
         @Override
+        boolean awaitReadable(Stack st) throws IOException {
+            return PatchedChannels.awaitReadable(ch, st);
+        }
+
+        @Override
         public int available() throws IOException {
             return coop != null ? 0 : jdk.available(); // a decoder in a coroutine reads only when it has nothing
         }
@@ -204,84 +354,36 @@ public final class ChannelStreams {
     }
 
     /** The output stream of a socket channel. */
-    static final class Out extends OutputStream {
+    static final class Out extends Sink {
         private final SocketChannel ch;
-        /** Set while a coroutine's write runs the JDK's encoder: then writes never wait, {@link #pending} keeps the rest. */
-        Stack coop;
-        /** Bytes accepted but not sent yet (read mode), sent first by whoever writes next. */
-        private ByteBuffer pending;
-        /** A close asked for while bytes were pending in a coroutine: done once they are sent. */
-        private boolean closeRequested;
 
         Out(SocketChannel ch) {
             this.ch = ch;
         }
 
         @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+        void check() {
+            checkBlocking(ch);
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return;
-            }
-            checkBlocking(ch);
-            if (coop != null) {
-                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
-                if (!hasPending()) {
-                    PatchedChannels.writeNow(ch, bb, coop);
-                }
-                keep(bb);
-                return;
-            }
-            if (hasPending()) {
-                PatchedChannels.write(ch, pending); // what an abandoned cooperative write left, first
-            }
-            PatchedChannels.write(ch, ByteBuffer.wrap(b, off, len)); // every byte, as the JDK's
+        void writeNow(ByteBuffer bb, Stack st) throws IOException {
+            PatchedChannels.writeNow(ch, bb, st);
         }
 
-        boolean hasPending() {
-            return pending != null && pending.hasRemaining();
+        @Override
+        void writeAll(ByteBuffer bb) throws IOException {
+            PatchedChannels.write(ch, bb);
         }
 
-        /** Keeps what {@code bb} has left after what is pending already. */
-        private void keep(ByteBuffer bb) {
-            if (!bb.hasRemaining()) {
-                return;
-            }
-            if (!hasPending()) {
-                pending = ByteBuffer.allocate(Math.max(bb.remaining(), 8192));
-            } else {
-                pending.compact(); // write mode now
-                if (pending.remaining() < bb.remaining()) {
-                    ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2,
-                            pending.position() + bb.remaining()));
-                    pending.flip();
-                    pending = bigger.put(pending);
-                }
-            }
-            pending.put(bb).flip();
+        @Override
+        void send(ByteBuffer bb, Stack st) throws IOException {
+            PatchedChannels.write(ch, bb, st);
         }
 
-        /**
-         * Sends what is pending, suspending while the socket has no room (called again on resume: nothing else
-         * to redo); then the close asked for meanwhile. Returns with {@code st} suspending if it must wait.
-         */
-        void drain(Stack st) throws IOException {
-            if (hasPending()) {
-                PatchedChannels.write(ch, pending, st);
-                if (Suspend.isSuspending(st)) {
-                    return;
-                }
-                pending = null;
-            }
-            if (closeRequested) {
-                closeRequested = false;
-                PatchedChannels.close(ch);
-            }
+        @Override
+        void closeTarget() throws IOException {
+            PatchedChannels.close(ch);
         }
 
         /** The cooperative write: the buffer (how far it got) waits on the coroutine's stack while suspended. */
@@ -306,27 +408,14 @@ public final class ChannelStreams {
         void write(int b, Stack st) throws IOException {
             write(new byte[] {(byte) b}, 0, 1, st); // on resume the buffer comes back from the stack
         }
-
-        @Override
-        public void close() throws IOException {
-            if (coop != null && hasPending()) {
-                closeRequested = true; // the cooperative call sends what is pending, then closes
-                return;
-            }
-            if (hasPending()) {
-                try {
-                    PatchedChannels.write(ch, pending);
-                } finally {
-                    pending = null;
-                }
-            }
-            PatchedChannels.close(ch);
-        }
     }
 
     // ---- readers and writers over socket channels ----
 
-    /** A reader or writer over a socket channel (or a buffered one around it): cooperative at patched call sites. */
+    /**
+     * A reader or writer over a socket channel or a coro socket's stream (or a buffered one around it, a
+     * {@code PrintWriter}): cooperative at patched call sites.
+     */
     interface Text {
         /** Held by the task (or thread) whose call uses this reader or writer, across the call's suspensions. */
         dev.coro.Lock taskLock();
@@ -399,6 +488,21 @@ public final class ChannelStreams {
         }
     }
 
+    /** A cooperative reader or input stream wrapper: the source its reads come from. */
+    interface CoopInput {
+        Source source();
+    }
+
+    /** A cooperative writer or output stream wrapper: the sink its writes go to. */
+    interface CoopOutput {
+        Sink sink();
+
+        /** A failed send after the JDK's call returned: thrown, or recorded as a {@code PrintWriter} does. */
+        default void failed(IOException e) throws IOException {
+            throw e;
+        }
+    }
+
     /** What a coroutine's read gets from the socket stream when the socket has nothing yet; never seen by users. */
     static final class WouldBlock extends IOException {
         private static final long serialVersionUID = 1L;
@@ -420,8 +524,8 @@ public final class ChannelStreams {
      * A char decoded beyond a {@code read()} is kept here rather than in the JDK's decoder (which hands it out
      * before it reads again: a read that found the socket empty would lose it), the JDK's way otherwise.
      */
-    static final class ChannelReader extends InputStreamReader implements Text {
-        final In in;
+    static final class ChannelReader extends InputStreamReader implements Text, CoopInput {
+        final Source in;
         private final dev.coro.Lock taskLock = new dev.coro.Lock();
         private boolean hasLeft;
         private char left;
@@ -429,6 +533,32 @@ public final class ChannelStreams {
         ChannelReader(In in, CharsetDecoder dec) {
             super(in, dec);
             this.in = in;
+        }
+
+        /** {@code new InputStreamReader(stream, ...)} over a coro socket's stream, {@code src} its innermost. */
+        ChannelReader(InputStream stream, Source src) {
+            super(stream);
+            this.in = src;
+        }
+
+        ChannelReader(InputStream stream, Source src, Charset cs) {
+            super(stream, cs);
+            this.in = src;
+        }
+
+        ChannelReader(InputStream stream, Source src, String csName) throws java.io.UnsupportedEncodingException {
+            super(stream, csName);
+            this.in = src;
+        }
+
+        ChannelReader(InputStream stream, Source src, CharsetDecoder dec) {
+            super(stream, dec);
+            this.in = src;
+        }
+
+        @Override
+        public Source source() {
+            return in;
         }
 
         @Override
@@ -519,13 +649,39 @@ public final class ChannelStreams {
     }
 
     /** {@code Channels.newWriter} over a socket channel: the JDK's {@code OutputStreamWriter} with the JDK's encoder. */
-    static final class ChannelWriter extends OutputStreamWriter implements Text {
-        final Out out;
+    static final class ChannelWriter extends OutputStreamWriter implements Text, CoopOutput {
+        final Sink out;
         private final dev.coro.Lock taskLock = new dev.coro.Lock();
 
-        ChannelWriter(Out out, CharsetEncoder enc) {
+        ChannelWriter(Sink out, CharsetEncoder enc) {
             super(out, enc);
             this.out = out;
+        }
+
+        /** {@code new OutputStreamWriter(stream, ...)} over a coro socket's stream, {@code sink} its innermost. */
+        ChannelWriter(OutputStream stream, Sink sink) {
+            super(stream);
+            this.out = sink;
+        }
+
+        ChannelWriter(OutputStream stream, Sink sink, Charset cs) {
+            super(stream, cs);
+            this.out = sink;
+        }
+
+        ChannelWriter(OutputStream stream, Sink sink, String csName) throws java.io.UnsupportedEncodingException {
+            super(stream, csName);
+            this.out = sink;
+        }
+
+        ChannelWriter(OutputStream stream, Sink sink, CharsetEncoder enc) {
+            super(stream, enc);
+            this.out = sink;
+        }
+
+        @Override
+        public Sink sink() {
+            return out;
         }
 
         @Override
@@ -587,9 +743,14 @@ public final class ChannelStreams {
     }
 
     /** {@code new BufferedWriter(w)} around a {@link ChannelWriter}: the JDK's, marked. */
-    static final class LineWriter extends java.io.BufferedWriter implements Text {
+    static final class LineWriter extends java.io.BufferedWriter implements Text, CoopOutput {
         final ChannelWriter target;
         private final dev.coro.Lock taskLock = new dev.coro.Lock();
+
+        @Override
+        public Sink sink() {
+            return target.out;
+        }
 
         LineWriter(ChannelWriter out) {
             super(out);
@@ -680,7 +841,7 @@ public final class ChannelStreams {
      * messages), over its own buffer, so that a coroutine's {@code readLine} keeps the partial line in the buffer
      * while it waits for the rest (the JDK's keeps it in a local variable).
      */
-    static final class LineReader extends java.io.BufferedReader implements Text {
+    static final class LineReader extends java.io.BufferedReader implements Text, CoopInput {
         private static final int UNMARKED = -1;
         private static final int INVALIDATED = -2;
         final ChannelReader src;
@@ -705,6 +866,11 @@ public final class ChannelStreams {
         @Override
         public dev.coro.Lock taskLock() {
             return taskLock;
+        }
+
+        @Override
+        public Source source() {
+            return src.in;
         }
 
         private static int checkSize(int size) {
@@ -1038,24 +1204,33 @@ public final class ChannelStreams {
 
     /** {@code r.read(...)} for a coroutine: as many tries of the JDK's decoder as it takes, waiting in between. */
     static int readCoop(ChannelReader r, int kind, char[] c, int off, int len, Stack st) throws IOException {
-        boolean resume = Suspend.isResuming(st);
+        Integer n = readCoop(r.in, () -> kind == 1 ? r.read() : kind == 2 ? r.read(c) : r.read(c, off, len), st);
+        return n == null ? 0 : n;
+    }
+
+    /**
+     * A read-side call of JDK code over {@code src} for a coroutine: the call runs with reads that never wait
+     * (it must keep its state when a read throws {@link #WOULD_BLOCK}, as the JDK's decoder and
+     * {@code BufferedInputStream} do: they read only when they have nothing to give); when it found nothing,
+     * the coroutine waits for readability and runs it again. Returns its result, or null with {@code st}
+     * suspending (called again on resume, it ends the wait and runs the call again).
+     */
+    static <T> T readCoop(Source src, IoCall<T> call, Stack st) throws IOException {
+        if (Suspend.isResuming(st)) {
+            src.awaitReadable(st); // ends the wait (true)
+        }
         for (;;) {
-            if (resume) {
-                resume = false;
-                if (!PatchedChannels.awaitReadable(r.in.ch, st)) {
-                    return 0;
-                }
-            }
-            r.in.coop = st;
+            src.coop = st;
             try {
-                return kind == 1 ? r.read() : kind == 2 ? r.read(c) : r.read(c, off, len);
+                return call.call();
             } catch (WouldBlock nothingYet) {
-                // the decoder read nothing and decoded nothing: wait, then decode again
+                // nothing read, nothing decoded: wait, then run it again
             } finally {
-                r.in.coop = null;
+                src.coop = null;
+                src.timedOut = false;
             }
-            if (!PatchedChannels.awaitReadable(r.in.ch, st)) {
-                return 0;
+            if (!src.awaitReadable(st)) {
+                return null;
             }
         }
     }
@@ -1106,19 +1281,26 @@ public final class ChannelStreams {
         if (plain(st)) {
             return call.call();
         }
-        Out out = w instanceof ChannelWriter ? ((ChannelWriter) w).out : ((LineWriter) w).target.out;
-        return locked((Text) w, st, s -> {
-            T result = null;
-            if (!Suspend.isResuming(s)) {
-                out.coop = s;
-                try {
-                    result = call.call();
-                } finally {
-                    out.coop = null;
-                }
+        return locked((Text) w, st, s -> coopWrite((CoopOutput) w, call, s));
+    }
+
+    /** As {@link #writeCoop(Writer, IoCall, Stack)} for any cooperative writer or output stream wrapper. */
+    static <T> T coopWrite(CoopOutput w, IoCall<T> call, Stack st) throws IOException {
+        Sink out = w.sink();
+        T result = null;
+        if (!Suspend.isResuming(st)) {
+            out.coop = st;
+            try {
+                result = call.call();
+            } finally {
+                out.coop = null;
             }
-            out.drain(s);
-            return result;
-        });
+        }
+        try {
+            out.drain(st);
+        } catch (IOException e) {
+            w.failed(e);
+        }
+        return result;
     }
 }

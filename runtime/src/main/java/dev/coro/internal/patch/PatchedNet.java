@@ -202,6 +202,9 @@ public final class PatchedNet {
     // ---- streams ----
 
     public static int read(InputStream in, Stack st) throws IOException {
+        if (in instanceof ChannelStreams.CoopInput) { // coro's wrappers around a socket's stream: SocketStreams
+            return SocketStreams.read(in, st);
+        }
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, st);
         }
@@ -221,6 +224,9 @@ public final class PatchedNet {
     }
 
     public static int read(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (in instanceof ChannelStreams.CoopInput) {
+            return SocketStreams.read(in, b, off, len, st);
+        }
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.read((CoSSLSocket.In) in, b, off, len, st);
         }
@@ -237,6 +243,9 @@ public final class PatchedNet {
 
     /** {@code readAllBytes}: keeps what it has read so far on the coroutine's stack while suspended. */
     public static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
+        if (in instanceof ChannelStreams.CoopInput) {
+            return SocketStreams.readAllBytes(in, st);
+        }
         if (in instanceof CoSSLSocket.In) { // TLS: PatchedTls
             return PatchedTls.readAllBytes((CoSSLSocket.In) in, st);
         }
@@ -275,6 +284,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, int b, Stack st) throws IOException {
+        if (out instanceof ChannelStreams.CoopOutput) { // coro's wrappers around a socket's stream: SocketStreams
+            SocketStreams.write(out, b, st);
+            return;
+        }
         if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
             PatchedTls.write((CoSSLSocket.Out) out, b, st);
             return;
@@ -303,6 +316,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, byte[] b, Stack st) throws IOException {
+        if (out instanceof ChannelStreams.CoopOutput) {
+            SocketStreams.write(out, b, 0, b.length, st);
+            return;
+        }
         if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
             PatchedTls.write((CoSSLSocket.Out) out, b, 0, b.length, st);
             return;
@@ -323,6 +340,10 @@ public final class PatchedNet {
     }
 
     public static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
+        if (out instanceof ChannelStreams.CoopOutput) {
+            SocketStreams.write(out, b, off, len, st);
+            return;
+        }
         if (out instanceof CoSSLSocket.Out) { // TLS: PatchedTls
             PatchedTls.write((CoSSLSocket.Out) out, b, off, len, st);
             return;

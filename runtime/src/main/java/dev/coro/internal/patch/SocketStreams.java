@@ -1,0 +1,1344 @@
+package dev.coro.internal.patch;
+
+import dev.coro.internal.Stack;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.net.CoInputStream;
+import dev.coro.internal.net.CoOutputStream;
+import dev.coro.internal.patch.ChannelStreams.ChannelReader;
+import dev.coro.internal.patch.ChannelStreams.ChannelWriter;
+import dev.coro.internal.patch.ChannelStreams.CoopInput;
+import dev.coro.internal.patch.ChannelStreams.CoopOutput;
+import dev.coro.internal.patch.ChannelStreams.IoCall;
+import dev.coro.internal.patch.ChannelStreams.LineWriter;
+import dev.coro.internal.patch.ChannelStreams.Sink;
+import dev.coro.internal.patch.ChannelStreams.Source;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.UnsupportedEncodingException;
+import java.io.Writer;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CharsetEncoder;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The classic socket idiom in rewritten code (group {@code sockets}): {@code new InputStreamReader},
+ * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
+ * {@code DataOutputStream} and {@code PrintWriter} around a coro socket's stream ({@link CoInputStream},
+ * {@link CoOutputStream}), or around one of the objects these make, give marked subclasses of the JDK's classes;
+ * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
+ * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
+ * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
+ * and the call waits for readability and runs again; a write sends what the socket takes and keeps the rest, which
+ * the call sends while suspending. So values, EOF, exception classes and messages are the JDK's, and so are
+ * {@code PrintWriter}'s swallowed {@code IOException}s ({@code checkError()}) and autoflush. The readers and writers
+ * are {@link ChannelStreams}' (their {@code read}, {@code readLine}, {@code write}, ... twins are PatchedFileText's).
+ * <p>
+ * {@code DataInputStream}'s multi-byte reads are the JDK's final methods, which may read several times: in a
+ * coroutine they are coro's ({@link Pushback}): the bytes of a primitive (or of a {@code readUTF} string) are
+ * gathered in the object until they are all there, then decoded as the JDK decodes them; {@code readFully} keeps
+ * how far it got on the coroutine's stack (its bytes are in the caller's array already). A task that suspends in
+ * the middle of such a unit leaves the object consistent: another task's read takes the bytes in order, and each
+ * unit (a line, a primitive, a UTF string) is delivered whole to one reader, as the JDK's lock would; two tasks
+ * calling {@code readFully} at once share the bytes, as two threads would with the JDK's unsynchronized method.
+ * <p>
+ * Off a coroutine (a plain thread, a call that is not a patched call site) the objects block as the JDK's do.
+ */
+public final class SocketStreams {
+    private SocketStreams() {
+    }
+
+    // ---- the innermost streams ----
+
+    /** A coro socket's input as coro's wrappers read it. */
+    static final class SocketIn extends Source {
+        final CoInputStream co;
+
+        SocketIn(CoInputStream co) {
+            this.co = co;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (coop == null) {
+                return co.read(b, off, len); // the blocking read, SO_TIMEOUT included
+            }
+            int n = co.readNow(b, off, len);
+            if (n != 0) {
+                timedOut = false;
+                return n;
+            }
+            if (timedOut) {
+                timedOut = false;
+                throw new SocketTimeoutException("Read timed out"); // as the socket's own read
+            }
+            throw ChannelStreams.WOULD_BLOCK;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            if (coop == null || n <= 0) {
+                return co.skip(n);
+            }
+            byte[] scratch = new byte[(int) Math.min(n, 2048)];
+            int k = read(scratch, 0, scratch.length); // one read: a second one that found nothing would lose this
+            return k < 0 ? 0 : k;
+        }
+
+        @Override
+        boolean awaitReadable(Stack st) throws IOException {
+            int r = co.awaitReadable(st);
+            if (r == 0) {
+                return false;
+            }
+            timedOut = r < 0;
+            return true;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return coop != null ? 0 : co.available(); // JDK code in a coroutine reads only when it has nothing
+        }
+
+        @Override
+        public void close() throws IOException {
+            co.close();
+        }
+    }
+
+    /** A coro socket's output as coro's wrappers write it: one per socket stream, shared by all of them. */
+    static final class SocketOut extends Sink {
+        final CoOutputStream co;
+
+        SocketOut(CoOutputStream co) {
+            this.co = co;
+        }
+
+        @Override
+        void writeNow(ByteBuffer bb, Stack st) throws IOException {
+            int n = co.writeNow(bb.array(), bb.arrayOffset() + bb.position(), bb.remaining());
+            bb.position(bb.position() + n);
+        }
+
+        @Override
+        void writeAll(ByteBuffer bb) throws IOException {
+            co.write(bb.array(), bb.arrayOffset() + bb.position(), bb.remaining());
+            bb.position(bb.limit());
+        }
+
+        @Override
+        void send(ByteBuffer bb, Stack st) throws IOException {
+            if (Suspend.isResuming(st)) {
+                co.awaitWritable(st); // ends the wait
+            }
+            while (bb.hasRemaining()) {
+                int before = bb.position();
+                writeNow(bb, st);
+                if (bb.position() == before && !co.awaitWritable(st)) {
+                    return; // suspending: called again on resume
+                }
+            }
+        }
+
+        @Override
+        void closeTarget() throws IOException {
+            co.close();
+        }
+    }
+
+    private static SocketOut sinkOf(CoOutputStream co) {
+        return (SocketOut) co.sink(SocketOut::new);
+    }
+
+    /** Whether wrapping {@code in} makes a cooperative object. */
+    private static boolean coop(InputStream in) {
+        return in instanceof CoInputStream || in instanceof CoopInput;
+    }
+
+    private static boolean coop(OutputStream out) {
+        return out instanceof CoOutputStream || out instanceof CoopOutput;
+    }
+
+    /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
+    private static InputStream stream(InputStream in) {
+        return in instanceof CoInputStream ? new SocketIn((CoInputStream) in) : in;
+    }
+
+    private static Source source(InputStream stream) {
+        return ((CoopInput) stream).source();
+    }
+
+    private static OutputStream stream(OutputStream out) {
+        return out instanceof CoOutputStream ? sinkOf((CoOutputStream) out) : out;
+    }
+
+    private static Sink sink(Object stream) {
+        return stream instanceof Sink ? (Sink) stream : ((CoopOutput) stream).sink();
+    }
+
+    private static Source sourceOf(InputStream stream) {
+        return stream instanceof Source ? (Source) stream : source(stream);
+    }
+
+    // ---- the marked wrappers ----
+
+    /** {@code new BufferedInputStream(in)} around a cooperative stream: the JDK's. */
+    static final class BufferedIn extends BufferedInputStream implements CoopInput {
+        private final Source src;
+
+        BufferedIn(InputStream in, Source src) {
+            super(in);
+            this.src = src;
+        }
+
+        BufferedIn(InputStream in, int size, Source src) {
+            super(in, size);
+            this.src = src;
+        }
+
+        @Override
+        public Source source() {
+            return src;
+        }
+    }
+
+    /**
+     * What a {@link DataIn} reads: the bytes a coroutine's unfinished multi-byte read took from the stream below
+     * (a primitive, a UTF string), first, then that stream. The JDK's final methods read through it too.
+     */
+    static final class Pushback extends InputStream {
+        final InputStream under;
+        final Source src;
+        private byte[] pb = new byte[16];
+        private int pbLen;
+
+        Pushback(InputStream under, Source src) {
+            this.under = under;
+            this.src = src;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pbLen > 0) {
+                int b = pb[0] & 0xff;
+                drop(1);
+                return b;
+            }
+            return under.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pbLen == 0) {
+                return under.read(b, off, len); // the checks of the stream below, as the JDK's
+            }
+            Objects.checkFromIndexSize(off, len, b.length);
+            int n = Math.min(len, pbLen);
+            System.arraycopy(pb, 0, b, off, n);
+            drop(n);
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            if (pbLen == 0 || n <= 0) {
+                return under.skip(n);
+            }
+            int k = (int) Math.min(n, pbLen);
+            drop(k);
+            return k;
+        }
+
+        @Override
+        public int available() throws IOException {
+            int a = under.available();
+            return a > Integer.MAX_VALUE - pbLen ? Integer.MAX_VALUE : a + pbLen;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return under.markSupported();
+        }
+
+        @Override
+        public synchronized void mark(int readlimit) {
+            under.mark(readlimit);
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            under.reset();
+        }
+
+        @Override
+        public void close() throws IOException {
+            under.close();
+        }
+
+        private void drop(int n) {
+            System.arraycopy(pb, n, pb, 0, pbLen - n);
+            pbLen -= n;
+        }
+
+        /** The first {@code n} bytes kept, taken. */
+        byte[] take(int n) {
+            byte[] r = Arrays.copyOf(pb, n);
+            drop(n);
+            return r;
+        }
+
+        long takeLong(int n) {
+            long v = 0;
+            for (int i = 0; i < n; i++) {
+                v = (v << 8) | (pb[i] & 0xff);
+            }
+            drop(n);
+            return v;
+        }
+
+        /**
+         * Gathers {@code fixed} bytes (-1: a {@code readUTF} string, its length and its bytes) for a coroutine:
+         * true once they are all kept, false with {@code st} suspending (called again on resume; what was kept
+         * stays). At EOF, as the JDK's: what was gathered is gone and {@link EOFException} is thrown.
+         */
+        boolean fill(int fixed, Stack st) throws IOException {
+            if (Suspend.isResuming(st)) {
+                src.awaitReadable(st); // ends the wait
+            }
+            try {
+                for (;;) {
+                    int need = fixed >= 0 ? fixed : pbLen < 2 ? 2 : 2 + (((pb[0] & 0xff) << 8) | (pb[1] & 0xff));
+                    if (pbLen >= need) {
+                        return true;
+                    }
+                    if (pb.length < need) {
+                        pb = Arrays.copyOf(pb, Math.max(need, pb.length * 2));
+                    }
+                    int at = pbLen;
+                    int want = need - pbLen;
+                    Integer n = ChannelStreams.readCoop(src, () -> under.read(pb, at, want), st);
+                    if (n == null) {
+                        return false;
+                    }
+                    if (n < 0) {
+                        pbLen = 0;
+                        throw new EOFException();
+                    }
+                    pbLen += n;
+                }
+            } finally {
+                src.timedOut = false;
+            }
+        }
+    }
+
+    /** {@code new DataInputStream(in)} around a cooperative stream: the JDK's, reading through a {@link Pushback}. */
+    static final class DataIn extends DataInputStream implements CoopInput {
+        final Pushback pin;
+
+        DataIn(Pushback in) {
+            super(in);
+            this.pin = in;
+        }
+
+        @Override
+        public Source source() {
+            return pin.src;
+        }
+    }
+
+    /** {@code new BufferedOutputStream(out)} around a cooperative stream: the JDK's. */
+    static final class BufferedOut extends BufferedOutputStream implements CoopOutput {
+        private final Sink sink;
+
+        BufferedOut(OutputStream out, Sink sink) {
+            super(out);
+            this.sink = sink;
+        }
+
+        BufferedOut(OutputStream out, int size, Sink sink) {
+            super(out, size);
+            this.sink = sink;
+        }
+
+        @Override
+        public Sink sink() {
+            return sink;
+        }
+    }
+
+    /** {@code new DataOutputStream(out)} around a cooperative stream: the JDK's. */
+    static final class DataOut extends DataOutputStream implements CoopOutput {
+        private final Sink sink;
+
+        DataOut(OutputStream out, Sink sink) {
+            super(out);
+            this.sink = sink;
+        }
+
+        @Override
+        public Sink sink() {
+            return sink;
+        }
+    }
+
+    /**
+     * {@code new PrintWriter(...)} around a cooperative stream or writer: the JDK's; a send that fails after the
+     * JDK's call returned sets its error flag, as the JDK's own write would have.
+     */
+    static final class PrintOut extends PrintWriter implements ChannelStreams.Text, CoopOutput {
+        private final Sink sink;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
+
+        PrintOut(Writer out, boolean autoFlush, Sink sink) {
+            super(out, autoFlush);
+            this.sink = sink;
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        @Override
+        public Sink sink() {
+            return sink;
+        }
+
+        @Override
+        public void failed(IOException e) {
+            if (e instanceof InterruptedIOException) {
+                Thread.currentThread().interrupt();
+            } else {
+                setError();
+            }
+        }
+    }
+
+    // ---- new ...(...) at patched call sites ----
+
+    public static InputStreamReader newInputStreamReader(InputStream in) {
+        if (!coop(in)) {
+            return new InputStreamReader(in);
+        }
+        InputStream s = stream(in);
+        return new ChannelReader(s, sourceOf(s));
+    }
+
+    public static InputStreamReader newInputStreamReader(InputStream in, Charset cs) {
+        if (!coop(in)) {
+            return new InputStreamReader(in, cs);
+        }
+        InputStream s = stream(in);
+        return new ChannelReader(s, sourceOf(s), cs);
+    }
+
+    public static InputStreamReader newInputStreamReader(InputStream in, String csName)
+            throws UnsupportedEncodingException {
+        if (!coop(in)) {
+            return new InputStreamReader(in, csName);
+        }
+        InputStream s = stream(in);
+        return new ChannelReader(s, sourceOf(s), csName);
+    }
+
+    public static InputStreamReader newInputStreamReader(InputStream in, CharsetDecoder dec) {
+        if (!coop(in)) {
+            return new InputStreamReader(in, dec);
+        }
+        InputStream s = stream(in);
+        return new ChannelReader(s, sourceOf(s), dec);
+    }
+
+    public static OutputStreamWriter newOutputStreamWriter(OutputStream out) {
+        if (!coop(out)) {
+            return new OutputStreamWriter(out);
+        }
+        OutputStream s = stream(out);
+        return new ChannelWriter(s, sink(s));
+    }
+
+    public static OutputStreamWriter newOutputStreamWriter(OutputStream out, Charset cs) {
+        if (!coop(out)) {
+            return new OutputStreamWriter(out, cs);
+        }
+        OutputStream s = stream(out);
+        return new ChannelWriter(s, sink(s), cs);
+    }
+
+    public static OutputStreamWriter newOutputStreamWriter(OutputStream out, String csName)
+            throws UnsupportedEncodingException {
+        if (!coop(out)) {
+            return new OutputStreamWriter(out, csName);
+        }
+        OutputStream s = stream(out);
+        return new ChannelWriter(s, sink(s), csName);
+    }
+
+    public static OutputStreamWriter newOutputStreamWriter(OutputStream out, CharsetEncoder enc) {
+        if (!coop(out)) {
+            return new OutputStreamWriter(out, enc);
+        }
+        OutputStream s = stream(out);
+        return new ChannelWriter(s, sink(s), enc);
+    }
+
+    public static BufferedInputStream newBufferedInputStream(InputStream in) {
+        if (!coop(in)) {
+            return new BufferedInputStream(in);
+        }
+        InputStream s = stream(in);
+        return new BufferedIn(s, sourceOf(s));
+    }
+
+    public static BufferedInputStream newBufferedInputStream(InputStream in, int size) {
+        if (!coop(in)) {
+            return new BufferedInputStream(in, size);
+        }
+        InputStream s = stream(in);
+        return new BufferedIn(s, size, sourceOf(s));
+    }
+
+    public static DataInputStream newDataInputStream(InputStream in) {
+        if (!coop(in)) {
+            return new DataInputStream(in);
+        }
+        InputStream s = stream(in);
+        return new DataIn(new Pushback(s, sourceOf(s)));
+    }
+
+    public static BufferedOutputStream newBufferedOutputStream(OutputStream out) {
+        if (!coop(out)) {
+            return new BufferedOutputStream(out);
+        }
+        OutputStream s = stream(out);
+        return new BufferedOut(s, sink(s));
+    }
+
+    public static BufferedOutputStream newBufferedOutputStream(OutputStream out, int size) {
+        if (!coop(out)) {
+            return new BufferedOutputStream(out, size);
+        }
+        OutputStream s = stream(out);
+        return new BufferedOut(s, size, sink(s));
+    }
+
+    public static DataOutputStream newDataOutputStream(OutputStream out) {
+        if (!coop(out)) {
+            return new DataOutputStream(out);
+        }
+        OutputStream s = stream(out);
+        return new DataOut(s, sink(s));
+    }
+
+    public static PrintWriter newPrintWriter(Writer out) {
+        return newPrintWriter(out, false);
+    }
+
+    public static PrintWriter newPrintWriter(Writer out, boolean autoFlush) {
+        if (out instanceof CoopOutput) {
+            return new PrintOut(out, autoFlush, ((CoopOutput) out).sink());
+        }
+        return new PrintWriter(out, autoFlush);
+    }
+
+    public static PrintWriter newPrintWriter(OutputStream out) {
+        return newPrintWriter(out, false);
+    }
+
+    /** As the JDK's: a {@code BufferedWriter} around an {@code OutputStreamWriter} in the default charset. */
+    public static PrintWriter newPrintWriter(OutputStream out, boolean autoFlush) {
+        if (!coop(out)) {
+            return new PrintWriter(out, autoFlush);
+        }
+        OutputStream s = stream(out);
+        ChannelWriter w = new ChannelWriter(s, sink(s));
+        return new PrintOut(new LineWriter(w), autoFlush, w.out);
+    }
+
+    public static PrintWriter newPrintWriter(OutputStream out, boolean autoFlush, Charset cs) {
+        if (!coop(out)) {
+            return new PrintWriter(out, autoFlush, cs);
+        }
+        OutputStream s = stream(out);
+        ChannelWriter w = new ChannelWriter(s, sink(s), cs);
+        return new PrintOut(new LineWriter(w), autoFlush, w.out);
+    }
+
+    // ---- byte reads and writes of the wrappers (dispatched from PatchedNet's InputStream/OutputStream twins) ----
+
+    private static boolean plain(Stack st) {
+        return !Suspend.isResuming(st) && st.task() == null;
+    }
+
+    private static int orZero(Integer n) {
+        return n == null ? 0 : n; // null: suspending, the value is not used
+    }
+
+    static int read(InputStream in, Stack st) throws IOException {
+        if (plain(st)) {
+            return in.read();
+        }
+        return orZero(ChannelStreams.readCoop(((CoopInput) in).source(), in::read, st));
+    }
+
+    static int read(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (plain(st)) {
+            return in.read(b, off, len);
+        }
+        return orZero(ChannelStreams.readCoop(((CoopInput) in).source(), () -> in.read(b, off, len), st));
+    }
+
+    /** {@code readAllBytes}: keeps what it has read so far on the coroutine's stack while suspended. */
+    static byte[] readAllBytes(InputStream in, Stack st) throws IOException {
+        if (plain(st)) {
+            return in.readAllBytes();
+        }
+        ByteArrayOutputStream acc;
+        byte[] buf;
+        if (Suspend.isResuming(st)) {
+            buf = (byte[]) st.popA();
+            acc = (ByteArrayOutputStream) st.popA();
+        } else {
+            acc = new ByteArrayOutputStream();
+            buf = new byte[8192];
+        }
+        Source src = ((CoopInput) in).source();
+        for (;;) {
+            Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, buf.length), st);
+            if (n == null) {
+                st.pushA(acc);
+                st.pushA(buf);
+                return null;
+            }
+            if (n < 0) {
+                return acc.toByteArray();
+            }
+            acc.write(buf, 0, n);
+        }
+    }
+
+    private static void out(Object out, IoCall<Object> call, Stack st) throws IOException {
+        if (out instanceof CoopOutput && !plain(st)) {
+            ChannelStreams.coopWrite((CoopOutput) out, call, st);
+        } else {
+            call.call();
+        }
+    }
+
+    static void write(OutputStream out, int b, Stack st) throws IOException {
+        out(out, () -> {
+            out.write(b);
+            return null;
+        }, st);
+    }
+
+    static void write(OutputStream out, byte[] b, int off, int len, Stack st) throws IOException {
+        out(out, () -> {
+            out.write(b, off, len);
+            return null;
+        }, st);
+    }
+
+    // ---- OutputStream.flush / close (every output stream's at patched call sites; others' are the JDK's) ----
+
+    public static void flush(OutputStream out, Stack st) throws IOException {
+        out(out, () -> {
+            out.flush();
+            return null;
+        }, st);
+    }
+
+    public static void close(OutputStream out, Stack st) throws IOException {
+        out(out, () -> {
+            out.close();
+            return null;
+        }, st);
+    }
+
+    public static void flush(OutputStream out) throws IOException {
+        out.flush();
+    }
+
+    public static void close(OutputStream out) throws IOException {
+        out.close();
+    }
+
+    // ---- DataInput ----
+
+    private static Pushback coopData(DataInput in, Stack st) {
+        return in instanceof DataIn && !plain(st) ? ((DataIn) in).pin : null;
+    }
+
+    public static void readFully(DataInput in, byte[] b, Stack st) throws IOException {
+        if (coopData(in, st) == null) {
+            in.readFully(b);
+            return;
+        }
+        readFully(in, b, 0, b.length, st);
+    }
+
+    public static void readFully(DataInput in, byte[] b, int off, int len, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            in.readFully(b, off, len);
+            return;
+        }
+        int done;
+        if (Suspend.isResuming(st)) {
+            done = st.popI();
+        } else {
+            Objects.checkFromIndexSize(off, len, b.length); // as the JDK's
+            done = 0;
+        }
+        while (done < len) {
+            int at = off + done;
+            int want = len - done;
+            Integer n = ChannelStreams.readCoop(p.src, () -> p.read(b, at, want), st);
+            if (n == null) {
+                st.pushI(done);
+                return;
+            }
+            if (n < 0) {
+                throw new EOFException();
+            }
+            done += n;
+        }
+    }
+
+    public static int skipBytes(DataInput in, int n, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.skipBytes(n);
+        }
+        int total = Suspend.isResuming(st) ? st.popI() : 0;
+        while (total < n) {
+            long want = n - total;
+            Long k = ChannelStreams.readCoop(p.src, () -> p.skip(want), st);
+            if (k == null) {
+                st.pushI(total);
+                return 0;
+            }
+            if (k <= 0) {
+                break;
+            }
+            total += (int) (long) k;
+        }
+        return total;
+    }
+
+    public static boolean readBoolean(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readBoolean();
+        }
+        return p.fill(1, st) && p.takeLong(1) != 0;
+    }
+
+    public static byte readByte(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readByte();
+        }
+        return p.fill(1, st) ? (byte) p.takeLong(1) : 0;
+    }
+
+    public static int readUnsignedByte(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readUnsignedByte();
+        }
+        return p.fill(1, st) ? (int) p.takeLong(1) : 0;
+    }
+
+    public static short readShort(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readShort();
+        }
+        return p.fill(2, st) ? (short) p.takeLong(2) : 0;
+    }
+
+    public static int readUnsignedShort(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readUnsignedShort();
+        }
+        return p.fill(2, st) ? (int) p.takeLong(2) : 0;
+    }
+
+    public static char readChar(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readChar();
+        }
+        return p.fill(2, st) ? (char) p.takeLong(2) : 0;
+    }
+
+    public static int readInt(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readInt();
+        }
+        return p.fill(4, st) ? (int) p.takeLong(4) : 0;
+    }
+
+    public static long readLong(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readLong();
+        }
+        return p.fill(8, st) ? p.takeLong(8) : 0;
+    }
+
+    public static float readFloat(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readFloat();
+        }
+        return p.fill(4, st) ? Float.intBitsToFloat((int) p.takeLong(4)) : 0;
+    }
+
+    public static double readDouble(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readDouble();
+        }
+        return p.fill(8, st) ? Double.longBitsToDouble(p.takeLong(8)) : 0;
+    }
+
+    /** The length and the bytes gathered, then the JDK's decoding of them (same strings, same errors). */
+    public static String readUTF(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readUTF();
+        }
+        if (!p.fill(-1, st)) {
+            return null;
+        }
+        byte[] head = p.take(2);
+        int utflen = ((head[0] & 0xff) << 8) | (head[1] & 0xff);
+        byte[] all = Arrays.copyOf(head, 2 + utflen);
+        System.arraycopy(p.take(utflen), 0, all, 2, utflen);
+        return DataInputStream.readUTF(new DataInputStream(new ByteArrayInputStream(all)));
+    }
+
+    public static void readFully(DataInput in, byte[] b) throws IOException {
+        in.readFully(b);
+    }
+
+    public static void readFully(DataInput in, byte[] b, int off, int len) throws IOException {
+        in.readFully(b, off, len);
+    }
+
+    public static int skipBytes(DataInput in, int n) throws IOException {
+        return in.skipBytes(n);
+    }
+
+    public static boolean readBoolean(DataInput in) throws IOException {
+        return in.readBoolean();
+    }
+
+    public static byte readByte(DataInput in) throws IOException {
+        return in.readByte();
+    }
+
+    public static int readUnsignedByte(DataInput in) throws IOException {
+        return in.readUnsignedByte();
+    }
+
+    public static short readShort(DataInput in) throws IOException {
+        return in.readShort();
+    }
+
+    public static int readUnsignedShort(DataInput in) throws IOException {
+        return in.readUnsignedShort();
+    }
+
+    public static char readChar(DataInput in) throws IOException {
+        return in.readChar();
+    }
+
+    public static int readInt(DataInput in) throws IOException {
+        return in.readInt();
+    }
+
+    public static long readLong(DataInput in) throws IOException {
+        return in.readLong();
+    }
+
+    public static float readFloat(DataInput in) throws IOException {
+        return in.readFloat();
+    }
+
+    public static double readDouble(DataInput in) throws IOException {
+        return in.readDouble();
+    }
+
+    public static String readUTF(DataInput in) throws IOException {
+        return in.readUTF();
+    }
+
+    // ---- DataOutput: the JDK's call, its bytes sent cooperatively ----
+
+    @FunctionalInterface
+    private interface DataCall {
+        void run() throws IOException;
+    }
+
+    private static void data(DataOutput out, DataCall call, Stack st) throws IOException {
+        out(out, () -> {
+            call.run();
+            return null;
+        }, st);
+    }
+
+    public static void write(DataOutput out, int b, Stack st) throws IOException {
+        data(out, () -> out.write(b), st);
+    }
+
+    public static void write(DataOutput out, byte[] b, Stack st) throws IOException {
+        data(out, () -> out.write(b), st);
+    }
+
+    public static void write(DataOutput out, byte[] b, int off, int len, Stack st) throws IOException {
+        data(out, () -> out.write(b, off, len), st);
+    }
+
+    public static void writeBoolean(DataOutput out, boolean v, Stack st) throws IOException {
+        data(out, () -> out.writeBoolean(v), st);
+    }
+
+    public static void writeByte(DataOutput out, int v, Stack st) throws IOException {
+        data(out, () -> out.writeByte(v), st);
+    }
+
+    public static void writeShort(DataOutput out, int v, Stack st) throws IOException {
+        data(out, () -> out.writeShort(v), st);
+    }
+
+    public static void writeChar(DataOutput out, int v, Stack st) throws IOException {
+        data(out, () -> out.writeChar(v), st);
+    }
+
+    public static void writeInt(DataOutput out, int v, Stack st) throws IOException {
+        data(out, () -> out.writeInt(v), st);
+    }
+
+    public static void writeLong(DataOutput out, long v, Stack st) throws IOException {
+        data(out, () -> out.writeLong(v), st);
+    }
+
+    public static void writeFloat(DataOutput out, float v, Stack st) throws IOException {
+        data(out, () -> out.writeFloat(v), st);
+    }
+
+    public static void writeDouble(DataOutput out, double v, Stack st) throws IOException {
+        data(out, () -> out.writeDouble(v), st);
+    }
+
+    public static void writeBytes(DataOutput out, String v, Stack st) throws IOException {
+        data(out, () -> out.writeBytes(v), st);
+    }
+
+    public static void writeChars(DataOutput out, String v, Stack st) throws IOException {
+        data(out, () -> out.writeChars(v), st);
+    }
+
+    public static void writeUTF(DataOutput out, String v, Stack st) throws IOException {
+        data(out, () -> out.writeUTF(v), st);
+    }
+
+    public static void write(DataOutput out, int b) throws IOException {
+        out.write(b);
+    }
+
+    public static void write(DataOutput out, byte[] b) throws IOException {
+        out.write(b);
+    }
+
+    public static void write(DataOutput out, byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+    }
+
+    public static void writeBoolean(DataOutput out, boolean v) throws IOException {
+        out.writeBoolean(v);
+    }
+
+    public static void writeByte(DataOutput out, int v) throws IOException {
+        out.writeByte(v);
+    }
+
+    public static void writeShort(DataOutput out, int v) throws IOException {
+        out.writeShort(v);
+    }
+
+    public static void writeChar(DataOutput out, int v) throws IOException {
+        out.writeChar(v);
+    }
+
+    public static void writeInt(DataOutput out, int v) throws IOException {
+        out.writeInt(v);
+    }
+
+    public static void writeLong(DataOutput out, long v) throws IOException {
+        out.writeLong(v);
+    }
+
+    public static void writeFloat(DataOutput out, float v) throws IOException {
+        out.writeFloat(v);
+    }
+
+    public static void writeDouble(DataOutput out, double v) throws IOException {
+        out.writeDouble(v);
+    }
+
+    public static void writeBytes(DataOutput out, String v) throws IOException {
+        out.writeBytes(v);
+    }
+
+    public static void writeChars(DataOutput out, String v) throws IOException {
+        out.writeChars(v);
+    }
+
+    public static void writeUTF(DataOutput out, String v) throws IOException {
+        out.writeUTF(v);
+    }
+
+    // ---- PrintWriter: the JDK's call (it swallows IOExceptions), its bytes sent cooperatively ----
+
+    private static void pw(PrintWriter w, Runnable call, Stack st) {
+        if (!(w instanceof PrintOut) || plain(st)) {
+            call.run();
+            return;
+        }
+        try {
+            ChannelStreams.coopWrite((PrintOut) w, () -> {
+                call.run();
+                return null;
+            }, st);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not reached: a PrintOut records a failed send
+        }
+    }
+
+    public static void write(PrintWriter w, int c, Stack st) {
+        pw(w, () -> w.write(c), st);
+    }
+
+    public static void write(PrintWriter w, char[] c, Stack st) {
+        pw(w, () -> w.write(c), st);
+    }
+
+    public static void write(PrintWriter w, char[] c, int off, int len, Stack st) {
+        pw(w, () -> w.write(c, off, len), st);
+    }
+
+    public static void write(PrintWriter w, String s, Stack st) {
+        pw(w, () -> w.write(s), st);
+    }
+
+    public static void write(PrintWriter w, String s, int off, int len, Stack st) {
+        pw(w, () -> w.write(s, off, len), st);
+    }
+
+    public static PrintWriter append(PrintWriter w, CharSequence csq, Stack st) {
+        pw(w, () -> w.append(csq), st);
+        return w;
+    }
+
+    public static PrintWriter append(PrintWriter w, CharSequence csq, int start, int end, Stack st) {
+        pw(w, () -> w.append(csq, start, end), st);
+        return w;
+    }
+
+    public static PrintWriter append(PrintWriter w, char c, Stack st) {
+        pw(w, () -> w.append(c), st);
+        return w;
+    }
+
+    public static void flush(PrintWriter w, Stack st) {
+        pw(w, w::flush, st);
+    }
+
+    public static void close(PrintWriter w, Stack st) {
+        pw(w, w::close, st);
+    }
+
+    /** As the JDK's: flushes, then says whether an error was ever recorded. */
+    public static boolean checkError(PrintWriter w, Stack st) {
+        if (!(w instanceof PrintOut) || plain(st)) {
+            return w.checkError();
+        }
+        pw(w, w::flush, st);
+        if (Suspend.isSuspending(st)) {
+            return false;
+        }
+        return w.checkError(); // nothing is buffered any more: the flag
+    }
+
+    public static void print(PrintWriter w, boolean v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, char v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, int v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, long v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, float v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, double v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, char[] v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, String v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintWriter w, Object v, Stack st) {
+        pw(w, () -> w.print(v), st);
+    }
+
+    public static void println(PrintWriter w, Stack st) {
+        pw(w, w::println, st);
+    }
+
+    public static void println(PrintWriter w, boolean v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, char v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, int v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, long v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, float v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, double v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, char[] v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, String v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintWriter w, Object v, Stack st) {
+        pw(w, () -> w.println(v), st);
+    }
+
+    public static PrintWriter printf(PrintWriter w, String format, Object[] args, Stack st) {
+        pw(w, () -> w.printf(format, args), st);
+        return w;
+    }
+
+    public static PrintWriter printf(PrintWriter w, Locale l, String format, Object[] args, Stack st) {
+        pw(w, () -> w.printf(l, format, args), st);
+        return w;
+    }
+
+    public static PrintWriter format(PrintWriter w, String format, Object[] args, Stack st) {
+        pw(w, () -> w.format(format, args), st);
+        return w;
+    }
+
+    public static PrintWriter format(PrintWriter w, Locale l, String format, Object[] args, Stack st) {
+        pw(w, () -> w.format(l, format, args), st);
+        return w;
+    }
+
+    // plain forms (a patched call kept blocking): the JDK's call
+
+    public static void write(PrintWriter w, int c) {
+        w.write(c);
+    }
+
+    public static void write(PrintWriter w, char[] c) {
+        w.write(c);
+    }
+
+    public static void write(PrintWriter w, char[] c, int off, int len) {
+        w.write(c, off, len);
+    }
+
+    public static void write(PrintWriter w, String s) {
+        w.write(s);
+    }
+
+    public static void write(PrintWriter w, String s, int off, int len) {
+        w.write(s, off, len);
+    }
+
+    public static PrintWriter append(PrintWriter w, CharSequence csq) {
+        return w.append(csq);
+    }
+
+    public static PrintWriter append(PrintWriter w, CharSequence csq, int start, int end) {
+        return w.append(csq, start, end);
+    }
+
+    public static PrintWriter append(PrintWriter w, char c) {
+        return w.append(c);
+    }
+
+    public static void flush(PrintWriter w) {
+        w.flush();
+    }
+
+    public static void close(PrintWriter w) {
+        w.close();
+    }
+
+    public static boolean checkError(PrintWriter w) {
+        return w.checkError();
+    }
+
+    public static void print(PrintWriter w, boolean v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, char v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, int v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, long v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, float v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, double v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, char[] v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, String v) {
+        w.print(v);
+    }
+
+    public static void print(PrintWriter w, Object v) {
+        w.print(v);
+    }
+
+    public static void println(PrintWriter w) {
+        w.println();
+    }
+
+    public static void println(PrintWriter w, boolean v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, char v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, int v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, long v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, float v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, double v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, char[] v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, String v) {
+        w.println(v);
+    }
+
+    public static void println(PrintWriter w, Object v) {
+        w.println(v);
+    }
+
+    public static PrintWriter printf(PrintWriter w, String format, Object[] args) {
+        return w.printf(format, args);
+    }
+
+    public static PrintWriter printf(PrintWriter w, Locale l, String format, Object[] args) {
+        return w.printf(l, format, args);
+    }
+
+    public static PrintWriter format(PrintWriter w, String format, Object[] args) {
+        return w.format(format, args);
+    }
+
+    public static PrintWriter format(PrintWriter w, Locale l, String format, Object[] args) {
+        return w.format(l, format, args);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.coro.tests.patching.conformance;
+
+import dev.coro.Coro;
+import dev.coro.Task;
+import dev.coro.tests.patching.conformance.plain.Peer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The stream-wrapper half of the conformance suite: every {@link StreamWrapperScenarios} scenario (readers, writers,
+ * {@code PrintWriter}, {@code Data/Buffered} streams around a socket's streams, against trickling and slow peers)
+ * runs as the JDK runs it (an unrewritten copy), rewritten on a plain thread, rewritten inside a coroutine, and all
+ * at once as tasks of one loop; every transcript must equal the JDK's.
+ */
+@Timeout(180)
+class StreamWrapperConformanceTest {
+    static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
+        "dataOut"};
+
+    private static Harness harness;
+
+    @BeforeAll
+    static void start() throws Exception {
+        harness = new Harness(StreamWrapperScenarios.class)
+                .peer("lines", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("linesStrict", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("chars", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("frames", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())))
+                .peer("printWriter", Peer.start(Peer.slowSink()))
+                .peer("bufferedWriter", Peer.start(Peer.slowSink()))
+                .peer("dataOut", Peer.start(Peer.slowSink()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        harness.close();
+    }
+
+    static int port(String name) {
+        return harness.port(name);
+    }
+
+    static String[] names() {
+        return NAMES;
+    }
+
+    @ParameterizedTest
+    @MethodSource("names")
+    void sameTranscriptAsTheJdk(String name) throws Exception {
+        String expected = harness.jdk(name);
+        System.out.println("== " + name + " (JDK)\n" + expected);
+        assertEquals(expected, StreamWrapperScenarios.run(name, port(name)),
+                name + ": rewritten code on a plain thread");
+        String inCoroutine = Coro.run(() -> StreamWrapperScenarios.run(name, port(name)));
+        assertEquals(expected, inCoroutine, name + ": rewritten code in a coroutine");
+    }
+
+    /** The coroutine runs above really go through coro's sockets and wrappers (the JDK's run through the JDK's). */
+    @Test
+    void inACoroutineTheScenariosUseCorosSocketsAndWrappers() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("printWriter"))) {
+                return s.getClass().getName() + " " + new java.io.PrintWriter(s.getOutputStream()).getClass().getName();
+            }
+        });
+        assertEquals("dev.coro.internal.net.CoSocket dev.coro.internal.patch.SocketStreams$PrintOut", got);
+    }
+
+    @Test
+    void allScenariosAtOnceOnOneLoop() throws Exception {
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (String n : NAMES) {
+            expected.put(n, harness.jdk(n));
+        }
+        Map<String, String> got = Coro.run(() -> {
+            List<Task<String>> tasks = new ArrayList<>();
+            for (String n : NAMES) {
+                tasks.add(Coro.spawn(() -> StreamWrapperScenarios.run(n, port(n))));
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (int i = 0; i < NAMES.length; i++) {
+                out.put(NAMES[i], tasks.get(i).join());
+            }
+            return out;
+        });
+        assertEquals(expected, got);
+    }
+}

@@ -1,0 +1,376 @@
+package dev.coro.tests.patching.conformance;
+
+import dev.coro.Coroutine;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UTFDataFormatException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.CRC32;
+
+/**
+ * The classic socket idiom (JDK wrappers around a socket's streams), written once in ordinary {@code java.io} code,
+ * each scenario returning a transcript of what it observed; {@link StreamWrapperConformanceTest} runs them as the
+ * JDK does (an unrewritten copy), rewritten on a plain thread, and rewritten in coroutines, and compares. Same
+ * rules as {@link Scenarios}: no lambdas or nested classes, nothing timing-dependent in the output.
+ */
+public final class StreamWrapperScenarios {
+    private StreamWrapperScenarios() {
+    }
+
+    @Coroutine
+    public static String run(String name, int port) throws Exception {
+        switch (name) {
+            case "lines":
+                return lines(port);
+            case "linesStrict":
+                return linesStrict(port);
+            case "chars":
+                return chars(port);
+            case "frames":
+                return frames(port);
+            case "printWriter":
+                return printWriter(port);
+            case "bufferedWriter":
+                return bufferedWriter(port);
+            case "dataOut":
+                return dataOut(port);
+            default:
+                throw new IllegalArgumentException("no scenario " + name);
+        }
+    }
+
+    static String ex(Throwable e) {
+        return e.getClass().getName() + ": " + e.getMessage();
+    }
+
+    @Coroutine
+    static Socket connect(int port) throws IOException {
+        return new Socket(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** Text with every line ending, characters of 2, 3 and 4 bytes, malformed UTF-8 and no final newline. */
+    public static byte[] text() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes("first line\r\nsecond \u00e9\u20ac\rthird\n\nfourth \uD83D\uDE00 end\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(new byte[] {'b', 'a', 'd', ' ', (byte) 0xC3, '(', ' ', (byte) 0xFF, ' ', (byte) 0xE2, (byte) 0x82,
+            '\n'});
+        b.writeBytes("last without newline \u00fc".getBytes(StandardCharsets.UTF_8));
+        return b.toByteArray();
+    }
+
+    /** Framed binary data as a DataOutputStream writes it, cut in the middle of the last frame. */
+    public static byte[] frameBytes() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(3);
+        d.write(new byte[] {1, 2, 3});
+        d.writeUTF("h\u00e9llo \u20ac \uD83D\uDE00");
+        d.writeLong(-5);
+        d.writeDouble(Math.PI);
+        d.writeFloat(1.5f);
+        d.writeShort(-300);
+        d.writeChar('\u20ac');
+        d.writeByte(-1);
+        d.writeBoolean(false);
+        d.writeBoolean(true);
+        byte[] big = new byte[1000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 7);
+        }
+        d.writeInt(big.length);
+        d.write(big);
+        d.writeShort(2); // a malformed modified-UTF-8 string: a 3-byte lead, one continuation
+        d.write(new byte[] {(byte) 0xE2, (byte) 0x82});
+        d.writeInt(12345);
+        d.writeUTF("");
+        d.write(new byte[10]); // skipped
+        d.writeInt(500);
+        d.write(new byte[100]); // and the peer closes
+        return b.toByteArray();
+    }
+
+    @Coroutine
+    static String lines(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder log = new StringBuilder();
+            log.append("first=").append((char) r.read());
+            char[] some = new char[4];
+            int n = 0;
+            while (n < some.length) {
+                n += r.read(some, n, some.length - n);
+            }
+            log.append(" then=").append(new String(some)).append('\n');
+            for (String line; (line = r.readLine()) != null;) {
+                log.append('[').append(line).append("]\n");
+            }
+            log.append("eof: ").append(r.readLine()).append(' ').append(r.read()).append(' ').append(r.read(some))
+                    .append('\n');
+            r.close();
+            try {
+                r.readLine();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            log.append("socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /** A reporting decoder: the JDK's MalformedInputException, after the good lines. */
+    @Coroutine
+    static String linesStrict(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8.newDecoder()), 16);
+            StringBuilder log = new StringBuilder();
+            try {
+                for (String line; (line = r.readLine()) != null;) {
+                    log.append('[').append(line).append("]\n");
+                }
+            } catch (IOException e) {
+                log.append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
+    }
+
+    /** An InputStreamReader alone, by charset name: one char at a time, then arrays. */
+    @Coroutine
+    static String chars(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            InputStreamReader r = new InputStreamReader(s.getInputStream(), "UTF-8");
+            StringBuilder log = new StringBuilder("encoding=" + r.getEncoding() + "\n");
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 30; i++) {
+                all.append((char) r.read());
+            }
+            char[] buf = new char[7];
+            for (int n; (n = r.read(buf, 0, buf.length)) > 0;) {
+                all.append(buf, 0, n);
+            }
+            log.append(all).append("\neof ").append(r.read()).append(' ').append(r.read(buf)).append('\n');
+            r.close();
+            try {
+                r.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
+    }
+
+    @Coroutine
+    static String frames(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            StringBuilder log = new StringBuilder();
+            int len = in.readInt();
+            byte[] b = new byte[len];
+            in.readFully(b);
+            log.append(len).append(' ').append(Arrays.toString(b)).append(' ').append(in.readUTF()).append(' ')
+                    .append(in.readLong()).append(' ').append(in.readDouble()).append(' ').append(in.readFloat())
+                    .append(' ').append(in.readShort()).append(' ').append(in.readChar()).append(' ')
+                    .append(in.readByte()).append(' ').append(in.readBoolean()).append(' ')
+                    .append(in.readUnsignedByte()).append('\n');
+            len = in.readInt();
+            b = new byte[len + 4];
+            in.readFully(b, 2, len);
+            log.append(len).append(" hash=").append(Arrays.hashCode(b)).append('\n');
+            try {
+                log.append(in.readUTF());
+            } catch (UTFDataFormatException e) {
+                log.append(ex(e)).append('\n');
+            }
+            log.append(in.readInt()).append(" [").append(in.readUTF()).append("] skipped=").append(in.skipBytes(10))
+                    .append('\n');
+            len = in.readInt();
+            b = new byte[len];
+            try {
+                in.readFully(b);
+            } catch (EOFException e) {
+                log.append("frame of ").append(len).append(": ").append(ex(e)).append('\n');
+            }
+            log.append("then read=").append(in.read()).append(' ').append(in.read(b)).append('\n');
+            try {
+                in.readInt();
+            } catch (EOFException e) {
+                log.append("readInt: ").append(ex(e)).append('\n');
+            }
+            try {
+                in.readFully(b, 3, -1);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            in.close();
+            try {
+                in.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
+    }
+
+    /** What the slow sink answers: the CRC32 and the count of what it read. */
+    @Coroutine
+    static String answer(Socket s, byte[] expected) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(expected);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        long peerCrc = in.readLong();
+        long count = in.readLong();
+        return "peer crc matches=" + (peerCrc == crc.getValue()) + " count=" + count + " expected=" + expected.length
+                + " then " + in.read() + "\n";
+    }
+
+    /** Lines, formats and characters through PrintWriter(socket stream, autoflush) to a slow reader. */
+    @Coroutine
+    static String printWriter(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PrintWriter out = new PrintWriter(s.getOutputStream(), true);
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            PrintWriter mirror = new PrintWriter(mirrorBytes, true);
+            StringBuilder log = new StringBuilder();
+            for (int i = 0; i < 6000; i++) {
+                out.println("line " + i + " \u00e9\u20ac");
+                mirror.println("line " + i + " \u00e9\u20ac");
+                out.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                mirror.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                if (i % 500 == 0) {
+                    out.print(i);
+                    out.print(' ');
+                    out.print(2.5);
+                    out.write("abc", 1, 2);
+                    out.append("q").append('r').append("stu", 1, 2);
+                    out.println(new char[] {'a', 'b'});
+                    out.format("%s%n", (Object) null);
+                    mirror.print(i);
+                    mirror.print(' ');
+                    mirror.print(2.5);
+                    mirror.write("abc", 1, 2);
+                    mirror.append("q").append('r').append("stu", 1, 2);
+                    mirror.println(new char[] {'a', 'b'});
+                    mirror.format("%s%n", (Object) null);
+                }
+            }
+            out.print("unflushed tail");
+            mirror.print("unflushed tail");
+            out.flush();
+            mirror.flush();
+            log.append("checkError=").append(out.checkError()).append('\n');
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.close();
+            out.println("after close");
+            log.append("after close checkError=").append(out.checkError()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /** BufferedWriter(OutputStreamWriter(socket stream, charset)) and a PrintWriter around it. */
+    @Coroutine
+    static String bufferedWriter(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(s.getOutputStream(),
+                    StandardCharsets.UTF_16BE));
+            PrintWriter p = new PrintWriter(w);
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            BufferedWriter mw = new BufferedWriter(new OutputStreamWriter(mirrorBytes, StandardCharsets.UTF_16BE));
+            PrintWriter mp = new PrintWriter(mw);
+            for (int i = 0; i < 20000; i++) {
+                w.write("w" + i);
+                w.newLine();
+                mw.write("w" + i);
+                mw.newLine();
+                p.println(i);
+                mp.println(i);
+            }
+            p.flush();
+            mp.flush();
+            w.write("\uD83D"); // a lone surrogate: the JDK's encoder replaces it
+            w.write('x');
+            mw.write("\uD83D");
+            mw.write('x');
+            w.flush();
+            mw.flush();
+            s.shutdownOutput();
+            return "checkError=" + p.checkError() + "\n" + answer(s, mirrorBytes.toByteArray());
+        }
+    }
+
+    /** Every DataOutput call through DataOutputStream(BufferedOutputStream(socket stream)) to a slow reader. */
+    @Coroutine
+    static String dataOut(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 4096));
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            DataOutputStream mirror = new DataOutputStream(mirrorBytes);
+            byte[] block = new byte[3000];
+            for (int i = 0; i < block.length; i++) {
+                block[i] = (byte) (i ^ 0x5a);
+            }
+            for (int i = 0; i < 20000; i++) {
+                out.writeInt(i);
+                out.writeLong(i * 31L);
+                out.writeUTF("s" + i + "\u20ac");
+                mirror.writeInt(i);
+                mirror.writeLong(i * 31L);
+                mirror.writeUTF("s" + i + "\u20ac");
+                if (i % 100 == 0) {
+                    out.write(block);
+                    out.write(block, 10, 2000);
+                    out.write(7);
+                    out.writeChars("ab");
+                    out.writeBytes("cd");
+                    out.writeDouble(i / 3.0);
+                    out.writeFloat(i / 7f);
+                    out.writeShort(-i);
+                    out.writeChar(i);
+                    out.writeByte(i);
+                    out.writeBoolean(i % 200 == 0);
+                    mirror.write(block);
+                    mirror.write(block, 10, 2000);
+                    mirror.write(7);
+                    mirror.writeChars("ab");
+                    mirror.writeBytes("cd");
+                    mirror.writeDouble(i / 3.0);
+                    mirror.writeFloat(i / 7f);
+                    mirror.writeShort(-i);
+                    mirror.writeChar(i);
+                    mirror.writeByte(i);
+                    mirror.writeBoolean(i % 200 == 0);
+                }
+            }
+            out.flush();
+            StringBuilder log = new StringBuilder("size=" + out.size() + " mirror=" + mirror.size() + "\n");
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.close();
+            log.append("socket closed=").append(s.isClosed()).append('\n');
+            out.writeInt(1); // into the buffer
+            try {
+                out.flush();
+            } catch (IOException e) {
+                log.append("flush after close: ").append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
+    }
+}
