@@ -553,6 +553,43 @@ class ChannelStreamsPatchTest {
         assertEquals(lines + " lines " + chars + " chars null served", got);
     }
 
+    /** A PrintWriter around a channel writer is cooperative too: its large output needs the peer on the same loop. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aPrintWriterAroundAChannelWriterWaitsForThePeerOnTheSameLoop() {
+        int lines = 2000;
+        String got = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketAddress at = loopback(server);
+            Task<String> serving = Coro.spawn(() -> {
+                SocketChannel c = server.accept();
+                BufferedReader r = new BufferedReader(Channels.newReader(c, StandardCharsets.UTF_8));
+                int count = 0;
+                for (String line; (line = r.readLine()) != null; count++) {
+                    if (!line.equals(bigLine(count))) {
+                        return "line " + count + " differs";
+                    }
+                }
+                c.close();
+                return count + " lines";
+            });
+            SocketChannel ch = SocketChannel.open(at);
+            java.io.PrintWriter w = new java.io.PrintWriter(Channels.newWriter(ch, StandardCharsets.UTF_8));
+            for (int i = 0; i < lines; i++) {
+                w.println(bigLine(i)); // far more than the socket buffers hold, before the first flush
+            }
+            w.flush();
+            boolean error = w.checkError();
+            ch.shutdownOutput();
+            String served = serving.join();
+            w.close();
+            server.close();
+            return served + " " + error + " " + w.getClass().getName().startsWith("java.io.");
+        });
+        assertEquals(lines + " lines false false", got, "the PrintWriter is coro's, and nothing was lost");
+    }
+
     static String bigLine(int i) {
         StringBuilder b = new StringBuilder();
         b.append(i).append(':');
