@@ -552,6 +552,8 @@ public final class Broker implements AutoCloseable {
         private int head;
         private int size;
         private long headTag = 1;
+        /** The tag of the last delivery sent (tags count up from 1 per subscription). */
+        long lastSent;
 
         Sub(Conn conn, int id, BrokerQueue q, int credit) {
             this.conn = conn;
@@ -572,6 +574,7 @@ public final class Broker implements AutoCloseable {
                 head = 0;
             }
             long tag = headTag + size;
+            lastSent = tag;
             ring[(head + size) & (ring.length - 1)] = m;
             size++;
             conn.deliver(this, tag, m);
@@ -990,6 +993,20 @@ public final class Broker implements AutoCloseable {
                         throw new ProtocolException("CREDIT " + credit + " on subscription " + s.id);
                     }
                     s.q.addCredit(s, credit);
+                    touched.add(s.q);
+                    return;
+                }
+                case Wire.CREDIT_TO: {
+                    Wire.need(in, 16, end, type);
+                    Sub s = sub(in.getInt());
+                    long received = in.getLong();
+                    int window = in.getInt();
+                    Wire.done(in, end, type);
+                    if (window < 0 || received < 0 || received > s.lastSent) {
+                        throw new ProtocolException("CREDIT_TO " + window + " after delivery " + received
+                                + " on subscription " + s.id + " (delivered up to " + s.lastSent + ")");
+                    }
+                    s.q.setCredit(s, (int) Math.max(0, window - (s.lastSent - received)));
                     touched.add(s.q);
                     return;
                 }

@@ -449,6 +449,12 @@ public final class BrokerQueue implements Endpoint {
         sub.credit = now;
     }
 
+    /** Sets a subscription's credit. */
+    synchronized void setCredit(Broker.Sub sub, int credit) {
+        creditTotal += credit - sub.credit;
+        sub.credit = credit;
+    }
+
     synchronized void removeSub(Broker.Sub sub) {
         subs.remove(sub);
         creditTotal -= sub.credit;

@@ -409,13 +409,14 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    private void sendCredit(int sub, int credit) {
+    /** See {@link Wire#CREDIT_TO}. Called under the consumer's monitor, so that its frames go out in order. */
+    private void sendCreditTo(int sub, long received, int window) {
         synchronized (outLock) {
             if (failure != null) {
                 return;
             }
-            ensure(13);
-            out.putInt(9).put(Wire.CREDIT).putInt(sub).putInt(credit);
+            ensure(21);
+            out.putInt(17).put(Wire.CREDIT_TO).putInt(sub).putLong(received).putInt(window);
             wakeWriter();
         }
     }
@@ -828,14 +829,14 @@ public final class Client implements AutoCloseable {
     /**
      * A subscription: prefetched deliveries and the coroutines and threads waiting for them.
      *
-     * <p>Credit: the consumer keeps {@code outstanding} (credit the broker has and no delivery has used yet) plus
-     * {@code items} (delivered, not taken) at {@code max(waiting getters, ahead)}, topping it up in batches of a
-     * quarter of {@code ahead}, at once when a getter would otherwise go without. {@code ahead} is the prefetch
-     * window, 0 for pull mode (each waiting get asks for one message) or, for an adaptive consumer, what its
-     * callers' pace asks for: it doubles (up to {@link #ADAPTIVE_MAX}) each time a get finds nothing kept although
-     * the previous message was taken less than {@link #ADAPTIVE_FAST_NANOS} before (the callers are faster than
-     * the round trip to the broker), and drops to 0 once a caller takes longer than {@link #ADAPTIVE_SLOW_NANOS}
-     * between gets (long tasks: hold nothing ahead, so that work spreads over the consumers).
+     * <p>Credit: the consumer wants {@code max(waiting getters, ahead)} messages kept or on their way, and tells the
+     * broker so with absolute {@link Wire#CREDIT_TO} frames (it tops up in batches of a quarter of {@code ahead}, at
+     * once when a getter would otherwise go without; it takes back at once). {@code ahead} is the prefetch window, 0
+     * for pull mode (each waiting get asks for one message) or, for an adaptive consumer, what its callers' pace asks
+     * for: it doubles (up to {@link #ADAPTIVE_MAX}) each time a get finds nothing kept although the previous message
+     * was taken less than {@link #ADAPTIVE_FAST_NANOS} before (the callers are faster than the round trip to the
+     * broker), and drops to 0 once a caller takes longer than {@link #ADAPTIVE_SLOW_NANOS} between gets (long
+     * tasks: hold nothing ahead, so that work spreads over the consumers).
      */
     private final class RemoteConsumer implements Endpoint.Consumer {
         private final RemoteQueue q;
@@ -844,7 +845,10 @@ public final class Client implements AutoCloseable {
         private final ArrayDeque<Msg> items = new ArrayDeque<>();
         private final WaitQueue getters = new WaitQueue(this);
         private int ahead;
-        private int outstanding;
+        /** The window last asked for, less the deliveries received since: an estimate, for when to ask again. */
+        private int granted;
+        /** The tag of the last delivery received. */
+        private long received;
         /** When a get last handed out a message (adaptive consumers); 0: never. */
         private long lastTaken;
         private volatile boolean closed;
@@ -856,71 +860,58 @@ public final class Client implements AutoCloseable {
             this.id = id;
             this.ahead = window;
             this.adaptive = adaptive;
-            this.outstanding = window;
+            this.granted = window;
             consumers.put(id, this);
             sendSub(id, q.qid, window);
         }
 
-        /** Credit to send now (under this consumer's monitor), already counted as outstanding. */
-        private int topUp() {
-            int held = items.size() + outstanding;
-            int want = Math.max(getters.size(), ahead) - held;
-            if (want <= 0 || (held >= getters.size() && want < Math.max(1, ahead >> 2))) {
-                return 0;
+        /** Under the monitor: asks for what is wanted now, if that is less than asked before or enough more. */
+        private void updateCredit() {
+            int want = Math.max(getters.size(), ahead) - items.size();
+            if (want < 0) {
+                want = 0;
             }
-            outstanding += want;
-            return want;
+            if (want == granted) {
+                return;
+            }
+            if (want > granted && items.size() + granted >= getters.size()
+                    && want - granted < Math.max(1, ahead >> 2)) {
+                return; // no getter goes without: wait for a batch's worth
+            }
+            granted = want;
+            sendCreditTo(id, received, want);
         }
 
-        /** Credit to take back (negative, under the monitor) once fewer are waiting or less is wanted ahead. */
-        private int excess() {
-            int over = Math.min(outstanding, items.size() + outstanding - Math.max(getters.size(), ahead));
-            if (over <= 0) {
-                return 0;
+        /** Adaptive consumers, at each get (under the monitor): adjusts {@code ahead} to the callers' pace. */
+        private void adapt() {
+            if (lastTaken == 0) {
+                return;
             }
-            outstanding -= over;
-            return -over;
+            long gap = System.nanoTime() - lastTaken;
+            if (gap > ADAPTIVE_SLOW_NANOS) {
+                ahead = 0;
+            } else if (gap < ADAPTIVE_FAST_NANOS && items.isEmpty() && ahead < ADAPTIVE_MAX) {
+                ahead = Math.min(ADAPTIVE_MAX, Math.max(1, ahead * 2));
+            }
         }
 
-        /** Adaptive consumers, at each get: adjusts {@code ahead} to the callers' pace. Credit to send (+/-). */
-        private int adapt() {
-            long now = System.nanoTime();
-            long gap = now - lastTaken;
-            int change = 0;
-            if (lastTaken != 0) {
-                if (gap > ADAPTIVE_SLOW_NANOS) {
-                    if (ahead > 0) {
-                        ahead = 0;
-                        change = excess();
-                    }
-                } else if (gap < ADAPTIVE_FAST_NANOS && items.isEmpty() && ahead < ADAPTIVE_MAX) {
-                    ahead = Math.min(ADAPTIVE_MAX, Math.max(1, ahead * 2));
-                }
-            }
-            return change;
-        }
-
-        /** A get gave up waiting: takes back the credit it asked for unless a delivery is already on its way. */
+        /** A get gave up waiting: takes back the credit it asked for (a delivery already on its way stays kept). */
         private void gaveUp() {
-            int credit;
             synchronized (this) {
-                credit = excess();
-            }
-            if (credit != 0) {
-                sendCredit(id, credit);
+                updateCredit();
             }
         }
 
         /** Reader thread: hands deliveries to waiting getters, keeps the rest. */
         void offerAll(List<Msg> msgs) {
-            int credit;
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 for (Msg m : msgs) {
-                    if (outstanding > 0) {
-                        outstanding--;
+                    received = m.tag;
+                    if (granted > 0) {
+                        granted--;
                     }
                     WaitNode w;
                     boolean handed = false;
@@ -936,10 +927,7 @@ public final class Client implements AutoCloseable {
                         lastTaken = System.nanoTime();
                     }
                 }
-                credit = topUp();
-            }
-            if (credit > 0) {
-                sendCredit(id, credit);
+                updateCredit();
             }
         }
 
@@ -977,14 +965,12 @@ public final class Client implements AutoCloseable {
             }
             WaitNode node;
             Msg m;
-            int change = 0;
-            int credit;
             synchronized (this) {
                 if (closed) {
                     throw new ChannelClosedException("this handle on queue '" + q.name + "' is closed");
                 }
                 if (adaptive) {
-                    change = adapt();
+                    adapt();
                 }
                 m = items.pollFirst();
                 if (m != null) {
@@ -998,19 +984,14 @@ public final class Client implements AutoCloseable {
                         throw new ChannelClosedException(sealed);
                     }
                     if (nanos == 0) {
+                        updateCredit(); // what the pace asks for now, even if this get takes nothing
                         return null;
                     }
                     node = Suspend.prepareWait(s, "get on an empty process queue");
                     node.markExternal();
                     getters.add(node);
                 }
-                credit = topUp();
-            }
-            if (change != 0) {
-                sendCredit(id, change);
-            }
-            if (credit > 0) {
-                sendCredit(id, credit);
+                updateCredit();
             }
             if (node == null) {
                 return m;
