@@ -1235,11 +1235,12 @@ public final class ChannelStreams {
         }
     }
 
-    private static boolean plain(Stack st) {
+    /** A call that runs as the JDK's: not a coroutine's, and not a resuming one. */
+    static boolean plain(Stack st) {
         return !Suspend.isResuming(st) && st.task() == null;
     }
 
-    private static int orZero(Integer n) {
+    static int orZero(Integer n) {
         return n == null ? 0 : n; // null: suspending, the value is not used
     }
 

@@ -41,6 +41,9 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
+import static dev.coro.internal.patch.ChannelStreams.orZero;
+import static dev.coro.internal.patch.ChannelStreams.plain;
+
 /**
  * The classic socket idiom in rewritten code (group {@code sockets}): {@code new InputStreamReader},
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
@@ -597,14 +600,6 @@ public final class SocketStreams {
     }
 
     // ---- byte reads and writes of the wrappers (dispatched from PatchedNet's InputStream/OutputStream twins) ----
-
-    private static boolean plain(Stack st) {
-        return !Suspend.isResuming(st) && st.task() == null;
-    }
-
-    private static int orZero(Integer n) {
-        return n == null ? 0 : n; // null: suspending, the value is not used
-    }
 
     static int read(InputStream in, Stack st) throws IOException {
         if (plain(st)) {
