@@ -984,18 +984,6 @@ public final class Broker implements AutoCloseable {
                     touched.add(q);
                     return;
                 }
-                case Wire.CREDIT: {
-                    Wire.need(in, 8, end, type);
-                    Sub s = sub(in.getInt());
-                    int credit = in.getInt();
-                    Wire.done(in, end, type);
-                    if ((long) s.credit + credit > Integer.MAX_VALUE) {
-                        throw new ProtocolException("CREDIT " + credit + " on subscription " + s.id);
-                    }
-                    s.q.addCredit(s, credit);
-                    touched.add(s.q);
-                    return;
-                }
                 case Wire.CREDIT_TO: {
                     Wire.need(in, 16, end, type);
                     Sub s = sub(in.getInt());

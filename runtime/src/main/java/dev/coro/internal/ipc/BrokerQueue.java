@@ -442,13 +442,6 @@ public final class BrokerQueue implements Endpoint {
         creditTotal += sub.credit;
     }
 
-    /** Adds credit, or takes back what is left of it (a negative {@code credit}, clamped at none). */
-    synchronized void addCredit(Broker.Sub sub, int credit) {
-        int now = Math.max(0, sub.credit + credit);
-        creditTotal += now - sub.credit;
-        sub.credit = now;
-    }
-
     /** Sets a subscription's credit. */
     synchronized void setCredit(Broker.Sub sub, int credit) {
         creditTotal += credit - sub.credit;

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * payload and must lie in {@code [1, maxFrame]}. Payload fields are big-endian; strings are a short length and UTF-8.
  * Message bodies are {@code Codec} bytes, passed through untouched: nothing on the wire is ever Java-deserialized.
  *
- * <p>Client to broker: {@link #ATTACH}, {@link #PUT}, {@link #PUT_WAIT}, {@link #SUB}, {@link #CREDIT}, {@link #CREDIT_TO}, {@link #ACK},
+ * <p>Client to broker: {@link #ATTACH}, {@link #PUT}, {@link #PUT_WAIT}, {@link #SUB}, {@link #CREDIT_TO}, {@link #ACK},
  * {@link #UNSUB}, {@link #SYNC}, {@link #CLAIM}, {@link #RELEASE}; broker to client: {@link #REPLY},
  * {@link #FAIL}, {@link #DELIVER}, {@link #ERROR}, {@link #READY}, {@link #SEALED}, {@link #PEER_CLOSED}; both ways: {@link #AUTH} during the
  * handshake.
@@ -17,7 +17,10 @@ import java.nio.charset.StandardCharsets;
 public final class Wire {
     /** "CORQ". */
     public static final int MAGIC = 0x434F5251;
-    /** 3: absolute credit (CREDIT_TO); 2: pipe ends (CLAIM, RELEASE, SEALED, PEER_CLOSED). */
+    /**
+     * 3: absolute credit (CREDIT_TO, replacing version 2's relative CREDIT, type 5); 2: pipe ends (CLAIM, RELEASE,
+     * SEALED, PEER_CLOSED).
+     */
     public static final short VERSION = 3;
     public static final int HELLO_BYTES = 8;
     /** Bytes before a frame's payload: the length and the type. */
@@ -35,13 +38,11 @@ public final class Wire {
     public static final byte PUT_WAIT = 3;
     /** {@code int sub, int queue, int credit}: start a subscription (a consumer) with that much prefetch credit. */
     public static final byte SUB = 4;
-    /** {@code int sub, int credit}: more prefetch credit; negative takes back what is left of it (at most). */
-    public static final byte CREDIT = 5;
     /**
      * {@code int sub, long received, int window}: the consumer has received the deliveries up to tag {@code received}
      * and wants {@code window} more on their way or granted: the broker sets the credit to {@code window} less what
      * it delivered after {@code received} (at least 0). Absolute, so a change of mind that crosses deliveries in
-     * flight leaves both sides agreeing, which a relative take-back cannot.
+     * flight leaves both sides agreeing, which a relative take-back could not.
      */
     public static final byte CREDIT_TO = 9;
     /** {@code int sub, long firstTag, int count}: acknowledges deliveries {@code firstTag .. firstTag+count-1}. */
@@ -87,7 +88,6 @@ public final class Wire {
             case PUT: return "PUT";
             case PUT_WAIT: return "PUT_WAIT";
             case SUB: return "SUB";
-            case CREDIT: return "CREDIT";
             case CREDIT_TO: return "CREDIT_TO";
             case ACK: return "ACK";
             case UNSUB: return "UNSUB";

@@ -127,6 +127,17 @@ class BadFramesTest {
     }
 
     @Test
+    void creditCountedFromADeliveryNeverMadeIsRefused() throws Exception {
+        java.lang.reflect.Field qid = queue.getClass().getDeclaredField("qid");
+        qid.setAccessible(true);
+        ByteBuffer b = ByteBuffer.allocate(17 + 21);
+        b.putInt(13).put(Wire.SUB).putInt(1).putInt(qid.getInt(queue)).putInt(0);
+        b.putInt(17).put(Wire.CREDIT_TO).putInt(1).putLong(5).putInt(4);
+        rejected(exchange(true, b.array(), false),
+                "CREDIT_TO 4 after delivery 5 on subscription 1 (delivered up to 0)");
+    }
+
+    @Test
     void badHello() throws IOException {
         rejected(exchange(false, "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII), false), "bad hello");
     }
