@@ -82,9 +82,10 @@ import java.util.Objects;
  * the TLS handshake is encrypted, the client checks that the certificate names the host it asked for, and the HMAC
  * authentication still runs inside, so a client needs both the trust and the key. The manager's TLS runs on its
  * selector thread (an {@code SSLEngine} per connection; the handshakes' delegated tasks, certificate checks and key
- * agreement, on a few threads of its own, so a handshake does not stall the other connections); a client's runs on
- * its connection's reader and writer threads, so coroutines suspend in {@code put} and {@code get} exactly as
- * without TLS.
+ * agreement, on a few threads of its own, so a handshake does not stall the other connections). A client's
+ * connection, TLS or not, is carried by coro's cooperative IO: tasks on one loop thread per process read and write
+ * it (over TLS, through coro's {@code SSLEngine}-based socket, its delegated tasks on {@link Coro#blocking}'s
+ * pool), so coroutines suspend in {@code put} and {@code get} exactly as without TLS.
  */
 public final class Manager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.coro.manager");
@@ -293,7 +294,7 @@ public final class Manager implements AutoCloseable {
 
     /**
      * Connects to the manager at {@code address} and authenticates with {@code authKey} within {@code timeout}. A
-     * coroutine suspends meanwhile (the connection is made on one of {@link Coro#blocking}'s threads).
+     * coroutine suspends meanwhile; a plain thread blocks.
      *
      * @throws AuthenticationException the manager rejected the key, or did not prove it holds the same one
      * @throws IOException the manager is not reachable, did not answer in time, or is not a coro manager
@@ -322,24 +323,26 @@ public final class Manager implements AutoCloseable {
 
     private static Client connectWith(InetSocketAddress address, byte[] authKey, Duration timeout, SSLContext tls,
             Stack s) throws IOException {
-        byte[] key = null;
+        java.util.concurrent.CompletableFuture<Object> connected = null;
         if (!dev.coro.internal.Suspend.isResuming(s)) {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(timeout, "timeout");
-            key = dev.coro.internal.manager.HmacAuth.checkKey(authKey);
+            connected = start(address, dev.coro.internal.manager.HmacAuth.checkKey(authKey), timeout, tls);
         }
-        byte[] k = key;
-        try {
-            return Coro.blocking(() -> connectNow(address, k, timeout, tls), s);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
+        // the connection is made by a task on the queue connections' IO loop; this caller only waits for it
+        Object r = Coro.await(connected, s);
+        if (r instanceof IOException) {
+            throw (IOException) r;
         }
+        if (r instanceof RuntimeException) {
+            throw (RuntimeException) r;
+        }
+        return (Client) r;
     }
 
-    private static Client connectNow(InetSocketAddress address, byte[] authKey, Duration timeout, SSLContext tls)
-            throws IOException {
+    /** Starts connecting; the future holds the client, or the exception to throw (it never fails itself). */
+    private static java.util.concurrent.CompletableFuture<Object> start(InetSocketAddress address, byte[] authKey,
+            Duration timeout, SSLContext tls) throws IOException {
         HmacHandshake handshake = new HmacHandshake(authKey, null);
         HmacHandshake.ClientSide[] exchange = new HmacHandshake.ClientSide[1];
         dev.coro.internal.ipc.Handshake recording = (brokerSide, peer) -> {
@@ -351,43 +354,57 @@ public final class Manager implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new java.net.UnknownHostException("cannot resolve the manager's host " + address.getHostString());
         }
-        try {
-            Client c = new Client(dev.coro.internal.ipc.Client.connect(Broker.addressOf(address), recording,
-                    dev.coro.internal.ipc.Wire.DEFAULT_MAX_FRAME, timeout, tls, address.getHostString()), where);
-            return c;
-        } catch (AuthenticationException e) { // this side's check of the manager's proof failed
-            throw new AuthenticationException(e.getMessage().replace("authentication with tcp:",
+        return dev.coro.internal.ipc.Client.start(Broker.addressOf(address), recording,
+                dev.coro.internal.ipc.Wire.DEFAULT_MAX_FRAME, timeout, tls, address.getHostString())
+                .handle((c, e) -> e == null ? new Client(c, where) : explain(e, where, tls, exchange[0]));
+    }
+
+    /** What a caller of connect is told when connecting failed. */
+    private static Exception explain(Throwable failure, String where, SSLContext tls,
+            HmacHandshake.ClientSide exchange) {
+        Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (e instanceof AuthenticationException) { // this side's check of the manager's proof failed
+            return new AuthenticationException(e.getMessage().replace("authentication with tcp:",
                     "authentication with the manager at "), e);
-        } catch (ProtocolException e) {
+        }
+        if (e instanceof ProtocolException) {
             for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
                 if (t instanceof AuthenticationException) {
-                    throw new AuthenticationException(t.getMessage().replace("authentication with tcp:",
+                    return new AuthenticationException(t.getMessage().replace("authentication with tcp:",
                             "authentication with the manager at "), e);
                 }
             }
             String said = e.getMessage();
-            if (exchange[0] != null && exchange[0].awaitingVerdict()) {
-                throw new AuthenticationException("authentication with the manager at " + where
+            if (exchange != null && exchange.awaitingVerdict()) {
+                return new AuthenticationException("authentication with the manager at " + where
                         + " failed: it rejected this key (both sides must use the same authentication key); it said: "
                         + said, e);
             }
             if (said != null && said.contains("failed authentications")) {
-                throw new AuthenticationException("the manager at " + where + " refuses this address for now after"
+                return new AuthenticationException("the manager at " + where + " refuses this address for now after"
                         + " failed authentications; it said: " + said, e);
             }
-            throw new java.net.ProtocolException("cannot talk to the manager at " + where + ": " + said);
-        } catch (javax.net.ssl.SSLHandshakeException e) {
+            return new java.net.ProtocolException("cannot talk to the manager at " + where + ": " + said);
+        }
+        if (e instanceof javax.net.ssl.SSLHandshakeException) {
             javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException("cannot connect to the"
                     + " manager at " + where + ": " + e.getMessage());
             x.initCause(e);
-            throw x;
-        } catch (java.io.EOFException e) {
-            throw new IOException("cannot connect to the manager at " + where + ": " + e.getMessage()
+            return x;
+        }
+        if (e instanceof java.io.EOFException) {
+            return new IOException("cannot connect to the manager at " + where + ": " + e.getMessage()
                     + (tls == null ? " (if the manager serves TLS, connect with an SSLContext that trusts its"
                     + " certificate)" : ""), e);
-        } catch (IOException e) {
-            throw new IOException("cannot connect to the manager at " + where + ": " + e.getMessage(), e);
         }
+        if (e instanceof IOException) {
+            return new IOException("cannot connect to the manager at " + where + ": " + e.getMessage(), e);
+        }
+        if (e instanceof RuntimeException) {
+            return (RuntimeException) e;
+        }
+        return new IOException("cannot connect to the manager at " + where + ": " + e, e);
     }
 
     /**

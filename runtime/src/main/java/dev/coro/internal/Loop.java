@@ -100,6 +100,35 @@ public final class Loop {
         }
     }
 
+    /**
+     * Starts a loop on a new daemon thread that serves the runtime's own tasks until the JVM exits (their entries are
+     * {@link StackRunnable}s written as twins by hand, so no agent is needed). Hand it work with {@link #execute};
+     * {@link #spawn} there.
+     */
+    public static Loop startDaemon(String threadName) {
+        java.util.concurrent.CompletableFuture<Loop> started = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            Carrier c = Carrier.get();
+            Loop loop = new Loop(c);
+            c.loop = loop;
+            Watchdog.register(loop);
+            ALL.add(loop);
+            StackRunnable serve = s -> {
+                // the root waits for what never comes: only the JVM's exit ends this loop
+                if (Suspend.isResuming(s)) {
+                    Suspend.resumeWait(s, null);
+                }
+                Suspend.prepareWait(s, "work from other threads").markExternal();
+            };
+            loop.root = loop.spawn(serve, threadName);
+            started.complete(loop);
+            loop.runUntilDone(loop.root);
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+        return started.join();
+    }
+
     public <T> CoTask<T> spawn(Object entry, String name) {
         CoTask<T> t = newTask(entry, name);
         t.state = CoTask.READY;

@@ -1,13 +1,18 @@
 package dev.coro.internal.ipc;
 
 import dev.coro.ChannelClosedException;
+import dev.coro.internal.CoTask;
 import dev.coro.internal.Stack;
+import dev.coro.internal.StackRunnable;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.WaitNode;
 import dev.coro.internal.WaitQueue;
+import dev.coro.internal.net.CoSSLSocket;
+import dev.coro.internal.net.CoSSLSocketFactory;
+import dev.coro.internal.net.CoSocket;
 
-import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -28,9 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection to a {@link Broker}, shared by every coroutine and thread of a process that uses its queues.
- * Requests carry ids and their replies complete waiters; deliveries fill each consumer's prefetch buffer. A reader
- * thread parses what comes in; a writer thread sends what the callers queued, many frames per write (a put returns
- * once its message is queued for sending). When the connection breaks, every waiter fails with a
+ * Requests carry ids and their replies complete waiters; deliveries fill each consumer's prefetch buffer. The
+ * connection's IO is coro's cooperative IO: a reader task parses what comes in and a writer task sends what the
+ * callers queued, many frames per write (a put returns once its message is queued for sending), both on the
+ * process's {@link IoLoop}, waiting on its Selector (over TLS, in a {@link CoSSLSocket}). When the connection
+ * breaks, every waiter fails with a
  * {@link ChannelClosedException} naming the broker's address and the cause, and so does every later call.
  *
  * <pre>{@code
@@ -56,11 +63,11 @@ public final class Client implements AutoCloseable {
     }
 
     private final String address;
-    /** The connection: a socket channel, or a TLS socket seen as one. */
-    private final java.nio.channels.ByteChannel ch;
+    /** The socket under the connection; closing it ends the connection at once, TLS or not. */
+    private final Link.Plain transport;
+    /** What frames are read from and written to: the transport, or TLS over it (set once the connector is done). */
+    private volatile Link link;
     private final int maxFrame;
-    private final Thread reader;
-    private final Thread writer;
     /** Reply waiters: WaitNodes (twins) or CompletableFutures (plain waits). */
     private final Map<Long, Object> pending = new ConcurrentHashMap<>();
     private final Map<Integer, RemoteConsumer> consumers = new ConcurrentHashMap<>();
@@ -68,26 +75,26 @@ public final class Client implements AutoCloseable {
     private final AtomicInteger nextSub = new AtomicInteger(1);
     /** Pipe queues whose reading end closed (PEER_CLOSED): queue id to the message puts fail with. */
     private final Map<Integer, String> peerClosed = new ConcurrentHashMap<>();
+    /** The tasks that read and write the connection on the IO loop; set there once connected. */
+    private volatile CoTask<?> readerTask;
 
     // the outbox, guarded by outLock
     private final Object outLock = new Object();
     private final WaitQueue spaceWaiters = new WaitQueue(outLock);
     private ByteBuffer out = ByteBuffer.allocate(64 * 1024);
     private ByteBuffer spare = ByteBuffer.allocate(64 * 1024);
-    private boolean writerWaiting;
+    /** The writer task's wait for frames to send, while it has none. */
+    private WaitNode writerWait;
     private int lastAckPos = -1;
     private int lastAckSub;
     private long lastAckNext;
     private volatile RuntimeException failure;
 
-    private Client(String address, java.nio.channels.ByteChannel ch, int maxFrame) {
+    private Client(String address, Link.Plain transport, int maxFrame) {
         this.address = address;
-        this.ch = ch;
+        this.transport = transport;
+        this.link = transport;
         this.maxFrame = maxFrame;
-        this.reader = new Thread(this::readLoop, "coro-queue-reader " + address);
-        this.writer = new Thread(this::writeLoop, "coro-queue-writer " + address);
-        reader.setDaemon(true);
-        writer.setDaemon(true);
     }
 
     /** Connects, exchanges hellos, runs {@code handshake} (may be null) and waits for the broker's READY. */
@@ -106,43 +113,58 @@ public final class Client implements AutoCloseable {
 
     /**
      * Like {@link #connect(String, Handshake, int, Duration)}, over TLS with {@code tls} (TCP only; null: plain),
-     * checking that the broker's certificate names {@code serverName} (the host the caller asked for).
+     * checking that the broker's certificate names {@code serverName} (the host the caller asked for). Blocks the
+     * calling thread; a coroutine uses {@link #start} and awaits its future instead.
      */
     public static Client connect(String address, Handshake handshake, int maxFrame, Duration timeout,
             javax.net.ssl.SSLContext tls, String serverName) throws IOException {
-        SocketAddress sa = Broker.parseAddress(address);
-        if (tls != null) {
-            if (sa instanceof UnixDomainSocketAddress) {
-                throw new IllegalArgumentException("TLS over a Unix-domain socket: " + address);
-            }
-            TlsLink link = TlsLink.open((java.net.InetSocketAddress) sa, tls, serverName, timeout);
-            try {
-                Client c = new Client(address, link, maxFrame + 64);
-                c.greet(handshake, timeout);
-                c.reader.start();
-                c.writer.start();
-                return c;
-            } catch (IOException | RuntimeException e) {
-                link.close();
-                throw e;
-            }
-        }
-        SocketChannel ch = sa instanceof UnixDomainSocketAddress ? SocketChannel.open(StandardProtocolFamily.UNIX)
-                : SocketChannel.open();
+        CompletableFuture<Client> f = start(address, handshake, maxFrame, timeout, tls, serverName);
         try {
-            ch.connect(sa);
-            if (!(sa instanceof UnixDomainSocketAddress)) {
-                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException) {
+                throw (IOException) c;
             }
-            Client c = new Client(address, ch, maxFrame + 64);
-            c.greet(handshake, timeout);
-            c.reader.start();
-            c.writer.start();
-            return c;
+            if (c instanceof RuntimeException) {
+                throw (RuntimeException) c;
+            }
+            if (c instanceof Error) {
+                throw (Error) c;
+            }
+            throw new IOException(c);
+        } catch (InterruptedException e) {
+            f.cancel(false); // the connector sees it and closes the connection
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while connecting to the queue broker at "
+                    + address);
+        }
+    }
+
+    /**
+     * Starts connecting: the connection is made, greeted and authenticated by a task on the process's IO loop,
+     * cooperatively, TLS included. The future completes with the ready client, or fails with the
+     * {@link IOException} or {@link RuntimeException} that {@link #connect} would throw; cancelling it abandons the
+     * attempt.
+     */
+    public static CompletableFuture<Client> start(String address, Handshake handshake, int maxFrame,
+            Duration timeout, javax.net.ssl.SSLContext tls, String serverName) throws IOException {
+        SocketAddress sa = Broker.parseAddress(address);
+        boolean unix = sa instanceof UnixDomainSocketAddress;
+        if (tls != null && unix) {
+            throw new IllegalArgumentException("TLS over a Unix-domain socket: " + address);
+        }
+        SocketChannel ch = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        Client c;
+        try {
+            c = new Client(address, new Link.Plain(ch), maxFrame + 64);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+        Connector k = c.new Connector(sa, handshake, tls, serverName, timeout);
+        IoLoop.start(k, "coro-queue-connect " + address, timeout.toNanos(), k::expire);
+        return k.result;
     }
 
     /** This process's shared connection to {@code address}, made on first use (or after the last one broke). */
@@ -175,113 +197,232 @@ public final class Client implements AutoCloseable {
 
     // ---- connecting ----
 
-    private void greet(Handshake handshake, Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        // the greeting (and the TLS handshake) runs with a watchdog: a broker that never answers must not hang us
-        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread watchdog = new Thread(() -> {
+    /**
+     * Connects, then (TLS) shakes hands, exchanges hellos, runs the handshake's exchange and waits for READY: a task
+     * on the IO loop, a leaf at each step; each step's progress lives in its buffer, so a resumed step is simply
+     * called again. Then it starts the reader and writer.
+     */
+    private final class Connector implements StackRunnable {
+        private static final int CONNECT = 0;
+        private static final int TLS = 1;
+        private static final int SEND = 2;
+        private static final int HELLO = 3;
+        private static final int LENGTH = 4;
+        private static final int FRAME = 5;
+
+        final CompletableFuture<Client> result = new CompletableFuture<>();
+        private final SocketAddress to;
+        private final Handshake handshake;
+        private final javax.net.ssl.SSLContext tls;
+        private final String serverName;
+        private final Duration timeout;
+        private int step = CONNECT;
+        /** What the step reads or writes. */
+        private ByteBuffer buf;
+        /** The step after {@link #SEND}. */
+        private int afterSend;
+        private Link.Tls tlsLink;
+        private Handshake.Exchange ex;
+        private volatile boolean timedOut;
+
+        Connector(SocketAddress to, Handshake handshake, javax.net.ssl.SSLContext tls, String serverName,
+                Duration timeout) {
+            this.to = to;
+            this.handshake = handshake;
+            this.tls = tls;
+            this.serverName = serverName;
+            this.timeout = timeout;
+        }
+
+        /** The timeout passed (IO loop): the connection is closed and the connector, waiting on it, cancelled. */
+        boolean expire() {
+            if (result.isDone()) {
+                return false;
+            }
+            timedOut = true;
+            transport.close();
+            return true;
+        }
+
+        @Override
+        public void run(Stack s) {
             try {
-                Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                timedOut.set(true);
-                ch.close();
-            } catch (InterruptedException | IOException ignored) {
-                // finished in time
+                if (result.isCancelled()) {
+                    throw new java.util.concurrent.CancellationException("connecting was abandoned");
+                }
+                if (!steps(s)) {
+                    return; // suspending
+                }
+                IoLoop.spawnHere(new Writer(), "coro-queue-writer " + address);
+                readerTask = IoLoop.spawnHere(new Reader(), "coro-queue-reader " + address);
+                if (!result.complete(Client.this)) {
+                    fail("the caller stopped waiting for the connection", null);
+                }
+            } catch (Throwable e) {
+                transport.close();
+                result.completeExceptionally(explain(e));
             }
-        }, "coro-queue-connect-timeout");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try {
-            if (ch instanceof TlsLink) {
-                ((TlsLink) ch).handshake(address);
+        }
+
+        /** True once READY came; false while suspending. */
+        private boolean steps(Stack s) throws Exception {
+            for (;;) {
+                switch (step) {
+                    case CONNECT:
+                        if (!transport.connect(to, s)) {
+                            return false;
+                        }
+                        if (!(to instanceof UnixDomainSocketAddress)) {
+                            transport.channel().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                        }
+                        if (tls != null) {
+                            tlsLink = new Link.Tls(layerTls(transport.channel(), (InetSocketAddress) to));
+                            step = TLS;
+                            break;
+                        }
+                        sendHello();
+                        break;
+                    case TLS:
+                        tlsLink.handshake(s);
+                        if (Suspend.isSuspending(s)) {
+                            return false;
+                        }
+                        link = tlsLink;
+                        sendHello();
+                        break;
+                    case SEND:
+                        link.write(buf, s);
+                        if (Suspend.isSuspending(s)) {
+                            return false;
+                        }
+                        buf = ByteBuffer.allocate(afterSend == HELLO ? Wire.HELLO_BYTES : 4);
+                        step = afterSend;
+                        break;
+                    case HELLO:
+                        link.readFully(buf, s, address);
+                        if (Suspend.isSuspending(s)) {
+                            return false;
+                        }
+                        buf.flip();
+                        try {
+                            Wire.checkHello(buf);
+                        } catch (ProtocolException e) {
+                            throw new ProtocolException("queue broker at " + address + ": " + e.getMessage());
+                        }
+                        ex = handshake == null ? null : handshake.start(false, address);
+                        byte[] first = ex == null ? null : ex.initial();
+                        if (first != null) {
+                            send(frame(Wire.AUTH, first), LENGTH);
+                        } else {
+                            buf = ByteBuffer.allocate(4);
+                            step = LENGTH;
+                        }
+                        break;
+                    case LENGTH:
+                        link.readFully(buf, s, address);
+                        if (Suspend.isSuspending(s)) {
+                            return false;
+                        }
+                        int n = buf.getInt(0);
+                        Wire.checkLength(n, maxFrame);
+                        buf = ByteBuffer.allocate(n);
+                        step = FRAME;
+                        break;
+                    case FRAME:
+                        link.readFully(buf, s, address);
+                        if (Suspend.isSuspending(s)) {
+                            return false;
+                        }
+                        buf.flip();
+                        if (handled(buf)) {
+                            return true;
+                        }
+                        break;
+                    default:
+                        throw new IllegalStateException("step " + step);
+                }
             }
+        }
+
+        private void sendHello() {
             ByteBuffer hello = ByteBuffer.allocate(Wire.HELLO_BYTES);
             Wire.putHello(hello);
             hello.flip();
-            writeFully(hello);
-            ByteBuffer theirs = ByteBuffer.allocate(Wire.HELLO_BYTES);
-            readFully(theirs);
-            theirs.flip();
-            try {
-                Wire.checkHello(theirs);
-            } catch (ProtocolException e) {
-                throw new ProtocolException("queue broker at " + address + ": " + e.getMessage());
-            }
-            Handshake.Exchange ex = handshake == null ? null : handshake.start(false, address);
-            if (ex != null) {
-                byte[] first = ex.initial();
-                if (first != null) {
-                    sendFrameNow(Wire.AUTH, first);
-                }
-            }
-            for (;;) {
-                ByteBuffer f = readFrameBlocking();
-                byte type = f.get();
-                if (type == Wire.AUTH && ex != null) {
-                    byte[] msg = new byte[f.remaining()];
-                    f.get(msg);
-                    byte[] reply = ex.receive(msg);
-                    if (reply != null) {
-                        sendFrameNow(Wire.AUTH, reply);
-                    }
-                } else if (type == Wire.READY) {
-                    if (ex != null && !ex.isComplete()) {
-                        throw new ProtocolException("queue broker at " + address + " said READY before the handshake"
-                                + " completed on this side");
-                    }
-                    return;
-                } else if (type == Wire.ERROR) {
-                    throw new ProtocolException("queue broker at " + address + " refused the connection: "
-                            + Wire.getString(f, f.limit(), type));
+            send(hello, HELLO);
+        }
+
+        private void send(ByteBuffer b, int then) {
+            buf = b;
+            afterSend = then;
+            step = SEND;
+        }
+
+        /** One frame while connecting: true for READY. */
+        private boolean handled(ByteBuffer f) throws Exception {
+            byte type = f.get();
+            if (type == Wire.AUTH && ex != null) {
+                byte[] msg = new byte[f.remaining()];
+                f.get(msg);
+                byte[] reply = ex.receive(msg);
+                if (reply != null) {
+                    send(frame(Wire.AUTH, reply), LENGTH);
                 } else {
-                    throw new ProtocolException("queue broker at " + address + ": unexpected "
-                            + Wire.typeName(type) + " frame while connecting");
+                    buf = ByteBuffer.allocate(4);
+                    step = LENGTH;
                 }
+                return false;
             }
-        } catch (IOException e) {
-            if (timedOut.get()) {
-                throw new IOException("queue broker at " + address + " did not complete the hello and handshake"
+            if (type == Wire.READY) {
+                if (ex != null && !ex.isComplete()) {
+                    throw new ProtocolException("queue broker at " + address + " said READY before the handshake"
+                            + " completed on this side");
+                }
+                return true;
+            }
+            if (type == Wire.ERROR) {
+                throw new ProtocolException("queue broker at " + address + " refused the connection: "
+                        + Wire.getString(f, f.limit(), type));
+            }
+            throw new ProtocolException("queue broker at " + address + ": unexpected " + Wire.typeName(type)
+                    + " frame while connecting");
+        }
+
+        private CoSSLSocket layerTls(SocketChannel ch, InetSocketAddress sa) throws IOException {
+            String host = serverName != null ? serverName : sa.getHostString();
+            CoSSLSocket ssl = (CoSSLSocket) new CoSSLSocketFactory(tls).layer(CoSocket.connected(ch), host,
+                    sa.getPort(), true);
+            javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host asked for
+            ssl.setSSLParameters(p);
+            ssl.setUseClientMode(true);
+            return ssl;
+        }
+
+        /** What the caller of connect is told. */
+        private Throwable explain(Throwable e) {
+            if (timedOut) {
+                return new IOException("queue broker at " + address + " did not complete the hello and handshake"
                         + " within " + timeout.toMillis() + " ms", e);
             }
-            throw e;
-        } catch (RuntimeException e) {
-            throw e; // the broker's refusal (ProtocolException), or this side's exchange failing, as it is
-        } catch (Exception e) {
-            throw new ProtocolException("handshake with the queue broker at " + address + " failed: "
+            if (e instanceof javax.net.ssl.SSLException && step == TLS) {
+                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException("TLS handshake"
+                        + " with " + address + " failed: " + e.getMessage() + " (does it serve TLS, with a"
+                        + " certificate this side trusts for that host?)");
+                x.initCause(e);
+                return x;
+            }
+            if (e instanceof IOException || e instanceof RuntimeException || e instanceof Error) {
+                return e; // the broker's refusal (ProtocolException), or this side's exchange failing, as it is
+            }
+            return new ProtocolException("handshake with the queue broker at " + address + " failed: "
                     + e.getMessage(), e);
-        } finally {
-            watchdog.interrupt();
         }
     }
 
-    private void sendFrameNow(byte type, byte[] payload) throws IOException {
+    private static ByteBuffer frame(byte type, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
         b.putInt(1 + payload.length).put(type).put(payload).flip();
-        writeFully(b);
-    }
-
-    private void writeFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
-    private void readFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new EOFException("the queue broker at " + address + " closed the connection");
-            }
-        }
-    }
-
-    private ByteBuffer readFrameBlocking() throws IOException {
-        ByteBuffer len = ByteBuffer.allocate(4);
-        readFully(len);
-        int n = len.getInt(0);
-        Wire.checkLength(n, maxFrame);
-        ByteBuffer f = ByteBuffer.allocate(n);
-        readFully(f);
-        f.flip();
-        return f;
+        return b;
     }
 
     // ---- queues ----
@@ -382,10 +523,12 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /** Under outLock: the writer task, if it waits for frames, goes on (through the IO loop's door). */
     private void wakeWriter() {
-        if (writerWaiting) {
-            writerWaiting = false;
-            outLock.notify();
+        WaitNode w = writerWait;
+        if (w != null) {
+            writerWait = null;
+            w.complete(null);
         }
     }
 
@@ -443,154 +586,196 @@ public final class Client implements AutoCloseable {
 
     // ---- the writer ----
 
-    private void writeLoop() {
-        try {
-            for (;;) {
-                ByteBuffer b;
-                synchronized (outLock) {
-                    while (out.position() == 0 && failure == null) {
-                        writerWaiting = true;
-                        outLock.wait();
+    /**
+     * Sends what the callers queued, many frames per write: a task on the IO loop that waits for frames, then for
+     * the socket. The buffer it sends keeps its progress, so a resumed write is the same call again.
+     */
+    private final class Writer implements StackRunnable {
+        private ByteBuffer sending;
+
+        @Override
+        public void run(Stack s) {
+            try {
+                if (sending == null && Suspend.isResuming(s)) {
+                    Suspend.resumeWait(s, null); // frames came (or the connection failed)
+                }
+                for (;;) {
+                    if (sending == null) {
+                        synchronized (outLock) {
+                            if (failure != null) {
+                                return;
+                            }
+                            if (out.position() == 0) {
+                                WaitNode w = Suspend.prepareWait(s, "frames to send");
+                                w.markExternal();
+                                writerWait = w;
+                                return;
+                            }
+                            sending = out;
+                            out = spare;
+                            spare = null;
+                            lastAckPos = -1;
+                            WaitNode w;
+                            while ((w = spaceWaiters.pollWaiting()) != null) {
+                                w.complete(null);
+                            }
+                        }
+                        sending.flip();
                     }
-                    if (failure != null) {
+                    link.write(sending, s);
+                    if (Suspend.isSuspending(s)) {
                         return;
                     }
-                    b = out;
-                    out = spare;
-                    spare = null;
-                    lastAckPos = -1;
-                    WaitNode w;
-                    while ((w = spaceWaiters.pollWaiting()) != null) {
-                        w.complete(null);
+                    ByteBuffer b = sending;
+                    sending = null;
+                    b.clear();
+                    if (b.capacity() > 1 << 20) {
+                        b = ByteBuffer.allocate(64 * 1024);
+                    }
+                    synchronized (outLock) {
+                        spare = b;
                     }
                 }
-                b.flip();
-                writeFully(b);
-                b.clear();
-                if (b.capacity() > 1 << 20) {
-                    b = ByteBuffer.allocate(64 * 1024);
-                }
-                synchronized (outLock) {
-                    spare = b;
-                }
+            } catch (java.util.concurrent.CancellationException e) {
+                fail("closed", null); // only fail() cancels: the failure is set already
+            } catch (IOException e) {
+                fail("write failed: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                fail("the writer failed: " + e, e);
             }
-        } catch (IOException e) {
-            fail("write failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            fail("the writer was interrupted", e);
         }
     }
 
     // ---- the reader ----
 
-    private void readLoop() {
-        ByteBuffer in = ByteBuffer.allocate(256 * 1024);
-        List<Msg> batch = new ArrayList<>();
-        try {
-            for (;;) {
-                if (ch.read(in) < 0) {
-                    fail(in.position() > 0 ? "the connection closed mid-frame" : "the connection was closed", null);
-                    return;
+    /** Parses what comes in: a task on the IO loop, suspended in its read while the broker has nothing to say. */
+    private final class Reader implements StackRunnable {
+        private ByteBuffer in = ByteBuffer.allocate(256 * 1024);
+        private final List<Msg> batch = new ArrayList<>();
+
+        @Override
+        public void run(Stack s) {
+            try {
+                for (;;) {
+                    int n = link.read(in, s);
+                    if (Suspend.isSuspending(s)) {
+                        return;
+                    }
+                    if (n < 0) {
+                        fail(in.position() > 0 ? "the connection closed mid-frame" : "the connection was closed",
+                                null);
+                        return;
+                    }
+                    in.flip();
+                    if (!consume()) {
+                        return;
+                    }
+                    in.compact();
                 }
-                in.flip();
-                RemoteConsumer batchOf = null;
-                while (in.remaining() >= 4) {
-                    int len = in.getInt(in.position());
-                    Wire.checkLength(len, maxFrame);
-                    if (in.remaining() < 4 + len) {
-                        if (in.capacity() < 4 + len) {
-                            ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));
-                            b.put(in);
-                            b.flip();
-                            in = b;
-                        }
-                        break;
+            } catch (java.util.concurrent.CancellationException e) {
+                fail("closed", null); // only fail() cancels: the failure is set already
+            } catch (IOException e) {
+                fail("read failed: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                fail("protocol error from the broker: " + e.getMessage(), e);
+            }
+        }
+
+        /** Handles every whole frame in {@code in}; false if the broker ended the connection. */
+        private boolean consume() throws IOException {
+            RemoteConsumer batchOf = null;
+            while (in.remaining() >= 4) {
+                int len = in.getInt(in.position());
+                Wire.checkLength(len, maxFrame);
+                if (in.remaining() < 4 + len) {
+                    if (in.capacity() < 4 + len) {
+                        ByteBuffer b = ByteBuffer.allocate(Math.max(4 + len, in.capacity() * 2));
+                        b.put(in);
+                        b.flip();
+                        in = b;
                     }
-                    in.position(in.position() + 4);
-                    int end = in.position() + len;
-                    byte type = in.get();
-                    if (type == Wire.DELIVER) {
-                        Wire.need(in, 24, end, type);
-                        int sub = in.getInt();
-                        long tag = in.getLong();
-                        long id = in.getLong();
-                        int deliveries = in.getInt();
-                        byte[] body = new byte[end - in.position()];
-                        in.get(body);
-                        RemoteConsumer c = consumers.get(sub);
-                        if (c != batchOf && batchOf != null) {
-                            batchOf.offerAll(batch);
-                            batch.clear();
-                        }
-                        batchOf = c;
-                        if (c != null) {
-                            Msg m = new Msg(id, deliveries, body);
-                            m.tag = tag;
-                            batch.add(m);
-                        }
-                        continue;
-                    }
-                    if (batchOf != null) {
+                    break;
+                }
+                in.position(in.position() + 4);
+                int end = in.position() + len;
+                byte type = in.get();
+                if (type == Wire.DELIVER) {
+                    Wire.need(in, 24, end, type);
+                    int sub = in.getInt();
+                    long tag = in.getLong();
+                    long id = in.getLong();
+                    int deliveries = in.getInt();
+                    byte[] body = new byte[end - in.position()];
+                    in.get(body);
+                    RemoteConsumer c = consumers.get(sub);
+                    if (c != batchOf && batchOf != null) {
                         batchOf.offerAll(batch);
                         batch.clear();
-                        batchOf = null;
                     }
-                    switch (type) {
-                        case Wire.REPLY: {
-                            Wire.need(in, 16, end, type);
-                            long req = in.getLong();
-                            int a = in.getInt();
-                            int b = in.getInt();
-                            Object n = pending.remove(req);
-                            if (n != null) {
-                                completeWaiter(n, new int[] {a, b});
-                            }
-                            break;
-                        }
-                        case Wire.FAIL: {
-                            Wire.need(in, 8, end, type);
-                            long req = in.getLong();
-                            String message = Wire.getString(in, end, type);
-                            Object n = pending.remove(req);
-                            if (n != null) {
-                                failWaiter(n, new IllegalStateException(message));
-                            }
-                            break;
-                        }
-                        case Wire.SEALED: {
-                            Wire.need(in, 4, end, type);
-                            int sub = in.getInt();
-                            String message = Wire.getString(in, end, type);
-                            RemoteConsumer c = consumers.get(sub);
-                            if (c != null) {
-                                c.sealed(message);
-                            }
-                            break;
-                        }
-                        case Wire.PEER_CLOSED: {
-                            Wire.need(in, 4, end, type);
-                            int qid = in.getInt();
-                            peerClosed.put(qid, Wire.getString(in, end, type));
-                            break;
-                        }
-                        case Wire.ERROR:
-                            fail("the broker closed the connection: " + Wire.getString(in, end, type), null);
-                            return;
-                        default:
-                            throw new ProtocolException("unexpected " + Wire.typeName(type) + " frame from the broker");
+                    batchOf = c;
+                    if (c != null) {
+                        Msg m = new Msg(id, deliveries, body);
+                        m.tag = tag;
+                        batch.add(m);
                     }
-                    in.position(end);
+                    continue;
                 }
                 if (batchOf != null) {
                     batchOf.offerAll(batch);
                     batch.clear();
+                    batchOf = null;
                 }
-                in.compact();
+                switch (type) {
+                    case Wire.REPLY: {
+                        Wire.need(in, 16, end, type);
+                        long req = in.getLong();
+                        int a = in.getInt();
+                        int b = in.getInt();
+                        Object n = pending.remove(req);
+                        if (n != null) {
+                            completeWaiter(n, new int[] {a, b});
+                        }
+                        break;
+                    }
+                    case Wire.FAIL: {
+                        Wire.need(in, 8, end, type);
+                        long req = in.getLong();
+                        String message = Wire.getString(in, end, type);
+                        Object n = pending.remove(req);
+                        if (n != null) {
+                            failWaiter(n, new IllegalStateException(message));
+                        }
+                        break;
+                    }
+                    case Wire.SEALED: {
+                        Wire.need(in, 4, end, type);
+                        int sub = in.getInt();
+                        String message = Wire.getString(in, end, type);
+                        RemoteConsumer c = consumers.get(sub);
+                        if (c != null) {
+                            c.sealed(message);
+                        }
+                        break;
+                    }
+                    case Wire.PEER_CLOSED: {
+                        Wire.need(in, 4, end, type);
+                        int qid = in.getInt();
+                        peerClosed.put(qid, Wire.getString(in, end, type));
+                        break;
+                    }
+                    case Wire.ERROR:
+                        fail("the broker closed the connection: " + Wire.getString(in, end, type), null);
+                        return false;
+                    default:
+                        throw new ProtocolException("unexpected " + Wire.typeName(type) + " frame from the broker");
+                }
+                in.position(end);
             }
-        } catch (IOException e) {
-            fail("read failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            fail("protocol error from the broker: " + e.getMessage(), e);
+            if (batchOf != null) {
+                batchOf.offerAll(batch);
+                batch.clear();
+            }
+            return true;
         }
     }
 
@@ -602,17 +787,18 @@ public final class Client implements AutoCloseable {
                 return;
             }
             failure = e;
-            outLock.notifyAll();
+            wakeWriter(); // it sees the failure and ends
             WaitNode w;
             while ((w = spaceWaiters.pollWaiting()) != null) {
                 waiters.add(w);
             }
         }
         SHARED.remove(address, this);
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // closed anyway
+        link.close();
+        transport.close();
+        CoTask<?> r = readerTask;
+        if (r != null) {
+            r.cancel(); // it waits on a socket that closing does not wake
         }
         for (Long req : pending.keySet()) {
             Object n = pending.remove(req);
@@ -1031,85 +1217,6 @@ public final class Client implements AutoCloseable {
             sendUnsub(id); // the broker puts back everything of this subscription not acknowledged
             for (Object w : waiting) {
                 failWaiter(w, new ChannelClosedException("the handle on queue '" + q.name + "' was closed"));
-            }
-        }
-    }
-
-    /** A TLS socket as a byte channel (heap buffers only), over a plain socket that closing ends at once. */
-    static final class TlsLink implements java.nio.channels.ByteChannel {
-        private final java.net.Socket raw;
-        private final javax.net.ssl.SSLSocket ssl;
-        private final java.io.InputStream in;
-        private final java.io.OutputStream out;
-
-        private TlsLink(java.net.Socket raw, javax.net.ssl.SSLSocket ssl) throws IOException {
-            this.raw = raw;
-            this.ssl = ssl;
-            this.in = ssl.getInputStream();
-            this.out = ssl.getOutputStream();
-        }
-
-        static TlsLink open(java.net.InetSocketAddress sa, javax.net.ssl.SSLContext tls, String serverName,
-                Duration timeout) throws IOException {
-            java.net.Socket raw = new java.net.Socket();
-            try {
-                raw.setTcpNoDelay(true);
-                raw.connect(sa, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-                String host = serverName != null ? serverName : sa.getHostString();
-                javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
-                        .createSocket(raw, host, sa.getPort(), true);
-                javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host asked for
-                ssl.setSSLParameters(p);
-                ssl.setUseClientMode(true);
-                return new TlsLink(raw, ssl);
-            } catch (IOException | RuntimeException e) {
-                raw.close();
-                throw e;
-            }
-        }
-
-        void handshake(String address) throws IOException {
-            try {
-                ssl.startHandshake();
-            } catch (javax.net.ssl.SSLException e) {
-                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException("TLS handshake"
-                        + " with " + address + " failed: " + e.getMessage() + " (does it serve TLS, with a"
-                        + " certificate this side trusts for that host?)");
-                x.initCause(e);
-                throw x;
-            }
-        }
-
-        @Override
-        public int read(ByteBuffer b) throws IOException {
-            int n = in.read(b.array(), b.arrayOffset() + b.position(), b.remaining());
-            if (n > 0) {
-                b.position(b.position() + n);
-            }
-            return n;
-        }
-
-        @Override
-        public int write(ByteBuffer b) throws IOException {
-            int n = b.remaining();
-            out.write(b.array(), b.arrayOffset() + b.position(), n);
-            b.position(b.limit());
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return !raw.isClosed();
-        }
-
-        @Override
-        public void close() throws IOException {
-            raw.close(); // first the plain socket: a thread blocked in the TLS socket fails at once
-            try {
-                ssl.close();
-            } catch (IOException ignored) {
-                // the plain socket is closed already
             }
         }
     }

@@ -54,6 +54,11 @@ public final class CoSocket extends Socket {
         this(SocketChannel.open());
     }
 
+    /** A cooperative socket over a channel connected by other means (it is made non-blocking). */
+    public static CoSocket connected(SocketChannel ch) throws IOException {
+        return new CoSocket(ch);
+    }
+
     /** A connected socket accepted by a server. */
     CoSocket(SocketChannel ch) throws IOException {
         super(new NoSocketImpl());

@@ -384,4 +384,120 @@ class ManagerTlsTest {
         }
         stillServesTls();
     }
+
+    /**
+     * A client's connection, TLS included, is carried by coro's cooperative IO: a reader and a writer task per
+     * connection on one loop thread for the whole process, not threads of its own; closing it ends both tasks.
+     */
+    @Test
+    void clientConnectionsAreTasksOfOneIoLoopThreadWhateverTheirNumber() throws Exception {
+        serveTls(serverContext);
+        int n = 10;
+        for (int i = 0; i < 2 * n; i++) {
+            manager.queue("q-" + i, Codec.strings());
+        }
+        List<String> threadsBefore = ownThreads();
+        List<Manager.Client> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) { // from a plain thread
+                clients.add(Manager.connect(manager.address(), KEY, clientContext));
+            }
+            clients.addAll(Coro.run(() -> { // and from coroutines of one loop, at once
+                List<Task<Manager.Client>> ts = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    ts.add(Coro.spawn(() -> Manager.connect(manager.address(), KEY, clientContext)));
+                }
+                List<Manager.Client> cs = new ArrayList<>();
+                for (Task<Manager.Client> t : ts) {
+                    cs.add(t.join());
+                }
+                return cs;
+            }));
+            for (int i = 0; i < clients.size(); i++) {
+                MessageQueue<String> q = clients.get(i).queue("q-" + i, Codec.strings());
+                q.put("m" + i);
+                assertEquals("m" + i, q.get(Duration.ofSeconds(10)));
+                q.ack();
+            }
+            String at = "tcp:127.0.0.1:" + manager.address().getPort();
+            String dump = Coro.dump();
+            assertEquals(2 * n, occurrences(dump, "coro-queue-reader " + at + ":"), dump);
+            assertEquals(2 * n, occurrences(dump, "coro-queue-writer " + at + ":"), dump);
+            long io = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("coro-queue-io"))
+                    .count();
+            assertEquals(1, io, "one IO loop thread for every connection");
+            List<String> added = ownThreads();
+            for (String t : threadsBefore) {
+                added.remove(t);
+            }
+            assertTrue(added.size() <= 1, "threads started for " + 2 * n + " connections: " + added);
+        } finally {
+            for (Manager.Client c : clients) {
+                c.close();
+            }
+        }
+        String at = "tcp:127.0.0.1:" + manager.address().getPort();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String dump = Coro.dump();
+        while (dump.contains(at) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            dump = Coro.dump();
+        }
+        assertTrue(!dump.contains(at), "closed connections left tasks behind:\n" + dump);
+    }
+
+    /** Live threads, leaving out the pools and the loops' watchdog, whose number does not depend on connections. */
+    private static List<String> ownThreads() {
+        List<String> names = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            if (!name.startsWith("coro-blocking-") && !name.startsWith("coro-broker") && !name.equals("coro-watchdog")) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * A server that accepts and never answers: connecting gives up after its timeout with a clear error, plain or
+     * TLS (the wait is then in coro's TLS handshake), and a coroutine waiting for it leaves its loop running.
+     */
+    @Test
+    void aConnectToAServerThatNeverAnswersTimesOutWhileTheLoopRunsOn() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort());
+            IOException plain = assertThrows(IOException.class, () -> Manager.connect(at, KEY,
+                    Duration.ofMillis(300)));
+            assertTrue(plain.getMessage().contains("did not complete the hello and handshake within 300 ms"),
+                    plain.getMessage());
+            int[] ticks = new int[1];
+            String[] tls = Coro.run(() -> {
+                Task<Void> ticker = Coro.spawn(() -> {
+                    for (;;) {
+                        Coro.sleep(10);
+                        ticks[0]++;
+                    }
+                });
+                try {
+                    Manager.connect(at, KEY, clientContext, Duration.ofMillis(400));
+                    return new String[] {"connected"};
+                } catch (IOException e) {
+                    return new String[] {e.getClass().getName(), e.getMessage()};
+                } finally {
+                    ticker.cancel();
+                }
+            });
+            assertEquals(IOException.class.getName(), tls[0], Arrays.toString(tls));
+            assertTrue(tls[1].contains("did not complete the hello and handshake within 400 ms"), tls[1]);
+            assertTrue(ticks[0] >= 10, "the loop stood still while connecting: " + ticks[0] + " ticks");
+        }
+    }
 }
