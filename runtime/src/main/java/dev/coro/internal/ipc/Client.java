@@ -77,6 +77,7 @@ public final class Client implements AutoCloseable {
     private final Map<Integer, String> peerClosed = new ConcurrentHashMap<>();
     /** The tasks that read and write the connection on the IO loop; set there once connected. */
     private volatile CoTask<?> readerTask;
+    private volatile CoTask<?> writerTask;
 
     // the outbox, guarded by outLock
     private final Object outLock = new Object();
@@ -253,7 +254,7 @@ public final class Client implements AutoCloseable {
                 if (!steps(s)) {
                     return; // suspending
                 }
-                IoLoop.spawnHere(new Writer(), "coro-queue-writer " + address);
+                writerTask = IoLoop.spawnHere(new Writer(), "coro-queue-writer " + address);
                 readerTask = IoLoop.spawnHere(new Reader(), "coro-queue-reader " + address);
                 if (!result.complete(Client.this)) {
                     fail("the caller stopped waiting for the connection", null);
@@ -796,9 +797,11 @@ public final class Client implements AutoCloseable {
         SHARED.remove(address, this);
         link.close();
         transport.close();
-        CoTask<?> r = readerTask;
-        if (r != null) {
-            r.cancel(); // it waits on a socket that closing does not wake
+        // a task waiting on the socket is not woken by closing it (the writer, if it waits for frames, ends anyway)
+        for (CoTask<?> t : new CoTask<?>[] {readerTask, writerTask}) {
+            if (t != null) {
+                t.cancel();
+            }
         }
         for (Long req : pending.keySet()) {
             Object n = pending.remove(req);
