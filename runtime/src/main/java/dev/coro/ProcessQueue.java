@@ -38,9 +38,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code get}, the message the handle took last; give each consumer its own handle ({@link #handle()}) when each
  * must acknowledge exactly its own.
  *
- * <p>The queue lives in a broker thread of the process that created it, reached by the others over a Unix-domain
- * socket in a private directory; a {@code put} returns once the message is queued for sending on the connection
- * (the connection is flushed when a handle closes and when the process exits normally). When the creating process
+ * <p>The queue lives in a broker thread of the process that created it (a non-blocking selector loop), reached by
+ * the others over a Unix-domain socket in a private directory. Each other process has one connection to it, carried
+ * by coro's cooperative IO on one loop thread of that process ({@code coro-queue-io}); a {@code put} returns once the
+ * message is queued for sending on the connection (the connection is flushed when a handle closes and when the
+ * process exits normally). When the creating process
  * ends, the queue ends with it: waiting callers elsewhere get a {@link ChannelClosedException} naming the broker.
  *
  * @param <T> the message type
