@@ -28,6 +28,7 @@ import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.UnsupportedEncodingException;
@@ -47,14 +48,15 @@ import static dev.coro.internal.patch.ChannelStreams.plain;
 /**
  * The classic socket idiom in rewritten code (group {@code sockets}): {@code new InputStreamReader},
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
- * {@code DataOutputStream} and {@code PrintWriter} around a coro socket's stream ({@link CoInputStream},
+ * {@code DataOutputStream}, {@code PrintWriter} and {@code PrintStream} around a coro socket's stream ({@link CoInputStream},
  * {@link CoOutputStream}), or around one of the objects these make, give marked subclasses of the JDK's classes;
  * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
  * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
  * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
  * and the call waits for readability and runs again; a write sends what the socket takes and keeps the rest, which
  * the call sends while suspending. So values, EOF, exception classes and messages are the JDK's, and so are
- * {@code PrintWriter}'s swallowed {@code IOException}s ({@code checkError()}) and autoflush. The readers and writers
+ * {@code PrintWriter}'s and {@code PrintStream}'s swallowed {@code IOException}s ({@code checkError()}) and
+ * autoflush. The readers and writers
  * are {@link ChannelStreams}' (their {@code read}, {@code readLine}, {@code write}, ... twins are PatchedFileText's).
  * <p>
  * {@code DataInputStream}'s multi-byte reads are the JDK's final methods, which may read several times: in a
@@ -190,7 +192,8 @@ public final class SocketStreams {
     }
 
     private static boolean coop(OutputStream out) {
-        return out instanceof CoOutputStream || out instanceof CoopOutput;
+        // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
+        return out instanceof CoOutputStream || out instanceof CoopOutput && !(out instanceof PrintStream);
     }
 
     /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
@@ -449,6 +452,45 @@ public final class SocketStreams {
         }
     }
 
+    /**
+     * {@code new PrintStream(...)} around a cooperative stream: the JDK's (its text goes through the JDK's own
+     * encoder and buffered writer into the stream below); a send that fails after the JDK's call returned sets its
+     * error flag, as the JDK's own write would have.
+     */
+    static final class PrintStreamOut extends PrintStream implements CoopOutput {
+        private final Sink sink;
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, Sink sink) {
+            super(out, autoFlush);
+            this.sink = sink;
+        }
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, Charset cs, Sink sink) {
+            super(out, autoFlush, cs);
+            this.sink = sink;
+        }
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, String encoding, Sink sink)
+                throws UnsupportedEncodingException {
+            super(out, autoFlush, encoding);
+            this.sink = sink;
+        }
+
+        @Override
+        public Sink sink() {
+            return sink;
+        }
+
+        @Override
+        public void failed(IOException e) {
+            if (e instanceof InterruptedIOException) {
+                Thread.currentThread().interrupt();
+            } else {
+                setError();
+            }
+        }
+    }
+
     // ---- new ...(...) at patched call sites ----
 
     public static InputStreamReader newInputStreamReader(InputStream in) {
@@ -597,6 +639,35 @@ public final class SocketStreams {
         OutputStream s = stream(out);
         ChannelWriter w = new ChannelWriter(s, sink(s), cs);
         return new PrintOut(new LineWriter(w), autoFlush, w.out);
+    }
+
+    public static PrintStream newPrintStream(OutputStream out) {
+        return newPrintStream(out, false);
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush) {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, sink(s));
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush, String encoding)
+            throws UnsupportedEncodingException {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush, encoding);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, encoding, sink(s));
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush, Charset cs) {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush, cs);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, cs, sink(s));
     }
 
     // ---- byte reads and writes of the wrappers (dispatched from PatchedNet's InputStream/OutputStream twins) ----
@@ -1334,6 +1405,309 @@ public final class SocketStreams {
     }
 
     public static PrintWriter format(PrintWriter w, Locale l, String format, Object[] args) {
+        return w.format(l, format, args);
+    }
+
+    // ---- PrintStream: the JDK's call (it swallows IOExceptions), its bytes sent cooperatively ----
+
+    private static void ps(PrintStream w, Runnable call, Stack st) {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            call.run();
+            return;
+        }
+        try {
+            ChannelStreams.coopWrite((PrintStreamOut) w, () -> {
+                call.run();
+                return null;
+            }, st);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not reached: a PrintStreamOut records a failed send
+        }
+    }
+
+    public static void write(PrintStream w, int b, Stack st) {
+        ps(w, () -> w.write(b), st);
+    }
+
+    public static void write(PrintStream w, byte[] b, int off, int len, Stack st) {
+        ps(w, () -> w.write(b, off, len), st);
+    }
+
+    /** As the JDK's {@code write(byte[])}: declared to throw, never does. */
+    public static void write(PrintStream w, byte[] b, Stack st) throws IOException {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            w.write(b);
+            return;
+        }
+        ps(w, () -> w.write(b, 0, b.length), st);
+    }
+
+    public static void writeBytes(PrintStream w, byte[] b, Stack st) {
+        ps(w, () -> w.writeBytes(b), st);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, Stack st) {
+        ps(w, () -> w.append(csq), st);
+        return w;
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, int start, int end, Stack st) {
+        ps(w, () -> w.append(csq, start, end), st);
+        return w;
+    }
+
+    public static PrintStream append(PrintStream w, char c, Stack st) {
+        ps(w, () -> w.append(c), st);
+        return w;
+    }
+
+    public static void flush(PrintStream w, Stack st) {
+        ps(w, w::flush, st);
+    }
+
+    public static void close(PrintStream w, Stack st) {
+        ps(w, w::close, st);
+    }
+
+    /** As the JDK's: flushes, then says whether an error was ever recorded. */
+    public static boolean checkError(PrintStream w, Stack st) {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            return w.checkError();
+        }
+        ps(w, w::flush, st);
+        if (Suspend.isSuspending(st)) {
+            return false;
+        }
+        return w.checkError(); // nothing is buffered any more: the flag
+    }
+
+    public static void print(PrintStream w, boolean v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, char v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, int v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, long v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, float v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, double v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, char[] v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, String v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, Object v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void println(PrintStream w, Stack st) {
+        ps(w, w::println, st);
+    }
+
+    public static void println(PrintStream w, boolean v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, char v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, int v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, long v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, float v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, double v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, char[] v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, String v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, Object v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static PrintStream printf(PrintStream w, String format, Object[] args, Stack st) {
+        ps(w, () -> w.printf(format, args), st);
+        return w;
+    }
+
+    public static PrintStream printf(PrintStream w, Locale l, String format, Object[] args, Stack st) {
+        ps(w, () -> w.printf(l, format, args), st);
+        return w;
+    }
+
+    public static PrintStream format(PrintStream w, String format, Object[] args, Stack st) {
+        ps(w, () -> w.format(format, args), st);
+        return w;
+    }
+
+    public static PrintStream format(PrintStream w, Locale l, String format, Object[] args, Stack st) {
+        ps(w, () -> w.format(l, format, args), st);
+        return w;
+    }
+
+    // plain forms (a patched call kept blocking): the JDK's call
+
+    public static void write(PrintStream w, int b) {
+        w.write(b);
+    }
+
+    public static void write(PrintStream w, byte[] b, int off, int len) {
+        w.write(b, off, len);
+    }
+
+    public static void write(PrintStream w, byte[] b) throws IOException {
+        w.write(b);
+    }
+
+    public static void writeBytes(PrintStream w, byte[] b) {
+        w.writeBytes(b);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq) {
+        return w.append(csq);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, int start, int end) {
+        return w.append(csq, start, end);
+    }
+
+    public static PrintStream append(PrintStream w, char c) {
+        return w.append(c);
+    }
+
+    public static void flush(PrintStream w) {
+        w.flush();
+    }
+
+    public static void close(PrintStream w) {
+        w.close();
+    }
+
+    public static boolean checkError(PrintStream w) {
+        return w.checkError();
+    }
+
+    public static void print(PrintStream w, boolean v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, char v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, int v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, long v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, float v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, double v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, char[] v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, String v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, Object v) {
+        w.print(v);
+    }
+
+    public static void println(PrintStream w) {
+        w.println();
+    }
+
+    public static void println(PrintStream w, boolean v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, char v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, int v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, long v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, float v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, double v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, char[] v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, String v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, Object v) {
+        w.println(v);
+    }
+
+    public static PrintStream printf(PrintStream w, String format, Object[] args) {
+        return w.printf(format, args);
+    }
+
+    public static PrintStream printf(PrintStream w, Locale l, String format, Object[] args) {
+        return w.printf(l, format, args);
+    }
+
+    public static PrintStream format(PrintStream w, String format, Object[] args) {
+        return w.format(format, args);
+    }
+
+    public static PrintStream format(PrintStream w, Locale l, String format, Object[] args) {
         return w.format(l, format, args);
     }
 }

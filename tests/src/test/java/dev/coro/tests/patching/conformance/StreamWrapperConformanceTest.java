@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(180)
 class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
-        "dataOut"};
+        "dataOut", "printStream", "printStreamBuffered"};
 
     private static Harness harness;
 
@@ -39,7 +39,9 @@ class StreamWrapperConformanceTest {
                 .peer("frames", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())))
                 .peer("printWriter", Peer.start(Peer.slowSink()))
                 .peer("bufferedWriter", Peer.start(Peer.slowSink()))
-                .peer("dataOut", Peer.start(Peer.slowSink()));
+                .peer("dataOut", Peer.start(Peer.slowSink()))
+                .peer("printStream", Peer.start(Peer.slowSink()))
+                .peer("printStreamBuffered", Peer.start(Peer.slowSink()));
     }
 
     @AfterAll
@@ -75,6 +77,19 @@ class StreamWrapperConformanceTest {
             }
         });
         assertEquals("dev.coro.internal.net.CoSocket dev.coro.internal.patch.SocketStreams$PrintOut", got);
+    }
+
+    @Test
+    void inACoroutineAPrintStreamAroundASocketStreamIsCoros() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("printStream"))) {
+                return new java.io.PrintStream(s.getOutputStream(), true).getClass().getName() + " "
+                        + new java.io.PrintStream(new java.io.BufferedOutputStream(s.getOutputStream()), false,
+                        "UTF-8").getClass().getName();
+            }
+        });
+        assertEquals("dev.coro.internal.patch.SocketStreams$PrintStreamOut "
+                + "dev.coro.internal.patch.SocketStreams$PrintStreamOut", got);
     }
 
     @Test

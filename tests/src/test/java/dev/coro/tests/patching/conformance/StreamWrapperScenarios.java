@@ -13,6 +13,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UTFDataFormatException;
 import java.net.InetAddress;
@@ -49,6 +50,10 @@ public final class StreamWrapperScenarios {
                 return bufferedWriter(port);
             case "dataOut":
                 return dataOut(port);
+            case "printStream":
+                return printStream(port);
+            case "printStreamBuffered":
+                return printStreamBuffered(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -370,6 +375,124 @@ public final class StreamWrapperScenarios {
             } catch (IOException e) {
                 log.append("flush after close: ").append(ex(e)).append('\n');
             }
+            return log.toString();
+        }
+    }
+
+    /**
+     * Lines, formats, bytes and characters through PrintStream(socket stream, autoflush, charset name) to a slow
+     * reader; then its close, and calls after it (the JDK's swallowed "Stream closed").
+     */
+    @Coroutine
+    static String printStream(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PrintStream out = new PrintStream(s.getOutputStream(), true, "UTF-8");
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            PrintStream mirror = new PrintStream(mirrorBytes, true, "UTF-8");
+            StringBuilder log = new StringBuilder();
+            byte[] raw = {'r', 'a', 'w', '\n', (byte) 0xC3, (byte) 0xA9};
+            for (int i = 0; i < 6000; i++) {
+                out.println("line " + i + " \u00e9\u20ac \uD83D\uDE00");
+                mirror.println("line " + i + " \u00e9\u20ac \uD83D\uDE00");
+                out.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                mirror.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                if (i % 500 == 0) {
+                    out.print(i);
+                    out.print(' ');
+                    out.print(2.5);
+                    out.print(-3L);
+                    out.print(1.25f);
+                    out.print(true);
+                    out.print((Object) null);
+                    out.print((String) null);
+                    out.write('\n');
+                    out.write(raw);
+                    out.write(raw, 1, 3);
+                    out.writeBytes(raw);
+                    out.append("q").append('r').append("stu", 1, 2).append(null);
+                    out.println(new char[] {'a', 'b'});
+                    out.format("%s%n", (Object) null);
+                    out.println(i % 2 == 0);
+                    out.println('c');
+                    out.println(7L);
+                    out.println(0.5f);
+                    out.println(0.25);
+                    out.println(new StringBuilder("sb"));
+                    out.println();
+                    mirror.print(i);
+                    mirror.print(' ');
+                    mirror.print(2.5);
+                    mirror.print(-3L);
+                    mirror.print(1.25f);
+                    mirror.print(true);
+                    mirror.print((Object) null);
+                    mirror.print((String) null);
+                    mirror.write('\n');
+                    mirror.write(raw);
+                    mirror.write(raw, 1, 3);
+                    mirror.writeBytes(raw);
+                    mirror.append("q").append('r').append("stu", 1, 2).append(null);
+                    mirror.println(new char[] {'a', 'b'});
+                    mirror.format("%s%n", (Object) null);
+                    mirror.println(i % 2 == 0);
+                    mirror.println('c');
+                    mirror.println(7L);
+                    mirror.println(0.5f);
+                    mirror.println(0.25);
+                    mirror.println(new StringBuilder("sb"));
+                    mirror.println();
+                }
+            }
+            out.print("unflushed tail \u20ac");
+            mirror.print("unflushed tail \u20ac");
+            out.flush();
+            mirror.flush();
+            log.append("checkError=").append(out.checkError()).append('\n');
+            try {
+                out.write(raw, 4, 3);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.close();
+            out.println("after close");
+            out.write(1);
+            log.append("after close checkError=").append(out.checkError()).append(" socket closed=")
+                    .append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * PrintStream(BufferedOutputStream(socket stream, 100), no autoflush, charset) to a slow reader: nothing goes
+     * before the buffer fills or a flush; a UTF-16 charset; writes to a peer that is gone set checkError.
+     */
+    @Coroutine
+    static String printStreamBuffered(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PrintStream out = new PrintStream(new BufferedOutputStream(s.getOutputStream(), 100), false,
+                    StandardCharsets.UTF_16LE);
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            PrintStream mirror = new PrintStream(new BufferedOutputStream(mirrorBytes, 100), false,
+                    StandardCharsets.UTF_16LE);
+            StringBuilder log = new StringBuilder();
+            for (int i = 0; i < 30000; i++) {
+                out.println("p" + i + "\uD83D");
+                mirror.println("p" + i + "\uD83D");
+                if (i % 1000 == 0) {
+                    out.write(new byte[5000], 0, 5000);
+                    mirror.write(new byte[5000], 0, 5000);
+                }
+            }
+            out.flush();
+            mirror.flush();
+            log.append("checkError=").append(out.checkError()).append('\n');
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.println("to a shut down socket");
+            log.append("after shutdown checkError=").append(out.checkError()).append('\n');
+            out.close();
             return log.toString();
         }
     }

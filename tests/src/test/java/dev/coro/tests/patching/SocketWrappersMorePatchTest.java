@@ -1,0 +1,277 @@
+package dev.coro.tests.patching;
+
+import dev.coro.Coro;
+import dev.coro.Coroutine;
+import dev.coro.Task;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * More of the classic socket idiom in coroutines, after {@link SocketWrappersPatchTest}: {@code PrintStream},
+ * {@code PushbackInputStream}, {@code PushbackReader} and {@code LineNumberReader} around coro's socket streams (or
+ * around coro's wrappers of them) wait on the loop instead of blocking it, with the JDK's results.
+ */
+@Timeout(120)
+class SocketWrappersMorePatchTest {
+    /** Runs {@code body} while a ticker task ticks on the same loop; returns its result and the ticker's figures. */
+    static final class Ticked<T> {
+        T value;
+        long ms;
+        int ticks;
+        long maxGapMs;
+    }
+
+    @FunctionalInterface
+    interface Body<T> {
+        @Coroutine
+        T run() throws Exception;
+    }
+
+    static <T> Ticked<T> ticking(Body<T> body) {
+        Ticked<T> r = new Ticked<>();
+        AtomicInteger ticks = new AtomicInteger();
+        AtomicLong maxGap = new AtomicLong();
+        long start = System.nanoTime();
+        r.value = Coro.run(() -> {
+            AtomicBoolean done = new AtomicBoolean();
+            Task<Void> ticker = Coro.spawn(() -> {
+                long last = System.nanoTime();
+                while (!done.get()) {
+                    Thread.sleep(10);
+                    long now = System.nanoTime();
+                    maxGap.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(now - last), Math::max);
+                    last = now;
+                    ticks.incrementAndGet();
+                }
+                return null;
+            });
+            try {
+                return body.run();
+            } finally {
+                done.set(true);
+                ticker.join();
+            }
+        });
+        r.ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        r.ticks = ticks.get();
+        r.maxGapMs = maxGap.get();
+        return r;
+    }
+
+    /** Many clients on one loop, each served after {@code delay} ms per answer by a task of the same loop. */
+    @FunctionalInterface
+    interface Conn {
+        @Coroutine
+        String run(Socket s) throws Exception;
+    }
+
+    @Coroutine
+    static List<String> serveAndConnect(int n, Conn server, Conn client) throws Exception {
+        ServerSocket ss = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        int port = ss.getLocalPort();
+        Task<Void> serving = Coro.spawn(() -> {
+            List<Task<String>> conns = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Socket s = ss.accept();
+                conns.add(Coro.spawn(() -> {
+                    try (s) {
+                        return server.run(s);
+                    }
+                }));
+            }
+            for (Task<String> c : conns) {
+                c.join();
+            }
+            return null;
+        });
+        List<Task<String>> clients = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            clients.add(Coro.spawn(() -> {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return client.run(s);
+                }
+            }));
+        }
+        List<String> out = new ArrayList<>();
+        for (Task<String> c : clients) {
+            out.add(c.join());
+        }
+        serving.join();
+        ss.close();
+        return out;
+    }
+
+    static void assertOverlapped(Ticked<?> r, int n, long perClientMs) {
+        long sequential = n * perClientMs;
+        System.out.println(n + " clients: " + r.ms + " ms (sequential " + sequential + " ms), " + r.ticks
+                + " ticks, longest gap between ticks " + r.maxGapMs + " ms");
+        assertTrue(r.ms < sequential / 2, "the clients did not overlap: " + r.ms + " ms, sequential " + sequential);
+        assertTrue(r.ticks >= perClientMs / 10 / 2, "ticks: " + r.ticks + " in " + r.ms + " ms");
+        assertTrue(r.maxGapMs < 250, "the loop stalled " + r.maxGapMs + " ms");
+    }
+
+    // ---- PrintStream ----
+
+    /** One connection: each line comes back upper-cased after {@code delayMs} through a PrintStream. */
+    @Coroutine
+    static String echoThroughPrintStream(Socket s, long delayMs) throws IOException, InterruptedException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+        PrintStream out = new PrintStream(s.getOutputStream(), true, UTF_8);
+        for (String line; (line = in.readLine()) != null;) {
+            Thread.sleep(delayMs);
+            out.println(line.toUpperCase(Locale.ROOT));
+        }
+        return out.getClass().getSimpleName();
+    }
+
+    @Coroutine
+    static String printStreamClient(Socket s, int i) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+        PrintStream out = new PrintStream(s.getOutputStream(), true, "UTF-8");
+        out.println("hello " + i + " \u00e9t\u00e9");
+        String answer = in.readLine();
+        out.printf("n=%d%n", i);
+        answer += "|" + in.readLine();
+        s.shutdownOutput();
+        return answer + "|" + in.readLine() + "|" + out.checkError() + "|" + out.getClass().getSimpleName();
+    }
+
+    @Test
+    void fiftyPrintStreamClientsAndTheirServerOnOneLoopWhileATickerTicks() {
+        int n = 50;
+        long delay = 150;
+        AtomicInteger next = new AtomicInteger();
+        Ticked<List<String>> r = ticking(() -> serveAndConnect(n, s -> echoThroughPrintStream(s, delay),
+                s -> printStreamClient(s, next.getAndIncrement())));
+        List<String> got = new ArrayList<>(r.value);
+        got.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.split(" ")[1])));
+        for (int i = 0; i < n; i++) {
+            assertEquals("HELLO " + i + " \u00c9T\u00c9|N=" + i + "|null|false|PrintStreamOut", got.get(i));
+        }
+        assertOverlapped(r, n, 2 * delay);
+    }
+
+    /**
+     * Two tasks printing lines on one autoflushing PrintStream to a slow reader of the same loop: both wait for
+     * room in turn; every line arrives whole, each task's in its order, and the ticker keeps ticking.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a loop blocked in a JDK frame hangs here
+    void twoTasksPrintingOnOnePrintStreamToASlowReader() {
+        int n = 4000;
+        String pad = "x".repeat(200);
+        Ticked<List<String>> r = ticking(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<List<String>> reader = Coro.spawn(() -> {
+                List<String> lines = new ArrayList<>();
+                try (Socket s = server.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), UTF_8));
+                    for (String l; (l = in.readLine()) != null;) {
+                        lines.add(l);
+                        if (lines.size() % 200 == 0) {
+                            Thread.sleep(2); // slow: the writers' socket buffer fills
+                        }
+                    }
+                }
+                return lines;
+            });
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                s.setSendBufferSize(4096);
+                PrintStream out = new PrintStream(s.getOutputStream(), true);
+                List<Task<Void>> writers = new ArrayList<>();
+                for (String who : new String[] {"a", "b"}) {
+                    writers.add(Coro.spawn(() -> {
+                        for (int i = 0; i < n; i++) {
+                            out.println(who + " " + i + " " + pad);
+                        }
+                        return null;
+                    }));
+                }
+                for (Task<Void> w : writers) {
+                    w.join();
+                }
+                assertFalse(out.checkError());
+            }
+            List<String> lines = reader.join();
+            server.close();
+            return lines;
+        });
+        assertEquals(2 * n, r.value.size());
+        int[] next = new int[2];
+        for (String l : r.value) {
+            String[] p = l.split(" ");
+            int w = p[0].equals("a") ? 0 : 1;
+            assertEquals(next[w]++, Integer.parseInt(p[1]), l);
+            assertEquals(pad, p[2]);
+        }
+        System.out.println("two PrintStream writers: " + r.ms + " ms, " + r.ticks + " ticks, longest gap "
+                + r.maxGapMs + " ms");
+        // loose: the first test of a JVM pays for loading and rewriting classes on the loop thread
+        assertTrue(r.ticks >= 5 && r.maxGapMs < 1000, "ticks: " + r.ticks + ", the loop stalled " + r.maxGapMs
+                + " ms");
+    }
+
+    /** A PrintStream whose peer is gone records the error as the JDK's does: checkError() true, nothing thrown. */
+    @Test
+    void printStreamToAResetPeerSetsCheckError() {
+        String got = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Void> peer = Coro.spawn(() -> {
+                Socket s = server.accept();
+                s.getInputStream().read();
+                s.setSoLinger(true, 0);
+                s.close();
+                return null;
+            });
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                PrintStream out = new PrintStream(s.getOutputStream(), true);
+                out.println("x");
+                peer.join();
+                boolean failed = false;
+                for (int i = 0; i < 200 && !failed; i++) {
+                    out.println("more " + i);
+                    failed = out.checkError();
+                    Thread.sleep(1);
+                }
+                server.close();
+                return out.getClass().getSimpleName() + " " + failed;
+            }
+        });
+        assertEquals("PrintStreamOut true", got);
+    }
+
+    /** System.out and a PrintStream around anything but a coro socket's stream stay the JDK's own. */
+    @Test
+    void otherPrintStreamsAreTheJdksOwn() {
+        String got = Coro.run(() -> {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            PrintStream p = new PrintStream(b, true, "UTF-8");
+            p.println("one \u20ac");
+            p.printf("%d%n", 2);
+            System.out.println("System.out from a coroutine");
+            System.out.flush();
+            return p.getClass().getName() + " " + System.out.checkError() + " " + b.toString(UTF_8).trim();
+        });
+        assertEquals("java.io.PrintStream false one \u20ac\n2", got);
+    }
+}
