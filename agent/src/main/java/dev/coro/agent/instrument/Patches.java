@@ -290,7 +290,7 @@ public final class Patches {
         }
         String reader = "java/io/Reader";
         for (String owner : new String[] {reader, "java/io/InputStreamReader", "java/io/FileReader",
-                "java/io/BufferedReader"}) {
+                "java/io/BufferedReader", "java/io/FilterReader", "java/io/PushbackReader"}) {
             text(owner, "read", "()I", reader);
             text(owner, "read", "([C)I", reader);
             text(owner, "read", "([CII)I", reader);
@@ -434,7 +434,9 @@ public final class Patches {
             {"java/io/PrintWriter", "newPrintWriter", "(Ljava/io/Writer;)V", "(Ljava/io/Writer;Z)V",
                 "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + cs + ")V"},
             {"java/io/PrintStream", "newPrintStream", "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + str + ")V",
-                "(" + os + "Z" + cs + ")V"}};
+                "(" + os + "Z" + cs + ")V"},
+            {"java/io/PushbackInputStream", "newPushbackInputStream", "(" + is + ")V", "(" + is + "I)V"},
+            {"java/io/PushbackReader", "newPushbackReader", "(Ljava/io/Reader;)V", "(Ljava/io/Reader;I)V"}};
         for (String[] c : ctors) {
             for (int i = 2; i < c.length; i++) {
                 TABLE.put(c[0] + ".<init>" + c[i], new Target("sockets", STREAMS, c[1], false));
@@ -443,7 +445,7 @@ public final class Patches {
         String in = "java/io/InputStream";
         String out = "java/io/OutputStream";
         for (String owner : new String[] {"java/io/FilterInputStream", "java/io/BufferedInputStream",
-                "java/io/DataInputStream"}) {
+                "java/io/DataInputStream", "java/io/PushbackInputStream"}) {
             TABLE.put(owner + ".read()I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".read([B)I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".read([BII)I", new Target("sockets", NET, "read", true, in));

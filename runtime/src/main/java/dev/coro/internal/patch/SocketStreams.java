@@ -30,6 +30,9 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.PushbackInputStream;
+import java.io.PushbackReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.UnsupportedEncodingException;
 import java.io.Writer;
@@ -491,6 +494,233 @@ public final class SocketStreams {
         }
     }
 
+    /**
+     * The stream under a {@link PushbackIn}: the one below, except that while a coroutine's read has given
+     * pushed-back bytes already ({@link #partial}) a socket with nothing yet adds none: the read returns the
+     * pushed-back bytes without waiting (the JDK's waits for at least one more byte; a wait here would lose them,
+     * or the chars a decoder above made of them).
+     */
+    static final class PushbackGuard extends InputStream {
+        final InputStream under;
+        boolean partial;
+
+        PushbackGuard(InputStream under) {
+            this.under = under;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return under.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return under.read(b, off, len);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0; // the JDK's read returns the pushed-back bytes
+                }
+                throw nothingYet;
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return under.skip(n);
+        }
+
+        @Override
+        public int available() throws IOException {
+            return under.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            under.close();
+        }
+    }
+
+    /** {@code new PushbackInputStream(in)} around a cooperative stream: the JDK's, over a {@link PushbackGuard}. */
+    static final class PushbackIn extends PushbackInputStream implements CoopInput {
+        private final Source src;
+        private final PushbackGuard guard;
+
+        PushbackIn(PushbackGuard in, int size, Source src) {
+            super(in, size);
+            this.guard = in;
+            this.src = src;
+        }
+
+        @Override
+        public Source source() {
+            return src;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            guard.partial = src.coop != null && buf != null && pos < buf.length;
+            try {
+                return super.read(b, off, len);
+            } finally {
+                guard.partial = false;
+            }
+        }
+
+    }
+
+    /** The reader under a {@link PushbackText}: as {@link PushbackGuard}, for chars. */
+    static final class PushbackReaderGuard extends Reader {
+        final Reader under;
+        boolean partial;
+
+        PushbackReaderGuard(Reader under) {
+            this.under = under;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return under.read();
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            try {
+                return under.read(c, off, len);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0;
+                }
+                throw nothingYet;
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return under.skip(n);
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            return under.ready();
+        }
+
+        @Override
+        public boolean markSupported() {
+            return under.markSupported();
+        }
+
+        @Override
+        public void mark(int readAheadLimit) throws IOException {
+            under.mark(readAheadLimit);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            under.reset();
+        }
+
+        @Override
+        public void close() throws IOException {
+            under.close();
+        }
+    }
+
+    /**
+     * {@code new PushbackReader(r)} around a cooperative reader: the JDK's, over a {@link PushbackReaderGuard}; one
+     * call at a time, as the readers it wraps.
+     */
+    static final class PushbackText extends PushbackReader implements ChannelStreams.Text, CoopInput {
+        private final Source src;
+        private final PushbackReaderGuard guard;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
+        /** Pushed-back chars not read yet (the JDK's count is private). */
+        private int pushed;
+
+        PushbackText(PushbackReaderGuard in, int size, Source src) {
+            super(in, size);
+            this.guard = in;
+            this.src = src;
+        }
+
+        @Override
+        public Source source() {
+            return src;
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    int c = super.read();
+                    if (c >= 0 && pushed > 0) {
+                        pushed--;
+                    }
+                    return c;
+                }
+            });
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    guard.partial = src.coop != null && pushed > 0;
+                    try {
+                        int n = super.read(c, off, len);
+                        pushed = Math.max(0, pushed - Math.max(n, 0));
+                        return n;
+                    } finally {
+                        guard.partial = false;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void unread(int c) throws IOException {
+            ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    super.unread(c);
+                    pushed++;
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public void unread(char[] cbuf, int off, int len) throws IOException {
+            ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    super.unread(cbuf, off, len);
+                    pushed += len;
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            return ChannelStreams.lockedPlain(this, super::ready);
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    long k = super.skip(n);
+                    pushed = (int) Math.max(0, pushed - k);
+                    return k;
+                }
+            });
+        }
+    }
+
     // ---- new ...(...) at patched call sites ----
 
     public static InputStreamReader newInputStreamReader(InputStream in) {
@@ -668,6 +898,30 @@ public final class SocketStreams {
         }
         OutputStream s = stream(out);
         return new PrintStreamOut(s, autoFlush, cs, sink(s));
+    }
+
+    public static PushbackInputStream newPushbackInputStream(InputStream in) {
+        return newPushbackInputStream(in, 1);
+    }
+
+    public static PushbackInputStream newPushbackInputStream(InputStream in, int size) {
+        if (!coop(in)) {
+            return new PushbackInputStream(in, size);
+        }
+        InputStream s = stream(in);
+        return new PushbackIn(new PushbackGuard(s), size, sourceOf(s));
+    }
+
+    public static PushbackReader newPushbackReader(Reader in) {
+        return newPushbackReader(in, 1);
+    }
+
+    /** Around coro's readers (an {@code InputStreamReader}, a {@code BufferedReader}, ... of a coro socket). */
+    public static PushbackReader newPushbackReader(Reader in, int size) {
+        if (!(in instanceof ChannelStreams.Text && in instanceof CoopInput)) {
+            return new PushbackReader(in, size);
+        }
+        return new PushbackText(new PushbackReaderGuard(in), size, ((CoopInput) in).source());
     }
 
     // ---- byte reads and writes of the wrappers (dispatched from PatchedNet's InputStream/OutputStream twins) ----

@@ -6,10 +6,13 @@ import dev.coro.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.PushbackInputStream;
+import java.io.PushbackReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -157,6 +160,7 @@ class SocketWrappersMorePatchTest {
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void fiftyPrintStreamClientsAndTheirServerOnOneLoopWhileATickerTicks() {
         int n = 50;
         long delay = 150;
@@ -258,6 +262,125 @@ class SocketWrappersMorePatchTest {
             }
         });
         assertEquals("PrintStreamOut true", got);
+    }
+
+    // ---- PushbackInputStream, PushbackReader ----
+
+    /** A number's digits, the byte after them read, pushed back and read again: the number, or -1 at EOF. */
+    @Coroutine
+    static long number(PushbackInputStream in) throws IOException {
+        long v = 0;
+        int c;
+        while ((c = in.read()) >= '0' && c <= '9') {
+            v = v * 10 + (c - '0');
+        }
+        if (c < 0) {
+            return -1;
+        }
+        in.unread(c);
+        if (in.read() != '\n') {
+            throw new IOException("no newline after " + v);
+        }
+        return v;
+    }
+
+    @Coroutine
+    static long number(PushbackReader in) throws IOException {
+        long v = 0;
+        int c;
+        while ((c = in.read()) >= '0' && c <= '9') {
+            v = v * 10 + (c - '0');
+        }
+        if (c < 0) {
+            return -1;
+        }
+        in.unread(c);
+        char[] nl = new char[1];
+        if (in.read(nl, 0, 1) != 1 || nl[0] != '\n') {
+            throw new IOException("no newline after " + v);
+        }
+        return v;
+    }
+
+    /** One connection: each number comes back doubled after {@code delayMs}; the request is sent in two pieces. */
+    @Coroutine
+    static String doubleNumbers(Socket s, long delayMs) throws IOException, InterruptedException {
+        PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(s.getInputStream()), 2);
+        PrintStream out = new PrintStream(s.getOutputStream(), true);
+        for (long v; (v = number(in)) >= 0;) {
+            Thread.sleep(delayMs);
+            out.println(v * 2);
+        }
+        return in.getClass().getSimpleName();
+    }
+
+    @Coroutine
+    static String numberClient(Socket s, int i) throws IOException, InterruptedException {
+        s.setTcpNoDelay(true);
+        PushbackReader in = new PushbackReader(new InputStreamReader(s.getInputStream(), UTF_8));
+        PrintStream out = new PrintStream(s.getOutputStream(), true);
+        StringBuilder r = new StringBuilder().append(i);
+        for (int k : new int[] {i, 1000 + i}) {
+            out.print(k); // the digits first, the newline a little later: the server's read of it waits
+            out.flush();
+            Thread.sleep(5);
+            out.println();
+            r.append(' ').append(number(in));
+        }
+        s.shutdownOutput();
+        return r.append(' ').append(number(in)).append(' ').append(in.getClass().getSimpleName()).toString();
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void fiftyPushbackClientsAndTheirServerOnOneLoopWhileATickerTicks() {
+        int n = 50;
+        long delay = 150;
+        AtomicInteger next = new AtomicInteger();
+        Ticked<List<String>> r = ticking(() -> serveAndConnect(n, s -> doubleNumbers(s, delay),
+                s -> numberClient(s, next.getAndIncrement())));
+        List<String> got = new ArrayList<>(r.value);
+        got.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.split(" ")[0])));
+        for (int i = 0; i < n; i++) {
+            assertEquals(i + " " + 2 * i + " " + 2 * (1000 + i) + " -1 PushbackText", got.get(i));
+        }
+        assertOverlapped(r, n, 2 * delay);
+    }
+
+    /**
+     * A pushed-back byte and a socket with nothing yet: a coroutine's read returns the pushed-back byte without
+     * waiting (the JDK's would wait for at least one more), and the next read waits on the loop, not blocking it.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aReadOfPushedBackBytesDoesNotWaitForTheSocket() {
+        String got = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Socket> accepting = Coro.spawn(() -> server.accept());
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                Socket peer = accepting.join();
+                peer.getOutputStream().write('a');
+                PushbackInputStream in = new PushbackInputStream(s.getInputStream(), 4);
+                int a = in.read();
+                in.unread(a);
+                byte[] b = new byte[8];
+                int n = in.read(b, 0, 8);
+                Task<Void> later = Coro.spawn(() -> {
+                    Thread.sleep(50);
+                    peer.getOutputStream().write("bc".getBytes(UTF_8));
+                    return null;
+                });
+                long t0 = System.nanoTime();
+                int m = in.read(b, 1, 7);
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                later.join();
+                peer.close();
+                server.close();
+                return n + " " + (char) b[0] + " " + m + " " + new String(b, 1, m, UTF_8) + " " + (ms >= 30) + " "
+                        + in.getClass().getSimpleName();
+            }
+        });
+        assertEquals("1 a 2 bc true PushbackIn", got);
     }
 
     /** System.out and a PrintStream around anything but a coro socket's stream stay the JDK's own. */

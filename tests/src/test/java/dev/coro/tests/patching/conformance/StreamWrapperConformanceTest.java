@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(180)
 class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
-        "dataOut", "printStream", "printStreamBuffered"};
+        "dataOut", "printStream", "printStreamBuffered",
+        "pushbackStream", "pushbackReader"};
 
     private static Harness harness;
 
@@ -41,7 +42,9 @@ class StreamWrapperConformanceTest {
                 .peer("bufferedWriter", Peer.start(Peer.slowSink()))
                 .peer("dataOut", Peer.start(Peer.slowSink()))
                 .peer("printStream", Peer.start(Peer.slowSink()))
-                .peer("printStreamBuffered", Peer.start(Peer.slowSink()));
+                .peer("printStreamBuffered", Peer.start(Peer.slowSink()))
+                .peer("pushbackStream", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("pushbackReader", Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
     }
 
     @AfterAll
@@ -90,6 +93,19 @@ class StreamWrapperConformanceTest {
         });
         assertEquals("dev.coro.internal.patch.SocketStreams$PrintStreamOut "
                 + "dev.coro.internal.patch.SocketStreams$PrintStreamOut", got);
+    }
+
+    @Test
+    void inACoroutinePushbackWrappersAroundASocketStreamAreCoros() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("pushbackStream"))) {
+                return new java.io.PushbackInputStream(s.getInputStream()).getClass().getName() + " "
+                        + new java.io.PushbackReader(new java.io.InputStreamReader(s.getInputStream()), 3).getClass()
+                        .getName();
+            }
+        });
+        assertEquals("dev.coro.internal.patch.SocketStreams$PushbackIn "
+                + "dev.coro.internal.patch.SocketStreams$PushbackText", got);
     }
 
     @Test

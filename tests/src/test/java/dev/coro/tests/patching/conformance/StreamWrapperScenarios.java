@@ -15,6 +15,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.PushbackInputStream;
+import java.io.PushbackReader;
 import java.io.UTFDataFormatException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -54,6 +56,10 @@ public final class StreamWrapperScenarios {
                 return printStream(port);
             case "printStreamBuffered":
                 return printStreamBuffered(port);
+            case "pushbackStream":
+                return pushbackStream(port);
+            case "pushbackReader":
+                return pushbackReader(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -493,6 +499,136 @@ public final class StreamWrapperScenarios {
             out.println("to a shut down socket");
             log.append("after shutdown checkError=").append(out.checkError()).append('\n');
             out.close();
+            return log.toString();
+        }
+    }
+
+    /**
+     * A tokenizer over PushbackInputStream(BufferedInputStream(socket stream), 8) against a trickling peer: runs of
+     * letters and of other bytes, the byte that ends a run pushed back; reads of pushed-back bytes, overflow, EOF,
+     * close.
+     */
+    @Coroutine
+    static String pushbackStream(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(s.getInputStream()), 8);
+            StringBuilder log = new StringBuilder();
+            try {
+                new PushbackInputStream(s.getInputStream(), 0);
+            } catch (IllegalArgumentException e) {
+                log.append("size 0: ").append(ex(e)).append('\n');
+            }
+            byte[] three = new byte[3];
+            int n = 0;
+            while (n < 3) {
+                n += in.read(three, n, 3 - n);
+            }
+            in.unread(three);
+            in.unread('>');
+            byte[] four = new byte[4];
+            log.append("pushed back ").append(in.read(four, 0, 4)).append(' ').append(new String(four, 0, 4,
+                    StandardCharsets.ISO_8859_1)).append(" available>=0 ").append(in.available() >= 0).append('\n');
+            try {
+                in.unread(new byte[9]);
+            } catch (IOException e) {
+                log.append("overflow: ").append(ex(e)).append('\n');
+            }
+            int tokens = 0;
+            for (int c; (c = in.read()) >= 0;) {
+                boolean letter = Character.isLetter(c);
+                ByteArrayOutputStream token = new ByteArrayOutputStream();
+                token.write(c);
+                for (int d; (d = in.read()) >= 0;) {
+                    if (Character.isLetter(d) != letter) {
+                        in.unread(d);
+                        break;
+                    }
+                    token.write(d);
+                }
+                log.append(letter ? "[" : "(").append(Arrays.toString(token.toByteArray())).append(letter ? "]" : ")");
+                if (++tokens % 8 == 0) {
+                    log.append('\n');
+                }
+            }
+            log.append("\neof ").append(in.read()).append(' ').append(in.read(four)).append(' ')
+                    .append(in.read(four, 0, 0)).append('\n');
+            in.unread('z');
+            in.unread('y');
+            log.append("after eof, pushed back: ").append(Arrays.toString(in.readAllBytes())).append('\n');
+            try {
+                in.read(four, 3, 2);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            in.close();
+            try {
+                in.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            try {
+                in.unread(1);
+            } catch (IOException e) {
+                log.append("unread after close: ").append(ex(e)).append('\n');
+            }
+            log.append("socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * Words over PushbackReader(InputStreamReader(socket stream, UTF-8), 4) against a trickling peer: the char that
+     * ends a word pushed back, several pushed back and read again, overflow, EOF, close.
+     */
+    @Coroutine
+    static String pushbackReader(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PushbackReader r = new PushbackReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8),
+                    4);
+            StringBuilder log = new StringBuilder();
+            char[] two = new char[2];
+            int n = 0;
+            while (n < 2) {
+                n += r.read(two, n, 2 - n);
+            }
+            r.unread(two);
+            r.unread('<');
+            char[] three = new char[3];
+            log.append("pushed back ").append(r.read(three, 0, 3)).append(' ').append(three).append('\n');
+            try {
+                r.unread("12345".toCharArray());
+            } catch (IOException e) {
+                log.append("overflow: ").append(ex(e)).append('\n');
+            }
+            int words = 0;
+            for (int c; (c = r.read()) >= 0;) {
+                boolean space = Character.isWhitespace(c);
+                StringBuilder w = new StringBuilder().append((char) c);
+                for (int d; (d = r.read()) >= 0;) {
+                    if (Character.isWhitespace(d) != space) {
+                        r.unread(d);
+                        break;
+                    }
+                    w.append((char) d);
+                }
+                if (!space) {
+                    log.append('[').append(w).append(']');
+                    if (++words % 6 == 0) {
+                        log.append('\n');
+                    }
+                }
+            }
+            log.append("\neof ").append(r.read()).append(' ').append(r.read(three)).append('\n');
+            r.unread("ab".toCharArray());
+            log.append("after eof ").append(r.read(three, 0, 3)).append(' ').append(three, 0, 2).append(' ')
+                    .append(r.read()).append('\n');
+            r.close();
+            try {
+                r.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            log.append("socket closed=").append(s.isClosed()).append('\n');
             return log.toString();
         }
     }
