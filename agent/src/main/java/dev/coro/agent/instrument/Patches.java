@@ -451,6 +451,15 @@ public final class Patches {
             TABLE.put(owner + ".read([BII)I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".readAllBytes()[B", new Target("sockets", NET, "readAllBytes", true, in));
         }
+        // the InputStream calls whose JDK code loops over reads: coro's loops on coro's wrappers (SocketStreams)
+        for (String owner : new String[] {in, "java/io/FilterInputStream", "java/io/BufferedInputStream",
+                "java/io/DataInputStream", "java/io/PushbackInputStream"}) {
+            TABLE.put(owner + ".readNBytes([BII)I", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".readNBytes(I)[B", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".skip(J)J", new Target("sockets", STREAMS, "skip", true, in));
+            TABLE.put(owner + ".transferTo(Ljava/io/OutputStream;)J", new Target("sockets", STREAMS, "transferTo",
+                    true, in));
+        }
         for (String owner : new String[] {"java/io/FilterOutputStream", "java/io/BufferedOutputStream",
                 "java/io/DataOutputStream"}) {
             TABLE.put(owner + ".write(I)V", new Target("sockets", NET, "write", true, out));

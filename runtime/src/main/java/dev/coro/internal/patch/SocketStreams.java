@@ -527,7 +527,14 @@ public final class SocketStreams {
 
         @Override
         public long skip(long n) throws IOException {
-            return under.skip(n);
+            try {
+                return under.skip(n);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0; // the JDK's skip counts the pushed-back bytes
+                }
+                throw nothingYet;
+            }
         }
 
         @Override
@@ -555,6 +562,16 @@ public final class SocketStreams {
         @Override
         public Source source() {
             return src;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            guard.partial = src.coop != null && buf != null && pos < buf.length;
+            try {
+                return super.skip(n);
+            } finally {
+                guard.partial = false;
+            }
         }
 
         @Override
@@ -967,6 +984,142 @@ public final class SocketStreams {
             }
             acc.write(buf, 0, n);
         }
+    }
+
+    /** {@code readNBytes(b, off, len)}: how far it got waits on the coroutine's stack. */
+    public static int readNBytes(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.readNBytes(b, off, len);
+        }
+        int done;
+        if (Suspend.isResuming(st)) {
+            done = st.popI();
+        } else {
+            Objects.checkFromIndexSize(off, len, b.length); // as the JDK's
+            done = 0;
+        }
+        Source src = ((CoopInput) in).source();
+        while (done < len) {
+            int at = off + done;
+            int want = len - done;
+            Integer n = ChannelStreams.readCoop(src, () -> in.read(b, at, want), st);
+            if (n == null) {
+                st.pushI(done);
+                return 0;
+            }
+            if (n < 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** {@code readNBytes(len)}: what it has read so far waits on the coroutine's stack. */
+    public static byte[] readNBytes(InputStream in, int len, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.readNBytes(len);
+        }
+        ByteArrayOutputStream acc;
+        byte[] buf;
+        if (Suspend.isResuming(st)) {
+            buf = (byte[]) st.popA();
+            acc = (ByteArrayOutputStream) st.popA();
+        } else {
+            if (len < 0) {
+                throw new IllegalArgumentException("len < 0"); // as the JDK's
+            }
+            acc = new ByteArrayOutputStream(Math.min(len, 8192));
+            buf = new byte[Math.min(len, 8192)];
+        }
+        Source src = ((CoopInput) in).source();
+        while (acc.size() < len) {
+            int want = Math.min(buf.length, len - acc.size());
+            Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, want), st);
+            if (n == null) {
+                st.pushA(acc);
+                st.pushA(buf);
+                return null;
+            }
+            if (n < 0) {
+                break;
+            }
+            acc.write(buf, 0, n);
+        }
+        return acc.toByteArray();
+    }
+
+    /** {@code skip(n)}: the wrapper's own skip (it may skip fewer), run again once the socket has something. */
+    public static long skip(InputStream in, long n, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.skip(n);
+        }
+        Long k = ChannelStreams.readCoop(((CoopInput) in).source(), () -> in.skip(n), st);
+        return k == null ? 0 : k;
+    }
+
+    /**
+     * {@code transferTo(out)}: the JDK's loop of reads and writes, each read waiting for the socket and each write
+     * sent through {@code out}'s own patched write (cooperative on coro's streams, the JDK's on anything else).
+     */
+    public static long transferTo(InputStream in, OutputStream out, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.transferTo(out);
+        }
+        long total;
+        byte[] buf;
+        int pending; // bytes read and not written yet, or -1
+        if (Suspend.isResuming(st)) {
+            pending = st.popI();
+            total = st.popJ();
+            buf = (byte[]) st.popA();
+        } else {
+            Objects.requireNonNull(out, "out");
+            total = 0;
+            buf = new byte[8192];
+            pending = -1;
+        }
+        Source src = ((CoopInput) in).source();
+        for (;;) {
+            if (pending < 0) {
+                Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, buf.length), st);
+                if (n == null) {
+                    st.pushA(buf);
+                    st.pushJ(total);
+                    st.pushI(-1);
+                    return 0;
+                }
+                if (n < 0) {
+                    return total;
+                }
+                pending = n;
+            }
+            PatchedNet.write(out, buf, 0, pending, st); // on resume: the same call again, it goes on
+            if (Suspend.isSuspending(st)) {
+                st.pushA(buf);
+                st.pushJ(total);
+                st.pushI(pending);
+                return 0;
+            }
+            total += pending;
+            pending = -1;
+        }
+    }
+
+    public static int readNBytes(InputStream in, byte[] b, int off, int len) throws IOException {
+        return in.readNBytes(b, off, len);
+    }
+
+    public static byte[] readNBytes(InputStream in, int len) throws IOException {
+        return in.readNBytes(len);
+    }
+
+    public static long skip(InputStream in, long n) throws IOException {
+        return in.skip(n);
+    }
+
+    public static long transferTo(InputStream in, OutputStream out) throws IOException {
+        return in.transferTo(out);
     }
 
     private static void out(Object out, IoCall<Object> call, Stack st) throws IOException {

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -381,6 +383,111 @@ class SocketWrappersMorePatchTest {
             }
         });
         assertEquals("1 a 2 bc true PushbackIn", got);
+    }
+
+    // ---- readNBytes, skip, transferTo ----
+
+    /** One connection: a length, a payload, 3 bytes of padding; the sum back after {@code delayMs}; then an echo. */
+    @Coroutine
+    static String sumThenEcho(Socket s, long delayMs) throws IOException, InterruptedException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64));
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        byte[] p = new byte[in.readInt()];
+        int got = in.readNBytes(p, 0, p.length);
+        long skipped = 0;
+        while (skipped < 3) {
+            skipped += in.skip(3 - skipped);
+        }
+        Thread.sleep(delayMs);
+        int sum = 0;
+        for (byte b : p) {
+            sum += b;
+        }
+        out.writeInt(sum);
+        out.flush();
+        long echoed = in.transferTo(out); // until the client's EOF
+        return got + " " + skipped + " " + echoed;
+    }
+
+    @Coroutine
+    static String sumClient(Socket s, int i, long delayMs) throws IOException, InterruptedException {
+        s.setTcpNoDelay(true);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+        byte[] p = new byte[100 + i];
+        int expected = 0;
+        for (int k = 0; k < p.length; k++) {
+            p[k] = (byte) (k * 7 + i);
+            expected += p[k];
+        }
+        out.writeInt(p.length);
+        out.write(p, 0, 50);
+        out.flush();
+        Thread.sleep(5); // the rest a little later: the server's readNBytes waits for it
+        out.write(p, 50, p.length - 50);
+        out.write(new byte[3]);
+        int sum = java.nio.ByteBuffer.wrap(in.readNBytes(4)).getInt();
+        out.write(("trailer " + i).getBytes(UTF_8));
+        Thread.sleep(delayMs); // the server's transferTo waits for the EOF
+        s.shutdownOutput();
+        byte[] back = in.readNBytes(1000);
+        return i + " " + (sum == expected) + " " + new String(back, UTF_8) + " " + in.read();
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void fiftyClientsOfReadNBytesSkipAndTransferToOnOneLoopWhileATickerTicks() {
+        int n = 50;
+        long delay = 150;
+        AtomicInteger next = new AtomicInteger();
+        Ticked<List<String>> r = ticking(() -> serveAndConnect(n, s -> sumThenEcho(s, delay),
+                s -> sumClient(s, next.getAndIncrement(), delay)));
+        List<String> got = new ArrayList<>(r.value);
+        got.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.split(" ")[0])));
+        for (int i = 0; i < n; i++) {
+            assertEquals(i + " true trailer " + i + " -1", got.get(i));
+        }
+        assertOverlapped(r, n, 2 * delay);
+    }
+
+    /** skip on a buffered socket stream whose bytes come later: the coroutine waits on the loop, not blocking it. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSkipWaitsOnTheLoop() {
+        String got = Coro.run(() -> {
+            ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+            Task<Socket> accepting = Coro.spawn(() -> server.accept());
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                Socket peer = accepting.join();
+                BufferedInputStream in = new BufferedInputStream(s.getInputStream());
+                PushbackInputStream pin = new PushbackInputStream(s.getInputStream(), 2);
+                Task<Void> later = Coro.spawn(() -> {
+                    Thread.sleep(50);
+                    peer.getOutputStream().write("abcdefgh".getBytes(UTF_8));
+                    return null;
+                });
+                long t0 = System.nanoTime();
+                long k = in.skip(3);
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                later.join();
+                String r = k + " " + (char) in.read() + " " + (ms >= 30);
+                pin.unread('x');
+                Task<Void> more = Coro.spawn(() -> {
+                    Thread.sleep(50);
+                    peer.getOutputStream().write("yz".getBytes(UTF_8));
+                    return null;
+                });
+                r += " " + pin.skip(5); // the pushed-back byte, without waiting for the socket
+                t0 = System.nanoTime();
+                r += " " + pin.skip(1) + " " + (char) pin.read();
+                ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                more.join();
+                peer.close();
+                server.close();
+                return r + " " + (ms >= 30);
+            }
+        });
+        assertEquals("3 d true 1 1 z true", got);
     }
 
     /** System.out and a PrintStream around anything but a coro socket's stream stay the JDK's own. */

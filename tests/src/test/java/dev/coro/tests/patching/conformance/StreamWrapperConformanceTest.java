@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered",
-        "pushbackStream", "pushbackReader"};
+        "pushbackStream", "pushbackReader", "streamLoops"};
 
     private static Harness harness;
 
@@ -44,7 +44,8 @@ class StreamWrapperConformanceTest {
                 .peer("printStream", Peer.start(Peer.slowSink()))
                 .peer("printStreamBuffered", Peer.start(Peer.slowSink()))
                 .peer("pushbackStream", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
-                .peer("pushbackReader", Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
+                .peer("pushbackReader", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("streamLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())));
     }
 
     @AfterAll

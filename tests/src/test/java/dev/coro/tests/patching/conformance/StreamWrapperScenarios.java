@@ -60,6 +60,8 @@ public final class StreamWrapperScenarios {
                 return pushbackStream(port);
             case "pushbackReader":
                 return pushbackReader(port);
+            case "streamLoops":
+                return streamLoops(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -629,6 +631,65 @@ public final class StreamWrapperScenarios {
                 log.append("after close: ").append(ex(e)).append('\n');
             }
             log.append("socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * readNBytes, skip and transferTo on DataInputStream(BufferedInputStream(socket stream, 16)) against a trickling
+     * peer: the frames read back, bad arguments, EOF.
+     */
+    @Coroutine
+    static String streamLoops(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16));
+            StringBuilder log = new StringBuilder();
+            int len = in.readInt();
+            log.append(len).append(' ').append(Arrays.toString(in.readNBytes(len))).append(' ').append(in.readUTF());
+            long skipped = 0;
+            while (skipped < 8) {
+                long k = in.skip(8 - skipped);
+                if (k <= 0) {
+                    break;
+                }
+                skipped += k;
+            }
+            byte[] d = new byte[12];
+            int n = in.readNBytes(d, 2, 8);
+            log.append(" skipped ").append(skipped).append(' ').append(n).append(' ')
+                    .append(java.nio.ByteBuffer.wrap(d, 2, 8).getDouble()).append('\n');
+            try {
+                in.readNBytes(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("readNBytes(-1): ").append(ex(e)).append('\n');
+            }
+            try {
+                in.readNBytes(d, 5, 10);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            log.append("none: ").append(in.readNBytes(d, 0, 0)).append(' ').append(in.readNBytes(0).length)
+                    .append(" skip(0)=").append(in.skip(0)).append(" skip(-1)=").append(in.skip(-1)).append('\n');
+            byte[] next = in.readNBytes(4 + 2 + 1 + 1 + 1 + 1 + 4);
+            log.append(Arrays.toString(next)).append('\n');
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            long t = in.transferTo(rest);
+            log.append("transferred ").append(t).append(" hash=").append(Arrays.hashCode(rest.toByteArray()))
+                    .append('\n');
+            log.append("eof: ").append(in.readNBytes(5).length).append(' ').append(in.readNBytes(d, 0, 4)).append(' ')
+                    .append(in.skip(5)).append(' ').append(in.transferTo(rest)).append(' ').append(in.read())
+                    .append('\n');
+            try {
+                in.transferTo(null);
+            } catch (NullPointerException e) {
+                log.append("transferTo(null): ").append(e.getClass().getName()).append('\n');
+            }
+            in.close();
+            try {
+                in.readNBytes(3);
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
             return log.toString();
         }
     }
