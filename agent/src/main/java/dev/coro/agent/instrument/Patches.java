@@ -290,7 +290,7 @@ public final class Patches {
         }
         String reader = "java/io/Reader";
         for (String owner : new String[] {reader, "java/io/InputStreamReader", "java/io/FileReader",
-                "java/io/BufferedReader"}) {
+                "java/io/BufferedReader", "java/io/FilterReader", "java/io/PushbackReader"}) {
             text(owner, "read", "()I", reader);
             text(owner, "read", "([C)I", reader);
             text(owner, "read", "([CII)I", reader);
@@ -413,8 +413,8 @@ public final class Patches {
     /**
      * The JDK's wrappers around a socket's streams (runtime SocketStreams): {@code new InputStreamReader},
      * {@code OutputStreamWriter}, {@code Buffered/DataInputStream}, {@code Buffered/DataOutputStream},
-     * {@code PrintWriter} around a coro socket's stream give cooperative subclasses (anything else's, the JDK's
-     * objects); their calls at every static type javac emits go to twins that dispatch on the object (reads and
+     * {@code PrintWriter}, {@code PrintStream} around a coro socket's stream give cooperative subclasses (anything
+     * else's, the JDK's objects); their calls at every static type javac emits go to twins that dispatch on the object (reads and
      * writes of plain InputStream/OutputStream types through PatchedNet; Reader/Writer calls through PatchedFileText).
      */
     private static void socketStreams() {
@@ -432,7 +432,11 @@ public final class Patches {
             {"java/io/DataInputStream", "newDataInputStream", "(" + is + ")V"},
             {"java/io/DataOutputStream", "newDataOutputStream", "(" + os + ")V"},
             {"java/io/PrintWriter", "newPrintWriter", "(Ljava/io/Writer;)V", "(Ljava/io/Writer;Z)V",
-                "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + cs + ")V"}};
+                "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + cs + ")V"},
+            {"java/io/PrintStream", "newPrintStream", "(" + os + ")V", "(" + os + "Z)V", "(" + os + "Z" + str + ")V",
+                "(" + os + "Z" + cs + ")V"},
+            {"java/io/PushbackInputStream", "newPushbackInputStream", "(" + is + ")V", "(" + is + "I)V"},
+            {"java/io/PushbackReader", "newPushbackReader", "(Ljava/io/Reader;)V", "(Ljava/io/Reader;I)V"}};
         for (String[] c : ctors) {
             for (int i = 2; i < c.length; i++) {
                 TABLE.put(c[0] + ".<init>" + c[i], new Target("sockets", STREAMS, c[1], false));
@@ -441,11 +445,20 @@ public final class Patches {
         String in = "java/io/InputStream";
         String out = "java/io/OutputStream";
         for (String owner : new String[] {"java/io/FilterInputStream", "java/io/BufferedInputStream",
-                "java/io/DataInputStream"}) {
+                "java/io/DataInputStream", "java/io/PushbackInputStream"}) {
             TABLE.put(owner + ".read()I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".read([B)I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".read([BII)I", new Target("sockets", NET, "read", true, in));
             TABLE.put(owner + ".readAllBytes()[B", new Target("sockets", NET, "readAllBytes", true, in));
+        }
+        // the InputStream calls whose JDK code loops over reads: coro's loops on coro's wrappers (SocketStreams)
+        for (String owner : new String[] {in, "java/io/FilterInputStream", "java/io/BufferedInputStream",
+                "java/io/DataInputStream", "java/io/PushbackInputStream"}) {
+            TABLE.put(owner + ".readNBytes([BII)I", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".readNBytes(I)[B", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".skip(J)J", new Target("sockets", STREAMS, "skip", true, in));
+            TABLE.put(owner + ".transferTo(Ljava/io/OutputStream;)J", new Target("sockets", STREAMS, "transferTo",
+                    true, in));
         }
         for (String owner : new String[] {"java/io/FilterOutputStream", "java/io/BufferedOutputStream",
                 "java/io/DataOutputStream"}) {
@@ -495,6 +508,22 @@ public final class Patches {
         for (String t : new String[] {"Z", "C", "I", "J", "F", "D", "[C", str, "Ljava/lang/Object;"}) {
             TABLE.put(pw + ".print(" + t + ")V", new Target("sockets", STREAMS, "print", true, pw));
             TABLE.put(pw + ".println(" + t + ")V", new Target("sockets", STREAMS, "println", true, pw));
+        }
+        // PrintStream (System.out's calls too: their twins run anything but coro's PrintStream unchanged)
+        String ps = "java/io/PrintStream";
+        String psSelf = ")Ljava/io/PrintStream;";
+        String[][] printStream = {{"write", "(I)V"}, {"write", "([BII)V"}, {"write", "([B)V"},
+            {"writeBytes", "([B)V"}, {"append", "(Ljava/lang/CharSequence;" + psSelf},
+            {"append", "(Ljava/lang/CharSequence;II" + psSelf}, {"append", "(C" + psSelf}, {"flush", "()V"},
+            {"close", "()V"}, {"checkError", "()Z"}, {"println", "()V"}, {"printf", "(" + args + psSelf},
+            {"printf", "(Ljava/util/Locale;" + args + psSelf}, {"format", "(" + args + psSelf},
+            {"format", "(Ljava/util/Locale;" + args + psSelf}};
+        for (String[] m : printStream) {
+            TABLE.put(ps + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, ps));
+        }
+        for (String t : new String[] {"Z", "C", "I", "J", "F", "D", "[C", str, "Ljava/lang/Object;"}) {
+            TABLE.put(ps + ".print(" + t + ")V", new Target("sockets", STREAMS, "print", true, ps));
+            TABLE.put(ps + ".println(" + t + ")V", new Target("sockets", STREAMS, "println", true, ps));
         }
     }
 

@@ -1250,7 +1250,8 @@ public final class ChannelStreams {
             return r.read();
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(s)
-                : readCoop((ChannelReader) r, 1, null, 0, 0, s)));
+                : r instanceof ChannelReader ? readCoop((ChannelReader) r, 1, null, 0, 0, s)
+                : readCoop(((CoopInput) r).source(), r::read, s)));
     }
 
     static int read(Reader r, char[] c, Stack st) throws IOException {
@@ -1258,7 +1259,8 @@ public final class ChannelStreams {
             return r.read(c);
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, 0, c.length, s)
-                : readCoop((ChannelReader) r, 2, c, 0, 0, s)));
+                : r instanceof ChannelReader ? readCoop((ChannelReader) r, 2, c, 0, 0, s)
+                : readCoop(((CoopInput) r).source(), () -> r.read(c), s)));
     }
 
     static int read(Reader r, char[] c, int off, int len, Stack st) throws IOException {
@@ -1266,7 +1268,8 @@ public final class ChannelStreams {
             return r.read(c, off, len);
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, off, len, s)
-                : readCoop((ChannelReader) r, 3, c, off, len, s)));
+                : r instanceof ChannelReader ? readCoop((ChannelReader) r, 3, c, off, len, s)
+                : readCoop(((CoopInput) r).source(), () -> r.read(c, off, len), s))); // another of coro's readers
     }
 
     static String readLine(java.io.BufferedReader r, Stack st) throws IOException {

@@ -28,7 +28,11 @@ import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.PushbackInputStream;
+import java.io.PushbackReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.UnsupportedEncodingException;
 import java.io.Writer;
@@ -47,14 +51,15 @@ import static dev.coro.internal.patch.ChannelStreams.plain;
 /**
  * The classic socket idiom in rewritten code (group {@code sockets}): {@code new InputStreamReader},
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
- * {@code DataOutputStream} and {@code PrintWriter} around a coro socket's stream ({@link CoInputStream},
+ * {@code DataOutputStream}, {@code PrintWriter} and {@code PrintStream} around a coro socket's stream ({@link CoInputStream},
  * {@link CoOutputStream}), or around one of the objects these make, give marked subclasses of the JDK's classes;
  * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
  * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
  * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
  * and the call waits for readability and runs again; a write sends what the socket takes and keeps the rest, which
  * the call sends while suspending. So values, EOF, exception classes and messages are the JDK's, and so are
- * {@code PrintWriter}'s swallowed {@code IOException}s ({@code checkError()}) and autoflush. The readers and writers
+ * {@code PrintWriter}'s and {@code PrintStream}'s swallowed {@code IOException}s ({@code checkError()}) and
+ * autoflush. The readers and writers
  * are {@link ChannelStreams}' (their {@code read}, {@code readLine}, {@code write}, ... twins are PatchedFileText's).
  * <p>
  * {@code DataInputStream}'s multi-byte reads are the JDK's final methods, which may read several times: in a
@@ -190,7 +195,8 @@ public final class SocketStreams {
     }
 
     private static boolean coop(OutputStream out) {
-        return out instanceof CoOutputStream || out instanceof CoopOutput;
+        // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
+        return out instanceof CoOutputStream || out instanceof CoopOutput && !(out instanceof PrintStream);
     }
 
     /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
@@ -449,6 +455,289 @@ public final class SocketStreams {
         }
     }
 
+    /**
+     * {@code new PrintStream(...)} around a cooperative stream: the JDK's (its text goes through the JDK's own
+     * encoder and buffered writer into the stream below); a send that fails after the JDK's call returned sets its
+     * error flag, as the JDK's own write would have.
+     */
+    static final class PrintStreamOut extends PrintStream implements CoopOutput {
+        private final Sink sink;
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, Sink sink) {
+            super(out, autoFlush);
+            this.sink = sink;
+        }
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, Charset cs, Sink sink) {
+            super(out, autoFlush, cs);
+            this.sink = sink;
+        }
+
+        PrintStreamOut(OutputStream out, boolean autoFlush, String encoding, Sink sink)
+                throws UnsupportedEncodingException {
+            super(out, autoFlush, encoding);
+            this.sink = sink;
+        }
+
+        @Override
+        public Sink sink() {
+            return sink;
+        }
+
+        @Override
+        public void failed(IOException e) {
+            if (e instanceof InterruptedIOException) {
+                Thread.currentThread().interrupt();
+            } else {
+                setError();
+            }
+        }
+    }
+
+    /**
+     * The stream under a {@link PushbackIn}: the one below, except that while a coroutine's read has given
+     * pushed-back bytes already ({@link #partial}) a socket with nothing yet adds none: the read returns the
+     * pushed-back bytes without waiting (the JDK's waits for at least one more byte; a wait here would lose them,
+     * or the chars a decoder above made of them).
+     */
+    static final class PushbackGuard extends InputStream {
+        final InputStream under;
+        boolean partial;
+
+        PushbackGuard(InputStream under) {
+            this.under = under;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return under.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return under.read(b, off, len);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0; // the JDK's read returns the pushed-back bytes
+                }
+                throw nothingYet;
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return under.skip(n);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0; // the JDK's skip counts the pushed-back bytes
+                }
+                throw nothingYet;
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            return under.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            under.close();
+        }
+    }
+
+    /** {@code new PushbackInputStream(in)} around a cooperative stream: the JDK's, over a {@link PushbackGuard}. */
+    static final class PushbackIn extends PushbackInputStream implements CoopInput {
+        private final Source src;
+        private final PushbackGuard guard;
+
+        PushbackIn(PushbackGuard in, int size, Source src) {
+            super(in, size);
+            this.guard = in;
+            this.src = src;
+        }
+
+        @Override
+        public Source source() {
+            return src;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            guard.partial = src.coop != null && buf != null && pos < buf.length;
+            try {
+                return super.skip(n);
+            } finally {
+                guard.partial = false;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            guard.partial = src.coop != null && buf != null && pos < buf.length;
+            try {
+                return super.read(b, off, len);
+            } finally {
+                guard.partial = false;
+            }
+        }
+
+    }
+
+    /** The reader under a {@link PushbackText}: as {@link PushbackGuard}, for chars. */
+    static final class PushbackReaderGuard extends Reader {
+        final Reader under;
+        boolean partial;
+
+        PushbackReaderGuard(Reader under) {
+            this.under = under;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return under.read();
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            try {
+                return under.read(c, off, len);
+            } catch (ChannelStreams.WouldBlock nothingYet) {
+                if (partial) {
+                    return 0;
+                }
+                throw nothingYet;
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return under.skip(n);
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            return under.ready();
+        }
+
+        @Override
+        public boolean markSupported() {
+            return under.markSupported();
+        }
+
+        @Override
+        public void mark(int readAheadLimit) throws IOException {
+            under.mark(readAheadLimit);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            under.reset();
+        }
+
+        @Override
+        public void close() throws IOException {
+            under.close();
+        }
+    }
+
+    /**
+     * {@code new PushbackReader(r)} around a cooperative reader: the JDK's, over a {@link PushbackReaderGuard}; one
+     * call at a time, as the readers it wraps.
+     */
+    static final class PushbackText extends PushbackReader implements ChannelStreams.Text, CoopInput {
+        private final Source src;
+        private final PushbackReaderGuard guard;
+        private final dev.coro.Lock taskLock = new dev.coro.Lock();
+        /** Pushed-back chars not read yet (the JDK's count is private). */
+        private int pushed;
+
+        PushbackText(PushbackReaderGuard in, int size, Source src) {
+            super(in, size);
+            this.guard = in;
+            this.src = src;
+        }
+
+        @Override
+        public Source source() {
+            return src;
+        }
+
+        @Override
+        public dev.coro.Lock taskLock() {
+            return taskLock;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    int c = super.read();
+                    if (c >= 0 && pushed > 0) {
+                        pushed--;
+                    }
+                    return c;
+                }
+            });
+        }
+
+        @Override
+        public int read(char[] c, int off, int len) throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    guard.partial = src.coop != null && pushed > 0;
+                    try {
+                        int n = super.read(c, off, len);
+                        pushed = Math.max(0, pushed - Math.max(n, 0));
+                        return n;
+                    } finally {
+                        guard.partial = false;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void unread(int c) throws IOException {
+            ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    super.unread(c);
+                    pushed++;
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public void unread(char[] cbuf, int off, int len) throws IOException {
+            ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    super.unread(cbuf, off, len);
+                    pushed += len;
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            return ChannelStreams.lockedPlain(this, super::ready);
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return ChannelStreams.lockedPlain(this, () -> {
+                synchronized (lock) {
+                    long k = super.skip(n);
+                    pushed = (int) Math.max(0, pushed - k);
+                    return k;
+                }
+            });
+        }
+    }
+
     // ---- new ...(...) at patched call sites ----
 
     public static InputStreamReader newInputStreamReader(InputStream in) {
@@ -599,6 +888,59 @@ public final class SocketStreams {
         return new PrintOut(new LineWriter(w), autoFlush, w.out);
     }
 
+    public static PrintStream newPrintStream(OutputStream out) {
+        return newPrintStream(out, false);
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush) {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, sink(s));
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush, String encoding)
+            throws UnsupportedEncodingException {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush, encoding);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, encoding, sink(s));
+    }
+
+    public static PrintStream newPrintStream(OutputStream out, boolean autoFlush, Charset cs) {
+        if (!coop(out)) {
+            return new PrintStream(out, autoFlush, cs);
+        }
+        OutputStream s = stream(out);
+        return new PrintStreamOut(s, autoFlush, cs, sink(s));
+    }
+
+    public static PushbackInputStream newPushbackInputStream(InputStream in) {
+        return newPushbackInputStream(in, 1);
+    }
+
+    public static PushbackInputStream newPushbackInputStream(InputStream in, int size) {
+        if (!coop(in)) {
+            return new PushbackInputStream(in, size);
+        }
+        InputStream s = stream(in);
+        return new PushbackIn(new PushbackGuard(s), size, sourceOf(s));
+    }
+
+    public static PushbackReader newPushbackReader(Reader in) {
+        return newPushbackReader(in, 1);
+    }
+
+    /** Around coro's readers (an {@code InputStreamReader}, a {@code BufferedReader}, ... of a coro socket). */
+    public static PushbackReader newPushbackReader(Reader in, int size) {
+        if (!(in instanceof ChannelStreams.Text && in instanceof CoopInput)) {
+            return new PushbackReader(in, size);
+        }
+        return new PushbackText(new PushbackReaderGuard(in), size, ((CoopInput) in).source());
+    }
+
     // ---- byte reads and writes of the wrappers (dispatched from PatchedNet's InputStream/OutputStream twins) ----
 
     static int read(InputStream in, Stack st) throws IOException {
@@ -642,6 +984,142 @@ public final class SocketStreams {
             }
             acc.write(buf, 0, n);
         }
+    }
+
+    /** {@code readNBytes(b, off, len)}: how far it got waits on the coroutine's stack. */
+    public static int readNBytes(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.readNBytes(b, off, len);
+        }
+        int done;
+        if (Suspend.isResuming(st)) {
+            done = st.popI();
+        } else {
+            Objects.checkFromIndexSize(off, len, b.length); // as the JDK's
+            done = 0;
+        }
+        Source src = ((CoopInput) in).source();
+        while (done < len) {
+            int at = off + done;
+            int want = len - done;
+            Integer n = ChannelStreams.readCoop(src, () -> in.read(b, at, want), st);
+            if (n == null) {
+                st.pushI(done);
+                return 0;
+            }
+            if (n < 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** {@code readNBytes(len)}: what it has read so far waits on the coroutine's stack. */
+    public static byte[] readNBytes(InputStream in, int len, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.readNBytes(len);
+        }
+        ByteArrayOutputStream acc;
+        byte[] buf;
+        if (Suspend.isResuming(st)) {
+            buf = (byte[]) st.popA();
+            acc = (ByteArrayOutputStream) st.popA();
+        } else {
+            if (len < 0) {
+                throw new IllegalArgumentException("len < 0"); // as the JDK's
+            }
+            acc = new ByteArrayOutputStream(Math.min(len, 8192));
+            buf = new byte[Math.min(len, 8192)];
+        }
+        Source src = ((CoopInput) in).source();
+        while (acc.size() < len) {
+            int want = Math.min(buf.length, len - acc.size());
+            Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, want), st);
+            if (n == null) {
+                st.pushA(acc);
+                st.pushA(buf);
+                return null;
+            }
+            if (n < 0) {
+                break;
+            }
+            acc.write(buf, 0, n);
+        }
+        return acc.toByteArray();
+    }
+
+    /** {@code skip(n)}: the wrapper's own skip (it may skip fewer), run again once the socket has something. */
+    public static long skip(InputStream in, long n, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.skip(n);
+        }
+        Long k = ChannelStreams.readCoop(((CoopInput) in).source(), () -> in.skip(n), st);
+        return k == null ? 0 : k;
+    }
+
+    /**
+     * {@code transferTo(out)}: the JDK's loop of reads and writes, each read waiting for the socket and each write
+     * sent through {@code out}'s own patched write (cooperative on coro's streams, the JDK's on anything else).
+     */
+    public static long transferTo(InputStream in, OutputStream out, Stack st) throws IOException {
+        if (!(in instanceof CoopInput) || plain(st)) {
+            return in.transferTo(out);
+        }
+        long total;
+        byte[] buf;
+        int pending; // bytes read and not written yet, or -1
+        if (Suspend.isResuming(st)) {
+            pending = st.popI();
+            total = st.popJ();
+            buf = (byte[]) st.popA();
+        } else {
+            Objects.requireNonNull(out, "out");
+            total = 0;
+            buf = new byte[8192];
+            pending = -1;
+        }
+        Source src = ((CoopInput) in).source();
+        for (;;) {
+            if (pending < 0) {
+                Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, buf.length), st);
+                if (n == null) {
+                    st.pushA(buf);
+                    st.pushJ(total);
+                    st.pushI(-1);
+                    return 0;
+                }
+                if (n < 0) {
+                    return total;
+                }
+                pending = n;
+            }
+            PatchedNet.write(out, buf, 0, pending, st); // on resume: the same call again, it goes on
+            if (Suspend.isSuspending(st)) {
+                st.pushA(buf);
+                st.pushJ(total);
+                st.pushI(pending);
+                return 0;
+            }
+            total += pending;
+            pending = -1;
+        }
+    }
+
+    public static int readNBytes(InputStream in, byte[] b, int off, int len) throws IOException {
+        return in.readNBytes(b, off, len);
+    }
+
+    public static byte[] readNBytes(InputStream in, int len) throws IOException {
+        return in.readNBytes(len);
+    }
+
+    public static long skip(InputStream in, long n) throws IOException {
+        return in.skip(n);
+    }
+
+    public static long transferTo(InputStream in, OutputStream out) throws IOException {
+        return in.transferTo(out);
     }
 
     private static void out(Object out, IoCall<Object> call, Stack st) throws IOException {
@@ -1334,6 +1812,309 @@ public final class SocketStreams {
     }
 
     public static PrintWriter format(PrintWriter w, Locale l, String format, Object[] args) {
+        return w.format(l, format, args);
+    }
+
+    // ---- PrintStream: the JDK's call (it swallows IOExceptions), its bytes sent cooperatively ----
+
+    private static void ps(PrintStream w, Runnable call, Stack st) {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            call.run();
+            return;
+        }
+        try {
+            ChannelStreams.coopWrite((PrintStreamOut) w, () -> {
+                call.run();
+                return null;
+            }, st);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not reached: a PrintStreamOut records a failed send
+        }
+    }
+
+    public static void write(PrintStream w, int b, Stack st) {
+        ps(w, () -> w.write(b), st);
+    }
+
+    public static void write(PrintStream w, byte[] b, int off, int len, Stack st) {
+        ps(w, () -> w.write(b, off, len), st);
+    }
+
+    /** As the JDK's {@code write(byte[])}: declared to throw, never does. */
+    public static void write(PrintStream w, byte[] b, Stack st) throws IOException {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            w.write(b);
+            return;
+        }
+        ps(w, () -> w.write(b, 0, b.length), st);
+    }
+
+    public static void writeBytes(PrintStream w, byte[] b, Stack st) {
+        ps(w, () -> w.writeBytes(b), st);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, Stack st) {
+        ps(w, () -> w.append(csq), st);
+        return w;
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, int start, int end, Stack st) {
+        ps(w, () -> w.append(csq, start, end), st);
+        return w;
+    }
+
+    public static PrintStream append(PrintStream w, char c, Stack st) {
+        ps(w, () -> w.append(c), st);
+        return w;
+    }
+
+    public static void flush(PrintStream w, Stack st) {
+        ps(w, w::flush, st);
+    }
+
+    public static void close(PrintStream w, Stack st) {
+        ps(w, w::close, st);
+    }
+
+    /** As the JDK's: flushes, then says whether an error was ever recorded. */
+    public static boolean checkError(PrintStream w, Stack st) {
+        if (!(w instanceof PrintStreamOut) || plain(st)) {
+            return w.checkError();
+        }
+        ps(w, w::flush, st);
+        if (Suspend.isSuspending(st)) {
+            return false;
+        }
+        return w.checkError(); // nothing is buffered any more: the flag
+    }
+
+    public static void print(PrintStream w, boolean v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, char v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, int v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, long v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, float v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, double v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, char[] v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, String v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void print(PrintStream w, Object v, Stack st) {
+        ps(w, () -> w.print(v), st);
+    }
+
+    public static void println(PrintStream w, Stack st) {
+        ps(w, w::println, st);
+    }
+
+    public static void println(PrintStream w, boolean v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, char v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, int v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, long v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, float v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, double v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, char[] v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, String v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static void println(PrintStream w, Object v, Stack st) {
+        ps(w, () -> w.println(v), st);
+    }
+
+    public static PrintStream printf(PrintStream w, String format, Object[] args, Stack st) {
+        ps(w, () -> w.printf(format, args), st);
+        return w;
+    }
+
+    public static PrintStream printf(PrintStream w, Locale l, String format, Object[] args, Stack st) {
+        ps(w, () -> w.printf(l, format, args), st);
+        return w;
+    }
+
+    public static PrintStream format(PrintStream w, String format, Object[] args, Stack st) {
+        ps(w, () -> w.format(format, args), st);
+        return w;
+    }
+
+    public static PrintStream format(PrintStream w, Locale l, String format, Object[] args, Stack st) {
+        ps(w, () -> w.format(l, format, args), st);
+        return w;
+    }
+
+    // plain forms (a patched call kept blocking): the JDK's call
+
+    public static void write(PrintStream w, int b) {
+        w.write(b);
+    }
+
+    public static void write(PrintStream w, byte[] b, int off, int len) {
+        w.write(b, off, len);
+    }
+
+    public static void write(PrintStream w, byte[] b) throws IOException {
+        w.write(b);
+    }
+
+    public static void writeBytes(PrintStream w, byte[] b) {
+        w.writeBytes(b);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq) {
+        return w.append(csq);
+    }
+
+    public static PrintStream append(PrintStream w, CharSequence csq, int start, int end) {
+        return w.append(csq, start, end);
+    }
+
+    public static PrintStream append(PrintStream w, char c) {
+        return w.append(c);
+    }
+
+    public static void flush(PrintStream w) {
+        w.flush();
+    }
+
+    public static void close(PrintStream w) {
+        w.close();
+    }
+
+    public static boolean checkError(PrintStream w) {
+        return w.checkError();
+    }
+
+    public static void print(PrintStream w, boolean v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, char v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, int v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, long v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, float v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, double v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, char[] v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, String v) {
+        w.print(v);
+    }
+
+    public static void print(PrintStream w, Object v) {
+        w.print(v);
+    }
+
+    public static void println(PrintStream w) {
+        w.println();
+    }
+
+    public static void println(PrintStream w, boolean v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, char v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, int v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, long v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, float v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, double v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, char[] v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, String v) {
+        w.println(v);
+    }
+
+    public static void println(PrintStream w, Object v) {
+        w.println(v);
+    }
+
+    public static PrintStream printf(PrintStream w, String format, Object[] args) {
+        return w.printf(format, args);
+    }
+
+    public static PrintStream printf(PrintStream w, Locale l, String format, Object[] args) {
+        return w.printf(l, format, args);
+    }
+
+    public static PrintStream format(PrintStream w, String format, Object[] args) {
+        return w.format(format, args);
+    }
+
+    public static PrintStream format(PrintStream w, Locale l, String format, Object[] args) {
         return w.format(l, format, args);
     }
 }

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(180)
 class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
-        "dataOut"};
+        "dataOut", "printStream", "printStreamBuffered",
+        "pushbackStream", "pushbackReader", "streamLoops"};
 
     private static Harness harness;
 
@@ -39,7 +40,12 @@ class StreamWrapperConformanceTest {
                 .peer("frames", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())))
                 .peer("printWriter", Peer.start(Peer.slowSink()))
                 .peer("bufferedWriter", Peer.start(Peer.slowSink()))
-                .peer("dataOut", Peer.start(Peer.slowSink()));
+                .peer("dataOut", Peer.start(Peer.slowSink()))
+                .peer("printStream", Peer.start(Peer.slowSink()))
+                .peer("printStreamBuffered", Peer.start(Peer.slowSink()))
+                .peer("pushbackStream", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("pushbackReader", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("streamLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())));
     }
 
     @AfterAll
@@ -75,6 +81,32 @@ class StreamWrapperConformanceTest {
             }
         });
         assertEquals("dev.coro.internal.net.CoSocket dev.coro.internal.patch.SocketStreams$PrintOut", got);
+    }
+
+    @Test
+    void inACoroutineAPrintStreamAroundASocketStreamIsCoros() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("printStream"))) {
+                return new java.io.PrintStream(s.getOutputStream(), true).getClass().getName() + " "
+                        + new java.io.PrintStream(new java.io.BufferedOutputStream(s.getOutputStream()), false,
+                        "UTF-8").getClass().getName();
+            }
+        });
+        assertEquals("dev.coro.internal.patch.SocketStreams$PrintStreamOut "
+                + "dev.coro.internal.patch.SocketStreams$PrintStreamOut", got);
+    }
+
+    @Test
+    void inACoroutinePushbackWrappersAroundASocketStreamAreCoros() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("pushbackStream"))) {
+                return new java.io.PushbackInputStream(s.getInputStream()).getClass().getName() + " "
+                        + new java.io.PushbackReader(new java.io.InputStreamReader(s.getInputStream()), 3).getClass()
+                        .getName();
+            }
+        });
+        assertEquals("dev.coro.internal.patch.SocketStreams$PushbackIn "
+                + "dev.coro.internal.patch.SocketStreams$PushbackText", got);
     }
 
     @Test

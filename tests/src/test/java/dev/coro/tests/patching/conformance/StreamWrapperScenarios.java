@@ -13,7 +13,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.PushbackInputStream;
+import java.io.PushbackReader;
 import java.io.UTFDataFormatException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -49,6 +52,16 @@ public final class StreamWrapperScenarios {
                 return bufferedWriter(port);
             case "dataOut":
                 return dataOut(port);
+            case "printStream":
+                return printStream(port);
+            case "printStreamBuffered":
+                return printStreamBuffered(port);
+            case "pushbackStream":
+                return pushbackStream(port);
+            case "pushbackReader":
+                return pushbackReader(port);
+            case "streamLoops":
+                return streamLoops(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -369,6 +382,313 @@ public final class StreamWrapperScenarios {
                 out.flush();
             } catch (IOException e) {
                 log.append("flush after close: ").append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
+    }
+
+    /**
+     * Lines, formats, bytes and characters through PrintStream(socket stream, autoflush, charset name) to a slow
+     * reader; then its close, and calls after it (the JDK's swallowed "Stream closed").
+     */
+    @Coroutine
+    static String printStream(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PrintStream out = new PrintStream(s.getOutputStream(), true, "UTF-8");
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            PrintStream mirror = new PrintStream(mirrorBytes, true, "UTF-8");
+            StringBuilder log = new StringBuilder();
+            byte[] raw = {'r', 'a', 'w', '\n', (byte) 0xC3, (byte) 0xA9};
+            for (int i = 0; i < 6000; i++) {
+                out.println("line " + i + " \u00e9\u20ac \uD83D\uDE00");
+                mirror.println("line " + i + " \u00e9\u20ac \uD83D\uDE00");
+                out.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                mirror.printf(Locale.ROOT, "%05d|%s|%.2f%n", i, "x", i / 7.0);
+                if (i % 500 == 0) {
+                    out.print(i);
+                    out.print(' ');
+                    out.print(2.5);
+                    out.print(-3L);
+                    out.print(1.25f);
+                    out.print(true);
+                    out.print((Object) null);
+                    out.print((String) null);
+                    out.write('\n');
+                    out.write(raw);
+                    out.write(raw, 1, 3);
+                    out.writeBytes(raw);
+                    out.append("q").append('r').append("stu", 1, 2).append(null);
+                    out.println(new char[] {'a', 'b'});
+                    out.format("%s%n", (Object) null);
+                    out.println(i % 2 == 0);
+                    out.println('c');
+                    out.println(7L);
+                    out.println(0.5f);
+                    out.println(0.25);
+                    out.println(new StringBuilder("sb"));
+                    out.println();
+                    mirror.print(i);
+                    mirror.print(' ');
+                    mirror.print(2.5);
+                    mirror.print(-3L);
+                    mirror.print(1.25f);
+                    mirror.print(true);
+                    mirror.print((Object) null);
+                    mirror.print((String) null);
+                    mirror.write('\n');
+                    mirror.write(raw);
+                    mirror.write(raw, 1, 3);
+                    mirror.writeBytes(raw);
+                    mirror.append("q").append('r').append("stu", 1, 2).append(null);
+                    mirror.println(new char[] {'a', 'b'});
+                    mirror.format("%s%n", (Object) null);
+                    mirror.println(i % 2 == 0);
+                    mirror.println('c');
+                    mirror.println(7L);
+                    mirror.println(0.5f);
+                    mirror.println(0.25);
+                    mirror.println(new StringBuilder("sb"));
+                    mirror.println();
+                }
+            }
+            out.print("unflushed tail \u20ac");
+            mirror.print("unflushed tail \u20ac");
+            out.flush();
+            mirror.flush();
+            log.append("checkError=").append(out.checkError()).append('\n');
+            try {
+                out.write(raw, 4, 3);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.close();
+            out.println("after close");
+            out.write(1);
+            log.append("after close checkError=").append(out.checkError()).append(" socket closed=")
+                    .append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * PrintStream(BufferedOutputStream(socket stream, 100), no autoflush, charset) to a slow reader: nothing goes
+     * before the buffer fills or a flush; a UTF-16 charset; writes to a peer that is gone set checkError.
+     */
+    @Coroutine
+    static String printStreamBuffered(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PrintStream out = new PrintStream(new BufferedOutputStream(s.getOutputStream(), 100), false,
+                    StandardCharsets.UTF_16LE);
+            ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
+            PrintStream mirror = new PrintStream(new BufferedOutputStream(mirrorBytes, 100), false,
+                    StandardCharsets.UTF_16LE);
+            StringBuilder log = new StringBuilder();
+            for (int i = 0; i < 30000; i++) {
+                out.println("p" + i + "\uD83D");
+                mirror.println("p" + i + "\uD83D");
+                if (i % 1000 == 0) {
+                    out.write(new byte[5000], 0, 5000);
+                    mirror.write(new byte[5000], 0, 5000);
+                }
+            }
+            out.flush();
+            mirror.flush();
+            log.append("checkError=").append(out.checkError()).append('\n');
+            s.shutdownOutput();
+            log.append(answer(s, mirrorBytes.toByteArray()));
+            out.println("to a shut down socket");
+            log.append("after shutdown checkError=").append(out.checkError()).append('\n');
+            out.close();
+            return log.toString();
+        }
+    }
+
+    /**
+     * A tokenizer over PushbackInputStream(BufferedInputStream(socket stream), 8) against a trickling peer: runs of
+     * letters and of other bytes, the byte that ends a run pushed back; reads of pushed-back bytes, overflow, EOF,
+     * close.
+     */
+    @Coroutine
+    static String pushbackStream(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(s.getInputStream()), 8);
+            StringBuilder log = new StringBuilder();
+            try {
+                new PushbackInputStream(s.getInputStream(), 0);
+            } catch (IllegalArgumentException e) {
+                log.append("size 0: ").append(ex(e)).append('\n');
+            }
+            byte[] three = new byte[3];
+            int n = 0;
+            while (n < 3) {
+                n += in.read(three, n, 3 - n);
+            }
+            in.unread(three);
+            in.unread('>');
+            byte[] four = new byte[4];
+            log.append("pushed back ").append(in.read(four, 0, 4)).append(' ').append(new String(four, 0, 4,
+                    StandardCharsets.ISO_8859_1)).append(" available>=0 ").append(in.available() >= 0).append('\n');
+            try {
+                in.unread(new byte[9]);
+            } catch (IOException e) {
+                log.append("overflow: ").append(ex(e)).append('\n');
+            }
+            int tokens = 0;
+            for (int c; (c = in.read()) >= 0;) {
+                boolean letter = Character.isLetter(c);
+                ByteArrayOutputStream token = new ByteArrayOutputStream();
+                token.write(c);
+                for (int d; (d = in.read()) >= 0;) {
+                    if (Character.isLetter(d) != letter) {
+                        in.unread(d);
+                        break;
+                    }
+                    token.write(d);
+                }
+                log.append(letter ? "[" : "(").append(Arrays.toString(token.toByteArray())).append(letter ? "]" : ")");
+                if (++tokens % 8 == 0) {
+                    log.append('\n');
+                }
+            }
+            log.append("\neof ").append(in.read()).append(' ').append(in.read(four)).append(' ')
+                    .append(in.read(four, 0, 0)).append('\n');
+            in.unread('z');
+            in.unread('y');
+            log.append("after eof, pushed back: ").append(Arrays.toString(in.readAllBytes())).append('\n');
+            try {
+                in.read(four, 3, 2);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            in.close();
+            try {
+                in.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            try {
+                in.unread(1);
+            } catch (IOException e) {
+                log.append("unread after close: ").append(ex(e)).append('\n');
+            }
+            log.append("socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * Words over PushbackReader(InputStreamReader(socket stream, UTF-8), 4) against a trickling peer: the char that
+     * ends a word pushed back, several pushed back and read again, overflow, EOF, close.
+     */
+    @Coroutine
+    static String pushbackReader(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            PushbackReader r = new PushbackReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8),
+                    4);
+            StringBuilder log = new StringBuilder();
+            char[] two = new char[2];
+            int n = 0;
+            while (n < 2) {
+                n += r.read(two, n, 2 - n);
+            }
+            r.unread(two);
+            r.unread('<');
+            char[] three = new char[3];
+            log.append("pushed back ").append(r.read(three, 0, 3)).append(' ').append(three).append('\n');
+            try {
+                r.unread("12345".toCharArray());
+            } catch (IOException e) {
+                log.append("overflow: ").append(ex(e)).append('\n');
+            }
+            int words = 0;
+            for (int c; (c = r.read()) >= 0;) {
+                boolean space = Character.isWhitespace(c);
+                StringBuilder w = new StringBuilder().append((char) c);
+                for (int d; (d = r.read()) >= 0;) {
+                    if (Character.isWhitespace(d) != space) {
+                        r.unread(d);
+                        break;
+                    }
+                    w.append((char) d);
+                }
+                if (!space) {
+                    log.append('[').append(w).append(']');
+                    if (++words % 6 == 0) {
+                        log.append('\n');
+                    }
+                }
+            }
+            log.append("\neof ").append(r.read()).append(' ').append(r.read(three)).append('\n');
+            r.unread("ab".toCharArray());
+            log.append("after eof ").append(r.read(three, 0, 3)).append(' ').append(three, 0, 2).append(' ')
+                    .append(r.read()).append('\n');
+            r.close();
+            try {
+                r.read();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            log.append("socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * readNBytes, skip and transferTo on DataInputStream(BufferedInputStream(socket stream, 16)) against a trickling
+     * peer: the frames read back, bad arguments, EOF.
+     */
+    @Coroutine
+    static String streamLoops(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16));
+            StringBuilder log = new StringBuilder();
+            int len = in.readInt();
+            log.append(len).append(' ').append(Arrays.toString(in.readNBytes(len))).append(' ').append(in.readUTF());
+            long skipped = 0;
+            while (skipped < 8) {
+                long k = in.skip(8 - skipped);
+                if (k <= 0) {
+                    break;
+                }
+                skipped += k;
+            }
+            byte[] d = new byte[12];
+            int n = in.readNBytes(d, 2, 8);
+            log.append(" skipped ").append(skipped).append(' ').append(n).append(' ')
+                    .append(java.nio.ByteBuffer.wrap(d, 2, 8).getDouble()).append('\n');
+            try {
+                in.readNBytes(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("readNBytes(-1): ").append(ex(e)).append('\n');
+            }
+            try {
+                in.readNBytes(d, 5, 10);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            log.append("none: ").append(in.readNBytes(d, 0, 0)).append(' ').append(in.readNBytes(0).length)
+                    .append(" skip(0)=").append(in.skip(0)).append(" skip(-1)=").append(in.skip(-1)).append('\n');
+            byte[] next = in.readNBytes(4 + 2 + 1 + 1 + 1 + 1 + 4);
+            log.append(Arrays.toString(next)).append('\n');
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            long t = in.transferTo(rest);
+            log.append("transferred ").append(t).append(" hash=").append(Arrays.hashCode(rest.toByteArray()))
+                    .append('\n');
+            log.append("eof: ").append(in.readNBytes(5).length).append(' ').append(in.readNBytes(d, 0, 4)).append(' ')
+                    .append(in.skip(5)).append(' ').append(in.transferTo(rest)).append(' ').append(in.read())
+                    .append('\n');
+            try {
+                in.transferTo(null);
+            } catch (NullPointerException e) {
+                log.append("transferTo(null): ").append(e.getClass().getName()).append('\n');
+            }
+            in.close();
+            try {
+                in.readNBytes(3);
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
             }
             return log.toString();
         }
