@@ -25,9 +25,14 @@ public final class IoWait {
     public static boolean await(Stack s, SelectableChannel ch, int ops, long timeoutNanos) throws IOException {
         if (s.mode == Stack.RESUMING) {
             WaitNode node = Suspend.currentWait(s);
-            Object r = Suspend.resumeWait(s, Boolean.FALSE);
-            if (r != Boolean.TRUE && node != null) {
-                node.task.loop.forgetIo(node);
+            Object r = null;
+            try {
+                r = Suspend.resumeWait(s, Boolean.FALSE); // throws if the task was cancelled meanwhile
+            } finally {
+                if (r != Boolean.TRUE && node != null) {
+                    // a registration left behind would keep the loop selecting for a task that waits no more
+                    node.task.loop.forgetIo(node);
+                }
             }
             return r == Boolean.TRUE;
         }

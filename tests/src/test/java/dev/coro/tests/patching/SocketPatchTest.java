@@ -323,4 +323,34 @@ class SocketPatchTest {
         @Coroutine
         void read() throws IOException;
     }
+
+    /**
+     * A task still waiting on a socket when the body returns is cancelled there, and its wait leaves nothing
+     * registered on the loop: Coro.run returns instead of waiting on the Selector for what no task awaits any more.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aTaskLeftWaitingOnASilentSocketIsCancelledAndCoroRunReturns() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            String[] seen = new String[1];
+            String r = Coro.run(() -> {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Coro.spawn(() -> {
+                    try {
+                        return s.getInputStream().read(); // the server never writes
+                    } catch (java.util.concurrent.CancellationException e) {
+                        seen[0] = "cancelled";
+                        throw e;
+                    }
+                });
+                Coro.sleep(50);
+                return "body done";
+            });
+            assertEquals("body done", r);
+            assertEquals("cancelled", seen[0]);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms < 10_000, "Coro.run took " + ms + " ms to end");
+        }
+    }
 }
