@@ -218,9 +218,9 @@ public final class Suspend {
         if (t.cancelRequested) {
             throw new CancellationException("task " + t.name() + " was cancelled");
         }
-        TimeoutTimer fired = t.firedTimeout;
+        TimeoutTimer fired = t.firedTimeout();
         if (fired != null) {
-            t.firedTimeout = null;
+            t.setFiredTimeout(null);
             throw fired.expired();
         }
     }
