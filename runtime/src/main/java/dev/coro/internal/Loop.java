@@ -341,7 +341,9 @@ public final class Loop {
         }
         t.state = CoTask.SUSPENDED;
         t.waitSeq++;
-        t.waitingOn = what;
+        if (t.waitingOn != what) {
+            t.waitingOn = what; // a task often waits on the same thing again: skip the store and its GC barrier
+        }
         t.mode = Stack.SUSPENDING;
         if (DEBUG_FRAMES) {
             SUSPENDED_AT.put(t, Frames.capture());
