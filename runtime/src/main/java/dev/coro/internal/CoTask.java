@@ -80,12 +80,16 @@ public final class CoTask<T> extends Stack implements Task<T> {
         this.loop = loop;
         this.entryOrOutcome = entry;
         if (name != null) {
-            EXTRAS.set(this, new Extras(name)); // a plain write: no fence for a task nobody else sees yet
+            EXTRAS.set(this, new Extras(this, name)); // a plain write: no fence for a task nobody else sees yet
         }
     }
 
-    /** The parts of a task that most tasks never need, so that those do not pay for them. */
-    private static final class Extras {
+    /**
+     * The parts of a task that most tasks never need, so that those do not pay for them: the timer it sleeps on (the
+     * object is that timer, reused for every sleep and timed wait: a sleeper needs no second object), a timeout that
+     * fired, a name.
+     */
+    static final class Extras extends TimerNode {
         private static final VarHandle NAME;
 
         static {
@@ -96,15 +100,22 @@ public final class CoTask<T> extends Stack implements Task<T> {
             }
         }
 
+        private final CoTask<?> task;
+        /** The wait the timer ends, when it fires; loop thread only. */
+        int seq;
         /** Given at spawn, or drawn when first asked for; any thread. */
         private volatile String name;
-        /** The timer it sleeps on; loop thread only. */
-        SleepTimer sleepTimer;
         /** A timeout that expired and is to be thrown at the next suspension point; loop thread only. */
         TimeoutTimer firedTimeout;
 
-        Extras(String name) {
+        Extras(CoTask<?> task, String name) {
+            this.task = task;
             this.name = name;
+        }
+
+        @Override
+        void fire(Loop loop) {
+            loop.wake(task, seq);
         }
     }
 
@@ -112,7 +123,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
     private Extras extras() {
         Extras x = extras;
         if (x == null) {
-            x = new Extras(null);
+            x = new Extras(this, null);
             Extras raced = (Extras) EXTRAS.compareAndExchange(this, null, x);
             if (raced != null) {
                 x = raced;
@@ -392,21 +403,15 @@ public final class CoTask<T> extends Stack implements Task<T> {
         }
     }
 
-    SleepTimer sleepTimer() {
-        Extras x = extras();
-        SleepTimer t = x.sleepTimer;
-        if (t == null) {
-            t = new SleepTimer(this);
-            x.sleepTimer = t;
-        }
-        return t;
+    /** The timer it sleeps on (and waits with a timeout on): one per task, reused. Loop thread only. */
+    Extras sleepTimer() {
+        return extras();
     }
 
     void disarmTimer() {
         Extras x = extras;
-        SleepTimer t = x == null ? null : x.sleepTimer;
-        if (t != null && t.isScheduled()) {
-            loop.timers.remove(t);
+        if (x != null && x.isScheduled()) {
+            loop.timers.remove(x);
         }
     }
 
@@ -455,21 +460,6 @@ public final class CoTask<T> extends Stack implements Task<T> {
         @Override
         public void taskDone(CoTask<?> done) {
             LockSupport.unpark(thread);
-        }
-    }
-
-    /** The timer a task sleeps on; one per task, reused. */
-    static final class SleepTimer extends TimerNode {
-        private final CoTask<?> task;
-        int seq;
-
-        SleepTimer(CoTask<?> task) {
-            this.task = task;
-        }
-
-        @Override
-        void fire(Loop loop) {
-            loop.wake(task, seq);
         }
     }
 }

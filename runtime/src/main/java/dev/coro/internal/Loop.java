@@ -112,7 +112,7 @@ public final class Loop {
         CoTask<T> t = newTask(entry, name);
         t.state = CoTask.SUSPENDED;
         t.waitingOn = "its start time";
-        CoTask.SleepTimer timer = t.sleepTimer();
+        CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
         return t;
@@ -421,7 +421,7 @@ public final class Loop {
 
     void sleep(CoTask<?> t, long nanos) {
         suspend(t, "sleep");
-        CoTask.SleepTimer timer = t.sleepTimer();
+        CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
     }
