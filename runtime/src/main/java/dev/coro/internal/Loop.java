@@ -2,7 +2,6 @@ package dev.coro.internal;
 
 import dev.coro.DeadlockException;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -30,7 +29,7 @@ public final class Loop {
     /** Set by the loop thread once it runs no more tasks; see {@link Affinity}. */
     volatile boolean ended;
     final TimerHeap timers = new TimerHeap();
-    private final ArrayDeque<CoTask<?>> ready = new ArrayDeque<>();
+    private final ReadyQueue ready = new ReadyQueue();
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger parkState = new AtomicInteger(AWAKE);
     private final Carrier carrier;
