@@ -18,20 +18,20 @@ import java.util.concurrent.locks.LockSupport;
  * thread, through {@link Loop#wake}. Other threads never change the state: they post work to the loop.
  */
 public final class CoTask<T> extends Stack implements Task<T> {
-    static final int NEW = 0;
-    static final int READY = 1;
-    static final int RUNNING = 2;
-    static final int SUSPENDED = 3;
-    static final int DONE = 4;
+    static final byte NEW = 0;
+    static final byte READY = 1;
+    static final byte RUNNING = 2;
+    static final byte SUSPENDED = 3;
+    static final byte DONE = 4;
 
     private static final VarHandle WAITERS;
-    private static final VarHandle NAME;
+    private static final VarHandle EXTRAS;
     private static final java.util.concurrent.atomic.AtomicLong TASK_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
 
     static {
         try {
             WAITERS = MethodHandles.lookup().findVarHandle(CoTask.class, "waiters", Object.class);
-            NAME = MethodHandles.lookup().findVarHandle(CoTask.class, "name", String.class);
+            EXTRAS = MethodHandles.lookup().findVarHandle(CoTask.class, "extras", Extras.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,13 +40,23 @@ public final class CoTask<T> extends Stack implements Task<T> {
     /** Marks the waiter list of a finished task: late waiters run at once. */
     private static final Object COMPLETED = new Object();
 
+    /*
+     * Every field counts: a program may hold a million of these at once (and the collector copies them), so the
+     * object is kept at 96 bytes. What most tasks never need lives in {@link Extras}; the body and the outcome share a
+     * field; the state is a byte.
+     */
+
     final Loop loop;
-    /** The body; dropped once the task is done, so that a kept Task does not keep what the body captured. */
-    private Object entry;
-    private String name;
+    /**
+     * The body until the task is done; then the value it returned, or the Throwable it failed with ({@link #failed}).
+     * Dropping the body at the end also means a kept Task does not keep what the body captured.
+     */
+    private Object entryOrOutcome;
+    /** A given name, the sleep timer, a fired timeout; null until one is needed. */
+    private volatile Extras extras;
 
     /** Loop thread only; other threads learn of completion through {@link #isDone()}. */
-    int state = NEW;
+    byte state = NEW;
     volatile boolean cancelRequested;
     /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. */
     int waitSeq;
@@ -56,11 +66,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
     boolean entryChecked;
     /** The queue node of the current wait, if it waits in one. */
     WaitNode waitNode;
-    /** A timeout that expired and is to be thrown at the next suspension point. */
-    TimeoutTimer firedTimeout;
 
-    /** The value it returned, or the Throwable it failed with ({@link #failed}): one field, as a task has one. */
-    private Object outcome;
     private boolean failed;
     /** Its failure was thrown to somebody by a join. */
     private volatile boolean failureSeen;
@@ -69,12 +75,74 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     /** Intrusive list of the loop's live tasks: no allocation to track them. */
     CoTask<?> prevLive, nextLive;
-    private SleepTimer sleepTimer;
 
     CoTask(Loop loop, Object entry, String name) {
         this.loop = loop;
-        this.entry = entry;
-        this.name = name;
+        this.entryOrOutcome = entry;
+        if (name != null) {
+            EXTRAS.set(this, new Extras(this, name)); // a plain write: no fence for a task nobody else sees yet
+        }
+    }
+
+    /**
+     * The parts of a task that most tasks never need, so that those do not pay for them: the timer it sleeps on (the
+     * object is that timer, reused for every sleep and timed wait: a sleeper needs no second object), a timeout that
+     * fired, a name.
+     */
+    static final class Extras extends TimerNode {
+        private static final VarHandle NAME;
+
+        static {
+            try {
+                NAME = MethodHandles.lookup().findVarHandle(Extras.class, "name", String.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final CoTask<?> task;
+        /** The wait the timer ends, when it fires; loop thread only. */
+        int seq;
+        /** Given at spawn, or drawn when first asked for; any thread. */
+        private volatile String name;
+        /** A timeout that expired and is to be thrown at the next suspension point; loop thread only. */
+        TimeoutTimer firedTimeout;
+
+        Extras(CoTask<?> task, String name) {
+            this.task = task;
+            this.name = name;
+        }
+
+        @Override
+        void fire(Loop loop) {
+            loop.wake(task, seq);
+        }
+    }
+
+    /** Its extras, made on first need; any thread. */
+    private Extras extras() {
+        Extras x = extras;
+        if (x == null) {
+            x = new Extras(this, null);
+            Extras raced = (Extras) EXTRAS.compareAndExchange(this, null, x);
+            if (raced != null) {
+                x = raced;
+            }
+        }
+        return x;
+    }
+
+    /** A timeout that expired and is to be thrown at the next suspension point, or null. Loop thread only. */
+    TimeoutTimer firedTimeout() {
+        Extras x = extras;
+        return x == null ? null : x.firedTimeout;
+    }
+
+    void setFiredTimeout(TimeoutTimer t) {
+        Extras x = t == null ? extras : extras();
+        if (x != null) {
+            x.firedTimeout = t;
+        }
     }
 
     /**
@@ -83,7 +151,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
      */
     @SuppressWarnings("unchecked")
     T invokeEntry() throws Exception {
-        Object e = entry;
+        Object e = entryOrOutcome;
         if (e instanceof StackCallable) {
             return ((StackCallable<T>) e).call(this);
         }
@@ -176,7 +244,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
             throw new CancellationException("task " + name() + " was cancelled");
         }
         if (failed) {
-            Throwable f = (Throwable) outcome;
+            Throwable f = (Throwable) entryOrOutcome;
             failureSeen = true;
             if (f instanceof RuntimeException) {
                 throw (RuntimeException) f;
@@ -187,7 +255,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
             throw new TaskFailedException(name(), f);
         }
         @SuppressWarnings("unchecked")
-        T value = (T) outcome;
+        T value = (T) entryOrOutcome;
         return value;
     }
 
@@ -223,10 +291,11 @@ public final class CoTask<T> extends Stack implements Task<T> {
      */
     @Override
     public String name() {
-        String n = name;
+        Extras x = extras();
+        String n = x.name;
         if (n == null) {
             n = "task-" + TASK_NUMBERS.incrementAndGet();
-            String raced = (String) NAME.compareAndExchange(this, null, n);
+            String raced = (String) Extras.NAME.compareAndExchange(x, null, n);
             if (raced != null) {
                 n = raced; // another thread named it first
             }
@@ -252,10 +321,10 @@ public final class CoTask<T> extends Stack implements Task<T> {
             if (cancelled) {
                 f.cancel(false);
             } else if (failed) {
-                f.completeExceptionally((Throwable) outcome);
+                f.completeExceptionally((Throwable) entryOrOutcome);
             } else {
                 @SuppressWarnings("unchecked")
-                T value = (T) outcome;
+                T value = (T) entryOrOutcome;
                 f.complete(value);
             }
         });
@@ -282,11 +351,10 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     /** Publishes the outcome and runs the waiters; true if anybody was waiting. */
     boolean complete(T value, Throwable error, boolean wasCancelled) {
-        outcome = error != null ? error : value;
+        entryOrOutcome = error != null ? error : value; // the body is dropped here
         failed = error != null;
         cancelled = wasCancelled;
         state = DONE;
-        entry = null;
         waitingOn = null;
         Object ws = WAITERS.getAndSet(this, COMPLETED);
         boolean any = ws != null;
@@ -298,16 +366,18 @@ public final class CoTask<T> extends Stack implements Task<T> {
         return any;
     }
 
+    /** Only while it runs: a finished task has no body any more. */
     String entryDescription() {
-        return entry.getClass().getName();
+        return entryOrOutcome.getClass().getName();
     }
 
+    /** Only while it runs. */
     Class<?> entryClass() {
-        return entry.getClass();
+        return entryOrOutcome.getClass();
     }
 
     Throwable failure() {
-        return failed ? (Throwable) outcome : null;
+        return failed ? (Throwable) entryOrOutcome : null;
     }
 
     /** True if a join already threw this task's failure. */
@@ -333,18 +403,15 @@ public final class CoTask<T> extends Stack implements Task<T> {
         }
     }
 
-    SleepTimer sleepTimer() {
-        SleepTimer t = sleepTimer;
-        if (t == null) {
-            t = new SleepTimer(this);
-            sleepTimer = t;
-        }
-        return t;
+    /** The timer it sleeps on (and waits with a timeout on): one per task, reused. Loop thread only. */
+    Extras sleepTimer() {
+        return extras();
     }
 
     void disarmTimer() {
-        if (sleepTimer != null && sleepTimer.isScheduled()) {
-            loop.timers.remove(sleepTimer);
+        Extras x = extras;
+        if (x != null && x.isScheduled()) {
+            loop.timers.remove(x);
         }
     }
 
@@ -393,21 +460,6 @@ public final class CoTask<T> extends Stack implements Task<T> {
         @Override
         public void taskDone(CoTask<?> done) {
             LockSupport.unpark(thread);
-        }
-    }
-
-    /** The timer a task sleeps on; one per task, reused. */
-    static final class SleepTimer extends TimerNode {
-        private final CoTask<?> task;
-        int seq;
-
-        SleepTimer(CoTask<?> task) {
-            this.task = task;
-        }
-
-        @Override
-        void fire(Loop loop) {
-            loop.wake(task, seq);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.coro.internal;
 
 import dev.coro.DeadlockException;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -30,7 +29,7 @@ public final class Loop {
     /** Set by the loop thread once it runs no more tasks; see {@link Affinity}. */
     volatile boolean ended;
     final TimerHeap timers = new TimerHeap();
-    private final ArrayDeque<CoTask<?>> ready = new ArrayDeque<>();
+    private final ReadyQueue ready = new ReadyQueue();
     private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger parkState = new AtomicInteger(AWAKE);
     private final Carrier carrier;
@@ -141,7 +140,7 @@ public final class Loop {
         CoTask<T> t = newTask(entry, name);
         t.state = CoTask.SUSPENDED;
         t.waitingOn = "its start time";
-        CoTask.SleepTimer timer = t.sleepTimer();
+        CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
         return t;
@@ -370,7 +369,9 @@ public final class Loop {
         }
         t.state = CoTask.SUSPENDED;
         t.waitSeq++;
-        t.waitingOn = what;
+        if (t.waitingOn != what) {
+            t.waitingOn = what; // a task often waits on the same thing again: skip the store and its GC barrier
+        }
         t.mode = Stack.SUSPENDING;
         if (DEBUG_FRAMES) {
             SUSPENDED_AT.put(t, Frames.capture());
@@ -448,7 +449,7 @@ public final class Loop {
 
     void sleep(CoTask<?> t, long nanos) {
         suspend(t, "sleep");
-        CoTask.SleepTimer timer = t.sleepTimer();
+        CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
     }

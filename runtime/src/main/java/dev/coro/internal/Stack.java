@@ -41,8 +41,13 @@ public class Stack {
     /** The task these frames belong to; null for a thread's stack outside any coroutine. */
     final CoTask<?> task;
 
-    /** Values of coroutine-locals, by index; {@link #UNSET} where none was set. */
-    private Object[] locals = NO_REFS;
+    /*
+     * The arrays are null until first needed: most tasks never suspend nor set a coroutine-local, and a null field is
+     * one reference fewer for the collector to follow each time it copies a task.
+     */
+
+    /** Values of coroutine-locals, by index; {@link #UNSET} where none was set. Null until one is set. */
+    private Object[] locals;
     /** Marks a coroutine-local without a value (null is a value). */
     public static final Object UNSET = new Object();
     private static volatile int[] inheritable = new int[0];
@@ -52,24 +57,14 @@ public class Stack {
     private Object[] refs;
     private int ip, lp, rp;
 
-    private static final int[] NO_INTS = new int[0];
-    private static final long[] NO_LONGS = new long[0];
-    private static final Object[] NO_REFS = new Object[0];
-
     /** A stack outside any task. */
     Stack(CoTask<?> task) {
         this.task = task;
-        this.ints = NO_INTS;
-        this.longs = NO_LONGS;
-        this.refs = NO_REFS;
     }
 
     /** The stack of the task being constructed, which is this very object. */
     Stack() {
         this.task = (CoTask<?>) this;
-        this.ints = NO_INTS;
-        this.longs = NO_LONGS;
-        this.refs = NO_REFS;
     }
 
     /** The stack of the coroutine running on this thread, or the thread's plain stack outside any coroutine. */
@@ -125,8 +120,8 @@ public class Stack {
     // ---- frame storage, used by the save and restore code the agent emits ----
 
     public void pushI(int v) {
-        if (ip == ints.length) {
-            ints = Arrays.copyOf(ints, grow(ip));
+        if (ints == null || ip == ints.length) {
+            ints = ints == null ? new int[grow(0)] : Arrays.copyOf(ints, grow(ip));
         }
         ints[ip++] = v;
     }
@@ -136,8 +131,8 @@ public class Stack {
     }
 
     public void pushJ(long v) {
-        if (lp == longs.length) {
-            longs = Arrays.copyOf(longs, grow(lp));
+        if (longs == null || lp == longs.length) {
+            longs = longs == null ? new long[grow(0)] : Arrays.copyOf(longs, grow(lp));
         }
         longs[lp++] = v;
     }
@@ -147,8 +142,8 @@ public class Stack {
     }
 
     public void pushA(Object v) {
-        if (rp == refs.length) {
-            refs = Arrays.copyOf(refs, grow(rp));
+        if (refs == null || rp == refs.length) {
+            refs = refs == null ? new Object[grow(0)] : Arrays.copyOf(refs, grow(rp));
         }
         refs[rp++] = v;
     }
@@ -191,16 +186,17 @@ public class Stack {
     /** A coroutine-local's value here, or {@link #UNSET}. */
     public Object local(int index) {
         Object[] l = locals;
-        return index < l.length && l[index] != null ? l[index] : UNSET;
+        return l != null && index < l.length && l[index] != null ? l[index] : UNSET;
     }
 
     /** Sets (or, with {@link #UNSET}, removes) a coroutine-local's value here. */
     public void setLocal(int index, Object value) {
-        if (index >= locals.length) {
+        int length = locals == null ? 0 : locals.length;
+        if (index >= length) {
             if (value == UNSET) {
                 return;
             }
-            locals = Arrays.copyOf(locals, Math.max(index + 1, locals.length * 2));
+            locals = length == 0 ? new Object[index + 1] : Arrays.copyOf(locals, Math.max(index + 1, length * 2));
         }
         locals[index] = value == null ? NULL_VALUE : value == UNSET ? null : value;
     }
@@ -241,7 +237,9 @@ public class Stack {
 
     /** Drops whatever a failed or cancelled rewind left behind. */
     void clear() {
-        Arrays.fill(refs, 0, Math.max(0, Math.min(rp, refs.length)), null);
+        if (refs != null) {
+            Arrays.fill(refs, 0, Math.max(0, Math.min(rp, refs.length)), null);
+        }
         ip = lp = rp = 0;
         mode = RUNNING;
         armed = false;

@@ -218,9 +218,9 @@ public final class Suspend {
         if (t.cancelRequested) {
             throw new CancellationException("task " + t.name() + " was cancelled");
         }
-        TimeoutTimer fired = t.firedTimeout;
+        TimeoutTimer fired = t.firedTimeout();
         if (fired != null) {
-            t.firedTimeout = null;
+            t.setFiredTimeout(null);
             throw fired.expired();
         }
     }
@@ -256,7 +256,7 @@ public final class Suspend {
         if (t.state != CoTask.SUSPENDED) {
             return; // the wait already ended while it was being set up (completed from another thread)
         }
-        CoTask.SleepTimer timer = t.sleepTimer();
+        CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         t.loop.timers.add(timer, System.nanoTime() + nanos);
     }

@@ -35,7 +35,7 @@ public final class TimeoutTimer extends TimerNode {
     void fire(Loop loop) {
         fired = true;
         if (task.state != CoTask.DONE) {
-            task.firedTimeout = this;
+            task.setFiredTimeout(this);
             loop.interrupt(task);
         }
     }
@@ -43,8 +43,8 @@ public final class TimeoutTimer extends TimerNode {
     /** Disarms it; if it fired but its exception was not thrown yet, that is dropped too. */
     public void cancel() {
         task.loop.timers.remove(this);
-        if (task.firedTimeout == this) {
-            task.firedTimeout = null;
+        if (task.firedTimeout() == this) {
+            task.setFiredTimeout(null);
         }
     }
 

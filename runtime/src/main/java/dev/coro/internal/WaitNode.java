@@ -87,7 +87,7 @@ public class WaitNode implements Runnable {
         value = v;
         source = by;
         STATE.setRelease(this, DONE);
-        wakeOwner();
+        run(); // on its loop's thread already: wake it now, not through the loop's door
         return true;
     }
 
