@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link CoSocket}'s input: blocking when called plainly, suspending through {@link #read(byte[], int, int, Stack)}. */
-public final class CoInputStream extends InputStream {
+public final class CoInputStream extends InputStream implements SocketInput {
     private final CoSocket socket;
     private boolean eof;
     /** The last cooperative read returned fewer bytes than asked for: the next one waits for readiness first. */
@@ -120,11 +120,18 @@ public final class CoInputStream extends InputStream {
         return n;
     }
 
+    /** {@link #readNow(byte[], int, int)}: a plain socket has nothing to hand to the pool. */
+    @Override
+    public int readNow(byte[] b, int off, int len, Stack s) throws IOException {
+        return readNow(b, off, len);
+    }
+
     /**
      * Waits, as a leaf, until the socket may be read or its read timeout ({@code SO_TIMEOUT}) passes: 1 to read
      * now, -1 if the timeout passed, 0 when {@code s} is suspending (called again on resume, it ends the wait).
      * A plain thread or pinned code blocks here instead.
      */
+    @Override
     public int awaitReadable(Stack s) throws IOException {
         if (Suspend.isResuming(s)) {
             boolean ready = socket.suspendOn(s, SelectionKey.OP_READ, 0);

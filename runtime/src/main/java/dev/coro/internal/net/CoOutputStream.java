@@ -13,7 +13,7 @@ import java.util.Objects;
  * slowly the buffer fills and the writer waits (backpressure): blocking when called plainly, suspended through
  * {@link #write(byte[], int, int, Stack)}.
  */
-public final class CoOutputStream extends OutputStream {
+public final class CoOutputStream extends OutputStream implements SocketOutput {
     private final CoSocket socket;
 
     CoOutputStream(CoSocket socket) {
@@ -66,10 +66,27 @@ public final class CoOutputStream extends OutputStream {
         return socket.writeNow(b, off, len);
     }
 
+    @Override
+    public int writeNow(byte[] b, int off, int len, Stack s) throws IOException {
+        return writeNow(b, off, len);
+    }
+
+    @Override
+    public boolean holdsUnsent() {
+        return false;
+    }
+
+    /** Nothing is kept here: every byte {@link #writeNow} took is in the kernel's buffer. */
+    @Override
+    public boolean flushNow(Stack s) {
+        return true;
+    }
+
     /**
      * Waits, as a leaf, until the socket may be written: true to write now, false when {@code s} is suspending
      * (called again on resume, it ends the wait). A plain thread or pinned code blocks here instead.
      */
+    @Override
     public boolean awaitWritable(Stack s) throws IOException {
         if (Suspend.isResuming(s)) {
             socket.suspendOn(s, SelectionKey.OP_WRITE, 0);
@@ -83,7 +100,8 @@ public final class CoOutputStream extends OutputStream {
     /** The one cooperative sink of coro's wrappers around this stream (made by them, kept here so they share it). */
     private Object sink;
 
-    public synchronized Object sink(java.util.function.Function<CoOutputStream, Object> make) {
+    @Override
+    public synchronized Object sink(java.util.function.Function<? super SocketOutput, Object> make) {
         if (sink == null) {
             sink = make.apply(this);
         }

@@ -674,7 +674,10 @@ public final class CoSSLSocket extends SSLSocket {
     // ---- streams ----
 
     /** The TLS socket's input: blocking when called plainly, suspending through {@link #read(byte[], int, int, Stack)}. */
-    public final class In extends InputStream {
+    public final class In extends InputStream implements SocketInput {
+        /** What the last {@link #readNow} that found nothing waits for: NEED_READ, NEED_WRITE or NEED_TASK. */
+        private int need = NEED_READ;
+
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
@@ -736,6 +739,47 @@ public final class CoSSLSocket extends SSLSocket {
             return n < 0 ? -1 : one[0] & 0xff;
         }
 
+        /**
+         * One read step that never waits (for coro's wrappers around this stream): decrypted bytes, -1 at the end
+         * of the stream, or 0 if it must wait: for the channel to be readable (a record is incomplete), writable (a
+         * handshake message to send), or for the handshake's delegated tasks (a coroutine's, {@code s} a task's,
+         * run on the pool), which {@link #awaitReadable} then waits for.
+         */
+        @Override
+        public int readNow(byte[] b, int off, int len, Stack s) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            int r = readStep(b, off, len, s != null && s.task() != null);
+            if (r >= -1) {
+                return r;
+            }
+            need = r;
+            return 0;
+        }
+
+        /**
+         * Waits, as a leaf, for what the last {@link #readNow} lacked (the contended case polls, as the
+         * cooperative read): 1 to read now, -1 if {@code SO_TIMEOUT} passed waiting for the peer, 0 when {@code s}
+         * is suspending (called again on resume, it ends the wait). A plain thread or pinned code blocks instead.
+         */
+        @Override
+        public int awaitReadable(Stack s) throws IOException {
+            if (Suspend.isResuming(s)) {
+                return resumeWait(s, s.popI()) ? 1 : -1;
+            }
+            if (closed || transport.isClosed()) {
+                return 1; // the read says what there is to say
+            }
+            int r = need;
+            need = NEED_READ;
+            boolean[] ready = new boolean[1];
+            int code = await(s, r, r == NEED_READ ? readTimeoutNanos() : 0, ready);
+            if (code >= 0) {
+                s.pushI(code);
+                return 0;
+            }
+            return ready[0] ? 1 : -1;
+        }
+
         @Override
         public int available() {
             synchronized (lock) {
@@ -750,7 +794,12 @@ public final class CoSSLSocket extends SSLSocket {
     }
 
     /** The TLS socket's output: a write returns once every byte is encrypted and in the kernel's buffer. */
-    public final class Out extends OutputStream {
+    public final class Out extends OutputStream implements SocketOutput {
+        /** What the last {@link #writeNow} or {@link #flushNow} that stopped waits for: NEED_WRITE, NEED_READ, NEED_TASK. */
+        private int need = NEED_WRITE;
+        /** The one cooperative sink of coro's wrappers around this stream. */
+        private Object sink;
+
         @Override
         public void write(int b) throws IOException {
             write(new byte[] {(byte) b}, 0, 1);
@@ -800,6 +849,81 @@ public final class CoSSLSocket extends SSLSocket {
                     }
                 }
             }
+        }
+
+        /**
+         * Write steps that never wait (for coro's wrappers around this stream): the bytes the engine took, maybe 0
+         * (it must wait: for the channel to be writable, for the peer's handshake message, or for the handshake's
+         * delegated tasks, which {@link #awaitWritable} then waits for). The last record may be only partly in
+         * the kernel's buffer: {@link #flushNow} sends the rest.
+         */
+        @Override
+        public int writeNow(byte[] b, int off, int len, Stack s) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            boolean offload = s != null && s.task() != null;
+            int done = 0;
+            while (done < len) {
+                int r = writeStep(b, off + done, len - done, offload);
+                if (r < 0) {
+                    need = r;
+                    break;
+                }
+                done += r;
+            }
+            return done;
+        }
+
+        /** Sends what the engine wrapped (and the handshake's messages) without waiting: true once all is sent. */
+        @Override
+        public boolean flushNow(Stack s) throws IOException {
+            int r = writeStep(EMPTY.array(), 0, 0, s != null && s.task() != null);
+            if (r >= 0) {
+                return true;
+            }
+            need = r;
+            return false;
+        }
+
+        /** Whether a record wrapped for the writers is not all in the kernel's buffer yet. */
+        @Override
+        public boolean holdsUnsent() {
+            synchronized (lock) {
+                return engineReady && !closed && netOut.position() > 0;
+            }
+        }
+
+        /**
+         * Waits, as a leaf, for what the last {@link #writeNow} or {@link #flushNow} lacked (the peer's handshake
+         * message at most {@code WRITER_READ_POLL_NANOS}, as the blocking write): true to write now, false when
+         * {@code s} is suspending (called again on resume, it ends the wait). A plain thread or pinned code blocks
+         * instead.
+         */
+        @Override
+        public boolean awaitWritable(Stack s) throws IOException {
+            if (Suspend.isResuming(s)) {
+                resumeWait(s, s.popI());
+                return true;
+            }
+            if (closed || transport.isClosed()) {
+                return true; // the write says what there is to say
+            }
+            int r = need;
+            need = NEED_WRITE;
+            boolean[] ready = new boolean[1];
+            int code = await(s, r, r == NEED_READ ? WRITER_READ_POLL_NANOS : 0, ready);
+            if (code >= 0) {
+                s.pushI(code);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public synchronized Object sink(java.util.function.Function<? super SocketOutput, Object> make) {
+            if (sink == null) {
+                sink = make.apply(this);
+            }
+            return sink;
         }
 
         @Override

@@ -152,7 +152,10 @@ public final class ChannelStreams {
         /** Every byte of {@code bb}, waiting the blocking way as the JDK's stream. */
         abstract void writeAll(ByteBuffer bb) throws IOException;
 
-        /** Every byte of {@code bb}, suspending while the socket has no room (called again on resume). */
+        /**
+         * Every byte of {@code bb} and what the stream below holds ({@link #unsentBelow}), suspending while the
+         * socket has no room (called again on resume).
+         */
         abstract void send(ByteBuffer bb, Stack st) throws IOException;
 
         abstract void closeTarget() throws IOException;
@@ -187,6 +190,14 @@ public final class ChannelStreams {
             return pending != null && pending.hasRemaining();
         }
 
+        /**
+         * Whether the stream below still holds bytes this sink's writes handed it (a TLS record the kernel took
+         * only part of): {@link #send} sends them too.
+         */
+        boolean unsentBelow() {
+            return false;
+        }
+
         /** Keeps what {@code bb} has left after what is pending already. */
         private void keep(ByteBuffer bb) {
             if (!bb.hasRemaining()) {
@@ -214,7 +225,7 @@ public final class ChannelStreams {
         void drain(Stack st) throws IOException {
             try {
                 // on resume always: another task's drain may have sent everything meanwhile, the wait still ends
-                if (hasPending() || Suspend.isResuming(st)) {
+                if (hasPending() || unsentBelow() || Suspend.isResuming(st)) {
                     send(pending != null ? pending : ByteBuffer.allocate(0), st);
                     if (Suspend.isSuspending(st)) {
                         return;
@@ -241,13 +252,13 @@ public final class ChannelStreams {
 
         @Override
         public void close() throws IOException {
-            if (coop != null && hasPending()) {
+            if (coop != null && (hasPending() || unsentBelow())) {
                 closeRequested = true; // the cooperative call sends what is pending, then closes
                 return;
             }
-            if (hasPending()) {
+            if (hasPending() || unsentBelow()) {
                 try {
-                    writeAll(pending);
+                    writeAll(pending != null ? pending : ByteBuffer.allocate(0));
                 } finally {
                     pending = null;
                 }

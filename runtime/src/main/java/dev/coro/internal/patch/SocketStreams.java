@@ -4,6 +4,9 @@ import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.net.CoInputStream;
 import dev.coro.internal.net.CoOutputStream;
+import dev.coro.internal.net.CoSSLSocket;
+import dev.coro.internal.net.SocketInput;
+import dev.coro.internal.net.SocketOutput;
 import dev.coro.internal.patch.ChannelStreams.ChannelReader;
 import dev.coro.internal.patch.ChannelStreams.ChannelWriter;
 import dev.coro.internal.patch.ChannelStreams.CoopInput;
@@ -52,7 +55,8 @@ import static dev.coro.internal.patch.ChannelStreams.plain;
  * The classic socket idiom in rewritten code (group {@code sockets}): {@code new InputStreamReader},
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
  * {@code DataOutputStream}, {@code PrintWriter} and {@code PrintStream} around a coro socket's stream ({@link CoInputStream},
- * {@link CoOutputStream}), or around one of the objects these make, give marked subclasses of the JDK's classes;
+ * {@link CoOutputStream}; a TLS socket's {@link CoSSLSocket.In}, {@link CoSSLSocket.Out}: any {@link SocketInput} or
+ * {@link SocketOutput}), or around one of the objects these make, give marked subclasses of the JDK's classes;
  * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
  * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
  * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
@@ -78,11 +82,11 @@ public final class SocketStreams {
 
     // ---- the innermost streams ----
 
-    /** A coro socket's input as coro's wrappers read it. */
+    /** A coro socket's input (plain or TLS) as coro's wrappers read it. */
     static final class SocketIn extends Source {
-        final CoInputStream co;
+        final SocketInput co;
 
-        SocketIn(CoInputStream co) {
+        SocketIn(SocketInput co) {
             this.co = co;
         }
 
@@ -102,7 +106,7 @@ public final class SocketStreams {
             if (coop == null) {
                 return co.read(b, off, len); // the blocking read, SO_TIMEOUT included
             }
-            int n = co.readNow(b, off, len);
+            int n = co.readNow(b, off, len, coop);
             if (n != 0) {
                 timedOut = false;
                 return n;
@@ -145,18 +149,26 @@ public final class SocketStreams {
         }
     }
 
-    /** A coro socket's output as coro's wrappers write it: one per socket stream, shared by all of them. */
+    /**
+     * A coro socket's output (plain or TLS) as coro's wrappers write it: one per socket stream, shared by all of
+     * them.
+     */
     static final class SocketOut extends Sink {
-        final CoOutputStream co;
+        final SocketOutput co;
 
-        SocketOut(CoOutputStream co) {
+        SocketOut(SocketOutput co) {
             this.co = co;
         }
 
         @Override
         void writeNow(ByteBuffer bb, Stack st) throws IOException {
-            int n = co.writeNow(bb.array(), bb.arrayOffset() + bb.position(), bb.remaining());
+            int n = co.writeNow(bb.array(), bb.arrayOffset() + bb.position(), bb.remaining(), st);
             bb.position(bb.position() + n);
+        }
+
+        @Override
+        boolean unsentBelow() {
+            return co.holdsUnsent();
         }
 
         @Override
@@ -170,10 +182,18 @@ public final class SocketStreams {
             if (Suspend.isResuming(st)) {
                 co.awaitWritable(st); // ends the wait
             }
-            while (bb.hasRemaining()) {
-                int before = bb.position();
-                writeNow(bb, st);
-                if (bb.position() == before && !co.awaitWritable(st)) {
+            for (;;) {
+                boolean moved;
+                if (bb.hasRemaining()) {
+                    int before = bb.position();
+                    writeNow(bb, st);
+                    moved = bb.position() != before;
+                } else if (co.flushNow(st)) {
+                    return; // every byte is in the kernel's buffer (a TLS record too)
+                } else {
+                    moved = false;
+                }
+                if (!moved && !co.awaitWritable(st)) {
                     return; // suspending: called again on resume
                 }
             }
@@ -185,23 +205,23 @@ public final class SocketStreams {
         }
     }
 
-    private static SocketOut sinkOf(CoOutputStream co) {
+    private static SocketOut sinkOf(SocketOutput co) {
         return (SocketOut) co.sink(SocketOut::new);
     }
 
     /** Whether wrapping {@code in} makes a cooperative object. */
     private static boolean coop(InputStream in) {
-        return in instanceof CoInputStream || in instanceof CoopInput;
+        return in instanceof SocketInput || in instanceof CoopInput;
     }
 
     private static boolean coop(OutputStream out) {
         // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
-        return out instanceof CoOutputStream || out instanceof CoopOutput && !(out instanceof PrintStream);
+        return out instanceof SocketOutput || out instanceof CoopOutput && !(out instanceof PrintStream);
     }
 
     /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
     private static InputStream stream(InputStream in) {
-        return in instanceof CoInputStream ? new SocketIn((CoInputStream) in) : in;
+        return in instanceof SocketInput ? new SocketIn((SocketInput) in) : in;
     }
 
     private static Source source(InputStream stream) {
@@ -209,7 +229,7 @@ public final class SocketStreams {
     }
 
     private static OutputStream stream(OutputStream out) {
-        return out instanceof CoOutputStream ? sinkOf((CoOutputStream) out) : out;
+        return out instanceof SocketOutput ? sinkOf((SocketOutput) out) : out;
     }
 
     private static Sink sink(Object stream) {
