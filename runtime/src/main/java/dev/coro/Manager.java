@@ -80,12 +80,12 @@ import java.util.Objects;
  * authenticated but <b>not encrypted</b>. With TLS ({@link Options#tls} on the manager, an {@code SSLContext} that
  * trusts its certificate on the clients: {@link #connect(InetSocketAddress, byte[], SSLContext)}) everything after
  * the TLS handshake is encrypted, the client checks that the certificate names the host it asked for, and the HMAC
- * authentication still runs inside, so a client needs both the trust and the key. The manager's TLS runs on its
- * selector thread (an {@code SSLEngine} per connection; the handshakes' delegated tasks, certificate checks and key
- * agreement, on a few threads of its own, so a handshake does not stall the other connections). A client's
- * connection, TLS or not, is carried by coro's cooperative IO: tasks on one loop thread per process read and write
- * it (over TLS, through coro's {@code SSLEngine}-based socket, its delegated tasks on {@link Coro#blocking}'s
- * pool), so coroutines suspend in {@code put} and {@code get} exactly as without TLS.
+ * authentication still runs inside, so a client needs both the trust and the key. Both ends of a connection, TLS or
+ * not, are carried by coro's cooperative IO: the manager's connections by a reader and a writer task each on the
+ * manager's loop, a client's by tasks on one loop thread per process; over TLS through coro's
+ * {@code SSLEngine}-based socket, whose handshakes hand their delegated tasks (certificate checks, key agreement)
+ * to {@link Coro#blocking}'s pool, so a handshake does not stall the other connections. Coroutines suspend in
+ * {@code put} and {@code get} exactly as without TLS.
  */
 public final class Manager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.coro.manager");

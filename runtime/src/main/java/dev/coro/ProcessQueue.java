@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code get}, the message the handle took last; give each consumer its own handle ({@link #handle()}) when each
  * must acknowledge exactly its own.
  *
- * <p>The queue lives in a broker thread of the process that created it (a non-blocking selector loop), reached by
- * the others over a Unix-domain socket in a private directory. Each other process has one connection to it, carried
+ * <p>The queue lives in a broker of the process that created it (a coro loop on a thread of its own, a reader and a
+ * writer task per connection), reached by the others over a Unix-domain socket in a private directory. Each other process has one connection to it, carried
  * by coro's cooperative IO on one loop thread of that process ({@code coro-queue-io}); a {@code put} returns once the
  * message is queued for sending on the connection (the connection is flushed when a handle closes and when the
  * process exits normally). When the creating process

@@ -100,9 +100,9 @@ public final class Loop {
     }
 
     /**
-     * Starts a loop on a new daemon thread that serves the runtime's own tasks until the JVM exits (their entries are
-     * {@link StackRunnable}s written as twins by hand, so no agent is needed). Hand it work with {@link #execute};
-     * {@link #spawn} there.
+     * Starts a loop on a new daemon thread that serves the runtime's own tasks until {@link #endDaemon} (their
+     * entries are {@link StackRunnable}s written as twins by hand, so no agent is needed). Hand it work with
+     * {@link #execute}; {@link #spawn} there.
      */
     public static Loop startDaemon(String threadName) {
         java.util.concurrent.CompletableFuture<Loop> started = new java.util.concurrent.CompletableFuture<>();
@@ -112,20 +112,60 @@ public final class Loop {
             c.loop = loop;
             Watchdog.register(loop);
             ALL.add(loop);
-            StackRunnable serve = s -> {
-                // the root waits for what never comes: only the JVM's exit ends this loop
-                if (Suspend.isResuming(s)) {
-                    Suspend.resumeWait(s, null);
-                }
-                Suspend.prepareWait(s, "work from other threads").markExternal();
-            };
-            loop.root = loop.spawn(serve, threadName);
-            started.complete(loop);
-            loop.runUntilDone(loop.root);
+            try {
+                StackRunnable serve = s -> {
+                    if (Suspend.isResuming(s)) {
+                        Suspend.resumeWait(s, null); // endDaemon: what is left is cancelled, and the loop ends
+                        return;
+                    }
+                    WaitNode n = Suspend.prepareWait(s, "work from other threads");
+                    n.markExternal();
+                    loop.daemonEnd = n;
+                };
+                loop.root = loop.spawn(serve, threadName);
+                started.complete(loop);
+                loop.runUntilDone(loop.root);
+            } finally {
+                Watchdog.unregister(loop);
+                ALL.remove(loop);
+                loop.ended = true;
+                loop.closeSelector();
+                c.loop = null;
+                c.current = c.plain;
+            }
         }, threadName);
         t.setDaemon(true);
         t.start();
         return started.join();
+    }
+
+    /** The root's wait of a loop made by {@link #startDaemon}; loop thread only. */
+    private WaitNode daemonEnd;
+
+    /**
+     * Ends a loop made by {@link #startDaemon}: its tasks are cancelled and run to their end, then its thread
+     * exits; any thread.
+     */
+    public void endDaemon() {
+        execute(() -> {
+            if (daemonEnd != null) {
+                daemonEnd.complete(null);
+            }
+        });
+    }
+
+    /** Waits at most {@code millis} for this loop's thread to end. */
+    public void awaitEnd(long millis) {
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the caller runs on this loop's thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
     }
 
     public <T> CoTask<T> spawn(Object entry, String name) {

@@ -1,5 +1,15 @@
 package dev.coro.internal.ipc;
 
+import dev.coro.internal.CoTask;
+import dev.coro.internal.IoWait;
+import dev.coro.internal.Loop;
+import dev.coro.internal.Stack;
+import dev.coro.internal.StackRunnable;
+import dev.coro.internal.Suspend;
+import dev.coro.internal.WaitNode;
+import dev.coro.internal.net.CoSSLSocket;
+import dev.coro.internal.net.CoSocket;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -7,7 +17,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -19,15 +28,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Holds named queues and serves them to other processes over one listening channel, Unix-domain or TCP, from one
- * daemon thread with an NIO selector (non-blocking; the only locks are the queues' monitors, which the broker's own
- * process shares through the in-process fast path, {@link BrokerQueue}).
+ * coro loop on a daemon thread of its own: an accepting task, and per connection a reader and a writer task over
+ * coro's cooperative sockets (TLS: coro's {@link CoSSLSocket}). All the broker's state belongs to that loop; the
+ * only locks are the queues' monitors, which the broker's own process shares through the in-process fast path,
+ * {@link BrokerQueue}.
  *
  * <p>Per connection: hellos, then the optional {@link Handshake}, then queue frames ({@link Wire}). A connection that
  * breaks the protocol gets an ERROR frame naming the cause, is reported to the error sink and closed; the others
@@ -95,29 +104,22 @@ public final class Broker implements AutoCloseable {
     }
 
     private final ServerSocketChannel server;
-    private final Selector selector;
     private final Options options;
     private final String address;
     private final Path socketDir;
-    private final Thread thread;
+    /** The broker's loop: one daemon thread whose tasks accept, read and write every connection. */
+    private final Loop loop;
     private final Map<String, BrokerQueue> byName = new ConcurrentHashMap<>();
     private final List<BrokerQueue> queues = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<BrokerQueue> dispatchRequests = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final ArrayList<Conn> conns = new ArrayList<>();
-    private final ArrayList<Conn> dirty = new ArrayList<>();
     private final ArrayList<BrokerQueue> touched = new ArrayList<>();
-    /** TLS connections that may hold decrypted input the selector cannot see: read again on the next turn. */
-    private final ArrayList<Conn> tlsBacklog = new ArrayList<>();
-    /** Runs TLS handshakes' delegated tasks off the broker thread; made on the first TLS connection. */
-    private java.util.concurrent.ThreadPoolExecutor tlsTasks;
+    /** Connections that sent ERROR and close once it is out. */
+    private final ArrayList<Conn> flushing = new ArrayList<>();
     private volatile boolean closing;
     private volatile boolean closed;
     private int peerCount;
-    /** Remote puts waiting with a timeout (a hint for the select timeout; racy reads are harmless). */
+    /** Remote puts waiting with a timeout (the sweeper then looks every few ms; racy reads are harmless). */
     private volatile int timedPuts;
-    private long nextSweep;
 
     private Broker(ServerSocketChannel server, Options options, Path socketDir) throws IOException {
         this.server = server;
@@ -126,10 +128,11 @@ public final class Broker implements AutoCloseable {
         SocketAddress local = server.getLocalAddress();
         this.address = addressOf(local);
         server.configureBlocking(false);
-        this.selector = Selector.open();
-        server.register(selector, SelectionKey.OP_ACCEPT);
-        this.thread = new Thread(this::run, options.threadName + " " + address);
-        thread.setDaemon(true);
+        this.loop = Loop.startDaemon(options.threadName + " " + address);
+        loop.execute(() -> {
+            loop.spawn(new Acceptor(), "accept " + address);
+            loop.spawn(new Sweeper(), "leases and handshake timeouts " + address);
+        });
     }
 
     /** Starts a broker on {@code server}, which must be bound; it owns and closes the channel. */
@@ -142,9 +145,7 @@ public final class Broker implements AutoCloseable {
                 dir = p.getParent();
             }
         }
-        Broker b = new Broker(server, options, dir);
-        b.thread.start();
-        return b;
+        return new Broker(server, options, dir);
     }
 
     private static final String SOCKET_NAME = "queues.sock";
@@ -282,137 +283,168 @@ public final class Broker implements AutoCloseable {
      */
     @Override
     public void close() {
-        closing = true;
-        selector.wakeup();
-        if (Thread.currentThread() != thread) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (!closing) {
+            closing = true;
+            loop.execute(() -> loop.spawn(new ShutDown(), "shut down " + address));
+        }
+        if (!loop.inLoop()) {
+            loop.awaitEnd(10_000);
         }
     }
 
     // ---- requests from other threads ----
 
     void requestDispatch(BrokerQueue q) {
-        if (Thread.currentThread() == thread) {
+        if (loop.inLoop()) {
             touched.add(q);
             return;
         }
         if (q.dispatchRequested.compareAndSet(false, true)) {
-            dispatchRequests.add(q);
-            wake();
+            execute(() -> {
+                q.dispatchRequested.set(false);
+                touched.add(q);
+            });
         }
     }
 
     /** Runs {@code r} on the broker thread: now if this is it, else soon. */
     void onBrokerThread(Runnable r) {
-        if (Thread.currentThread() == thread) {
+        if (loop.inLoop()) {
             r.run();
         } else {
             execute(r);
         }
     }
 
+    /** Runs {@code r} on the broker's loop, then serves the queues it touched. */
     void execute(Runnable r) {
-        tasks.add(r);
-        wake();
-    }
-
-    private void wake() {
-        if (Thread.currentThread() != thread && wakeupPending.compareAndSet(false, true)) {
-            selector.wakeup();
-        }
+        loop.execute(() -> {
+            r.run();
+            dispatchTouched();
+        });
     }
 
     /** Sends REPLY(req, value) on {@code conn}: now on the broker thread, else through it. */
     void replyLater(Conn conn, long req, int value, boolean timed) {
-        if (Thread.currentThread() == thread) {
+        if (loop.inLoop()) {
             conn.reply(req, value);
         } else {
             execute(() -> conn.reply(req, value));
         }
     }
 
-    // ---- the broker thread ----
+    // ---- the broker's tasks ----
 
-    private void run() {
-        try {
-            while (!closing) {
-                long timeout = sweepTimeoutMillis();
-                if (tlsBacklog.isEmpty()) {
-                    selector.select(timeout);
-                } else {
-                    selector.selectNow();
-                }
-                wakeupPending.set(false);
-                Runnable r;
-                while ((r = tasks.poll()) != null) {
-                    r.run();
-                }
-                for (SelectionKey k : selector.selectedKeys()) {
-                    if (!k.isValid()) {
+    /** Hands what queues touched since the last time have to their subscribers (their connections' writers send). */
+    private void dispatchTouched() {
+        if (touched.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < touched.size(); i++) {
+            touched.get(i).dispatch(now);
+        }
+        touched.clear();
+    }
+
+    /** Accepts connections while the listening channel is acceptable, suspended on the loop's Selector meanwhile. */
+    private final class Acceptor implements StackRunnable {
+        private boolean pausing;
+
+        @Override
+        public void run(Stack s) {
+            try {
+                for (;;) {
+                    if (pausing) {
+                        Suspend.sleep(s, 50_000_000L); // after a failed accept (out of descriptors): not a busy loop
+                        if (Suspend.isSuspending(s)) {
+                            return;
+                        }
+                        pausing = false;
+                    }
+                    if (Suspend.isResuming(s)) {
+                        IoWait.await(s, server, SelectionKey.OP_ACCEPT, 0);
+                    }
+                    SocketChannel ch;
+                    try {
+                        ch = server.accept();
+                    } catch (IOException e) {
+                        if (closing) {
+                            return;
+                        }
+                        options.errors.accept("queue broker " + address + ": accept failed: " + e);
+                        pausing = true;
                         continue;
                     }
-                    if (k.isAcceptable()) {
-                        accept();
-                    } else {
-                        Conn c = (Conn) k.attachment();
-                        if (k.isReadable()) {
-                            c.onReadable();
+                    if (ch == null) {
+                        IoWait.await(s, server, SelectionKey.OP_ACCEPT, 0);
+                        if (Suspend.isSuspending(s)) {
+                            return;
                         }
-                        if (k.isValid() && k.isWritable()) {
-                            c.markDirty();
-                        }
+                        continue;
                     }
+                    open(ch);
                 }
-                selector.selectedKeys().clear();
-                if (!tlsBacklog.isEmpty()) {
-                    List<Conn> again = new ArrayList<>(tlsBacklog);
-                    tlsBacklog.clear();
-                    for (Conn c : again) {
-                        if (!c.dead && (c.key.interestOps() & SelectionKey.OP_READ) != 0) {
-                            c.onReadable();
-                        }
-                    }
+            } catch (java.util.concurrent.CancellationException e) {
+                // the broker shuts down
+            } catch (IOException e) {
+                if (!closing) {
+                    options.errors.accept("queue broker " + address + ": cannot accept connections any more: " + e);
                 }
-                BrokerQueue q;
-                while ((q = dispatchRequests.poll()) != null) {
-                    q.dispatchRequested.set(false);
-                    touched.add(q);
-                }
-                long now = System.nanoTime();
-                for (int i = 0; i < touched.size(); i++) {
-                    touched.get(i).dispatch(now);
-                }
-                touched.clear();
-                if (timedPuts > 0) {
-                    int n = 0;
-                    for (BrokerQueue each : queues) {
-                        n += each.expirePuts(now);
-                    }
-                    timedPuts = n;
-                }
-                if (now - nextSweep >= 0) {
-                    sweep(now);
-                }
-                flushDirty();
             }
-        } catch (Throwable t) {
-            options.errors.accept("queue broker " + address + " failed: " + t);
-        } finally {
-            shutdownNow();
         }
     }
 
-    private long sweepTimeoutMillis() {
-        return timedPuts > 0 ? 5 : 100;
+    private void open(SocketChannel ch) {
+        String peer;
+        try {
+            SocketAddress ra = ch.getRemoteAddress();
+            peer = ra instanceof InetSocketAddress ? ra.toString() : "unix peer #" + (++peerCount);
+        } catch (IOException e) {
+            peer = "peer #" + (++peerCount);
+        }
+        Conn c = new Conn(ch, peer);
+        try {
+            Link.Plain plain = new Link.Plain(ch);
+            // TLS: coro's cooperative socket; its handshake's delegated tasks run on Coro.blocking's pool
+            c.link = options.tls == null ? plain
+                    : new Link.Tls(CoSSLSocket.serverSide(options.tls, CoSocket.connected(ch)));
+        } catch (IOException e) {
+            options.errors.accept("queue broker " + address + ": connection from " + peer + ": " + e
+                    + "; connection closed");
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+            return;
+        }
+        conns.add(c);
+        Wire.putHello(c.out);
+        c.reader = loop.spawn(c.new Reader(), "read " + peer + " (" + address + ")");
+        c.writer = loop.spawn(c.new Writer(), "write " + peer + " (" + address + ")");
     }
 
-    /** Leases that ran out go back; connections stuck before READY are dropped. */
+    /** Every few ms while puts wait with a timeout, else every 50 ms: {@link #sweep}. */
+    private final class Sweeper implements StackRunnable {
+        @Override
+        public void run(Stack s) {
+            try {
+                for (;;) {
+                    Suspend.sleep(s, timedPuts > 0 ? 5_000_000L : 50_000_000L); // on resume: ends the sleep
+                    if (Suspend.isSuspending(s)) {
+                        return;
+                    }
+                    sweep(System.nanoTime());
+                }
+            } catch (java.util.concurrent.CancellationException e) {
+                // the broker shuts down
+            }
+        }
+    }
+
+    /** Timed puts that ran out fail, leases that ran out go back; connections stuck before READY are dropped. */
     private void sweep(long now) {
-        nextSweep = now + 50_000_000L;
         int timed = 0;
         for (BrokerQueue q : queues) {
             timed += q.expirePuts(now);
@@ -429,80 +461,44 @@ public final class Broker implements AutoCloseable {
                 }
             }
         }
-        for (int i = 0; i < touched.size(); i++) {
-            touched.get(i).dispatch(now);
-        }
-        touched.clear();
         for (Conn c : new ArrayList<>(conns)) {
             if (c.state != Conn.OPEN && now - c.openedAt > options.handshakeTimeoutNanos) {
                 c.protocolError(new ProtocolException("no hello and handshake within "
                         + Duration.ofNanos(options.handshakeTimeoutNanos).toMillis() + " ms"));
             }
         }
-    }
-
-    private void flushDirty() {
-        for (int i = 0; i < dirty.size(); i++) {
-            dirty.get(i).flush();
-        }
-        dirty.clear();
-    }
-
-    private void accept() {
-        SocketChannel ch;
-        try {
-            while ((ch = server.accept()) != null) {
-                ch.configureBlocking(false);
-                String peer;
-                try {
-                    SocketAddress ra = ch.getRemoteAddress();
-                    peer = ra instanceof InetSocketAddress ? ra.toString() : "unix peer #" + (++peerCount);
-                } catch (IOException e) {
-                    peer = "peer #" + (++peerCount);
-                }
-                Conn c = new Conn(ch, peer);
-                if (options.tls != null) {
-                    javax.net.ssl.SSLEngine engine = ch.getRemoteAddress() instanceof InetSocketAddress
-                            ? options.tls.createSSLEngine(((InetSocketAddress) ch.getRemoteAddress()).getHostString(),
-                            ((InetSocketAddress) ch.getRemoteAddress()).getPort())
-                            : options.tls.createSSLEngine();
-                    engine.setUseClientMode(false);
-                    Conn conn = c;
-                    c.tls = new TlsIo(engine, ch, tlsTasks(), () -> execute(() -> {
-                        if (!conn.dead) {
-                            conn.onReadable(); // drives the handshake on, and marks the connection dirty
-                        }
-                    }));
-                }
-                c.key = ch.register(selector, SelectionKey.OP_READ, c);
-                conns.add(c);
-                Wire.putHello(c.out);
-                c.markDirty();
-            }
-        } catch (IOException e) {
-            if (!closing) {
-                options.errors.accept("queue broker " + address + ": accept failed: " + e);
-            }
-        }
+        dispatchTouched();
     }
 
     /**
-     * The executor of TLS handshakes' delegated tasks (certificate checks, key agreement): a few daemon threads,
-     * made on the first TLS connection, idle ones retiring; so a handshake does not stall the other connections.
+     * Closes every connection with an ERROR frame saying so (given up to a second to go out), ends the queues,
+     * deletes the socket file, then ends the broker's loop.
      */
-    private java.util.concurrent.ThreadPoolExecutor tlsTasks() {
-        if (tlsTasks == null) {
-            int n = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
-            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-            tlsTasks = new java.util.concurrent.ThreadPoolExecutor(n, n, 30, java.util.concurrent.TimeUnit.SECONDS,
-                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "coro-broker-tls-" + count.incrementAndGet() + " " + address);
-                        t.setDaemon(true);
-                        return t;
-                    });
-            tlsTasks.allowCoreThreadTimeOut(true);
+    private final class ShutDown implements StackRunnable {
+        private long deadline;
+
+        @Override
+        public void run(Stack s) {
+            try {
+                if (!Suspend.isResuming(s)) {
+                    deadline = System.nanoTime() + 1_000_000_000L;
+                    shutdownNow();
+                }
+                for (;;) {
+                    Suspend.sleep(s, 10_000_000L); // on resume: ends the sleep
+                    if (Suspend.isSuspending(s)) {
+                        return;
+                    }
+                    if (flushing.isEmpty() || System.nanoTime() - deadline > 0) {
+                        break;
+                    }
+                }
+            } finally {
+                if (!Suspend.isSuspending(s)) {
+                    loop.endDaemon(); // what is left (a peer that does not read its ERROR) is cancelled
+                }
+            }
         }
-        return tlsTasks;
     }
 
     private void shutdownNow() {
@@ -510,19 +506,11 @@ public final class Broker implements AutoCloseable {
             return;
         }
         closing = true;
-        if (tlsTasks != null) {
-            tlsTasks.shutdown(); // tasks already queued still run: their engines' connections are closed anyway
-        }
         for (Conn c : new ArrayList<>(conns)) {
             c.sendErrorAndClose("the queue broker at " + address + " shut down", false);
         }
         for (BrokerQueue q : queues) {
             q.shutdown("the queue broker shut down");
-        }
-        try {
-            selector.close();
-        } catch (IOException ignored) {
-            // closing anyway
         }
         try {
             server.close();
@@ -647,17 +635,26 @@ public final class Broker implements AutoCloseable {
         static final int OUT_LIMIT = 8 << 20;
 
         final SocketChannel ch;
-        /** TLS over {@link #ch}, or null. */
-        TlsIo tls;
+        /** What frames are read from and written to: the channel, or coro's TLS socket over it. */
+        Link link;
         final String peer;
         final long openedAt = System.nanoTime();
-        SelectionKey key;
+        CoTask<?> reader;
+        CoTask<?> writer;
         ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        /** What the broker queues for the peer; the writer takes it whole for each write. */
         ByteBuffer out = ByteBuffer.allocate(16 * 1024);
+        /** The buffer the writer is sending, or null. */
+        private ByteBuffer sending;
+        private ByteBuffer spare;
+        /** The writer, while it waits for something to send; the reader, while the peer does not read. */
+        private WaitNode writerWait;
+        private WaitNode spaceWait;
+        /** After an ERROR: the writer sends what is queued, then closes. */
+        private boolean flushThenClose;
         int state = HELLO;
         Handshake.Exchange exchange;
         final Map<Integer, Sub> subs = new HashMap<>();
-        boolean isDirty;
         boolean dead;
         private BrokerQueue batchQueue;
         /** Pipe ends this connection holds (its process restored them). */
@@ -669,11 +666,18 @@ public final class Broker implements AutoCloseable {
             this.peer = peer;
         }
 
+        /** Wakes the writer if it waits for something to send. */
         void markDirty() {
-            if (!isDirty && !dead) {
-                isDirty = true;
-                dirty.add(this);
+            WaitNode w = writerWait;
+            if (w != null && !dead) {
+                writerWait = null;
+                w.complete(null);
             }
+        }
+
+        /** Bytes queued for this peer and not yet taken by its socket. */
+        private int pending() {
+            return out.position() + (sending == null ? 0 : sending.remaining());
         }
 
         private void ensureOut(int n) {
@@ -745,84 +749,134 @@ public final class Broker implements AutoCloseable {
             markDirty();
         }
 
-        void flush() {
-            isDirty = false;
-            if (dead) {
-                return;
-            }
-            try {
-                out.flip();
-                writeOut();
-                out.compact();
-                // a peer that does not read what it asked for is not read from until it does
-                boolean wantsWrite = tls == null ? out.position() > 0 : tls.wantsWrite(out.position() > 0);
-                int ops = (wantsWrite ? SelectionKey.OP_WRITE : 0)
-                        | (out.position() < OUT_LIMIT && (tls == null || !tls.tasksRunning())
-                        ? SelectionKey.OP_READ : 0); // while its handshake tasks run, the engine cannot read
-                if (key.interestOps() != ops) {
-                    if (tls != null && (ops & ~key.interestOps() & SelectionKey.OP_READ) != 0) {
-                        tlsBacklog.add(this); // reading again: what was decrypted before is not seen by select
-                    }
-                    key.interestOps(ops);
-                }
-            } catch (IOException e) {
-                close("write failed: " + e.getMessage());
-            }
-        }
+        /**
+         * Reads and handles frames: a task suspended in its read while the peer says nothing. A peer that does not
+         * read what it asked for (more than {@link #OUT_LIMIT} queued for it) is not read from until it does; a peer
+         * that keeps sending yields to the others every 16 reads.
+         */
+        final class Reader implements StackRunnable {
+            private static final int READ = 0;
+            private static final int SPACE = 1;
+            private static final int YIELD = 2;
+            private int phase = READ;
+            private int reads;
 
-        /** Writes what it can of {@code out} (in read mode) without waiting. */
-        private void writeOut() throws IOException {
-            if (tls == null) {
-                while (out.hasRemaining()) {
-                    if (ch.write(out) == 0) {
-                        break;
-                    }
-                }
-                return;
-            }
-            // also sends handshake messages still pending when there is nothing to add
-            while (tls.write(out) > 0 && out.hasRemaining()) {
-                // more
-            }
-        }
-
-        void onReadable() {
-            try {
-                int reads = 0;
-                for (; reads < 16 && !dead && out.position() < OUT_LIMIT; reads++) {
-                    int n = tls == null ? ch.read(in) : tls.read(in);
-                    if (n < 0) {
-                        if (in.position() > 0) {
+            @Override
+            public void run(Stack s) {
+                try {
+                    for (;;) {
+                        if (phase == READ) {
+                            int n = link.read(in, s);
+                            if (Suspend.isSuspending(s)) {
+                                return;
+                            }
+                            if (dead) {
+                                return;
+                            }
+                            if (n < 0) {
+                                ended();
+                                return;
+                            }
                             parse();
-                        }
-                        if (!dead && in.position() > 0) {
-                            protocolError(new ProtocolException("connection closed mid-frame: a truncated frame of "
-                                    + in.position() + " bytes"));
+                            dispatchTouched();
+                            if (dead) {
+                                return;
+                            }
+                            phase = pending() >= OUT_LIMIT ? SPACE : ++reads % 16 == 0 ? YIELD : READ;
+                        } else if (phase == SPACE) {
+                            if (Suspend.isResuming(s)) {
+                                Suspend.resumeWait(s, null);
+                            } else if (pending() >= OUT_LIMIT) {
+                                spaceWait = Suspend.prepareWait(s, "its peer to read what it asked for");
+                                return;
+                            }
+                            phase = READ;
                         } else {
-                            close(null);
+                            Suspend.yieldNow(s);
+                            if (Suspend.isSuspending(s)) {
+                                return;
+                            }
+                            phase = READ;
                         }
-                        return;
                     }
-                    if (n == 0) {
-                        break;
-                    }
+                } catch (java.util.concurrent.CancellationException e) {
+                    // closed
+                } catch (ProtocolException e) {
+                    protocolError(e);
+                } catch (IOException e) {
+                    ioFailed("read", e);
+                } catch (RuntimeException e) {
+                    protocolError(new ProtocolException("bad request: " + e, e));
+                }
+            }
+
+            /** The peer closed: a frame left half-read is its protocol error. */
+            private void ended() {
+                if (in.position() > 0) {
                     parse();
+                    dispatchTouched();
                 }
-                if (tls != null && !dead) {
-                    markDirty(); // the TLS handshake may have moved on: send what waited for it
-                    if (reads == 16) {
-                        tlsBacklog.add(this);
+                if (!dead && in.position() > 0) {
+                    protocolError(new ProtocolException("connection closed mid-frame: a truncated frame of "
+                            + in.position() + " bytes"));
+                } else {
+                    close(null);
+                }
+            }
+        }
+
+        /**
+         * Sends what the broker queued for this peer, everything queued since its last write in one write; after an
+         * ERROR ({@link #sendErrorAndClose}) it sends what is left, then closes the connection.
+         */
+        final class Writer implements StackRunnable {
+            @Override
+            public void run(Stack s) {
+                try {
+                    if (sending == null && Suspend.isResuming(s)) {
+                        Suspend.resumeWait(s, null);
+                    }
+                    for (;;) {
+                        if (sending == null) {
+                            if (dead && !flushThenClose) {
+                                return;
+                            }
+                            if (out.position() == 0) {
+                                if (flushThenClose) {
+                                    finishClose();
+                                    return;
+                                }
+                                writerWait = Suspend.prepareWait(s, "replies and deliveries to send");
+                                return;
+                            }
+                            sending = out;
+                            out = spare != null ? spare : ByteBuffer.allocate(16 * 1024);
+                            spare = null;
+                            sending.flip();
+                        }
+                        link.write(sending, s);
+                        if (Suspend.isSuspending(s)) {
+                            return;
+                        }
+                        ByteBuffer b = sending;
+                        sending = null;
+                        b.clear();
+                        spare = b.capacity() > 1 << 20 ? null : b;
+                        WaitNode w = spaceWait;
+                        if (w != null && pending() < OUT_LIMIT) {
+                            spaceWait = null;
+                            w.complete(null);
+                        }
+                    }
+                } catch (java.util.concurrent.CancellationException e) {
+                    finishClose();
+                } catch (IOException e) {
+                    if (flushThenClose) {
+                        finishClose(); // the peer may be gone already
+                    } else {
+                        ioFailed("write", e);
                     }
                 }
-            } catch (ProtocolException e) {
-                protocolError(e);
-            } catch (javax.net.ssl.SSLException e) {
-                close("TLS failed: " + e.getMessage() + (state == HELLO ? " (a client without TLS, or one that does"
-                        + " not trust this server's certificate?)" : ""));
-            } catch (IOException e) {
-                close("read failed: " + e.getMessage());
-            } catch (RuntimeException e) {
-                protocolError(new ProtocolException("bad request: " + e, e));
             }
         }
 
@@ -1098,6 +1152,16 @@ public final class Broker implements AutoCloseable {
             touched.add(s.q);
         }
 
+        /** A read or write failed: TLS (both drive its handshake) or the connection itself. */
+        private void ioFailed(String what, IOException e) {
+            if (e instanceof javax.net.ssl.SSLException) {
+                close("TLS failed: " + e.getMessage() + (state == HELLO ? " (a client without TLS, or one that"
+                        + " does not trust this server's certificate?)" : ""));
+            } else {
+                close(what + " failed: " + e.getMessage());
+            }
+        }
+
         void protocolError(ProtocolException e) {
             if (dead) {
                 return;
@@ -1107,43 +1171,65 @@ public final class Broker implements AutoCloseable {
             sendErrorAndClose("protocol error: " + e.getMessage(), true);
         }
 
-        /** Best effort: appends ERROR, writes what it can without waiting, closes. */
+        /**
+         * Appends ERROR and ends the connection's part in the broker now; its writer sends what is queued and
+         * closes the socket (the broker's shutdown gives it a second; a connection's own error, as long as the
+         * peer reads).
+         */
         void sendErrorAndClose(String message, boolean reported) {
             if (dead) {
                 return;
             }
             byte[] m = Wire.utf8(message);
             int n = Math.min(m.length, 65535);
-            try {
-                ensureOut(7 + n);
-                out.putInt(3 + n).put(Wire.ERROR).putShort((short) n).put(m, 0, n);
-                out.flip();
-                writeOut();
-                if (tls != null) {
-                    tls.closeOutbound();
+            ensureOut(7 + n);
+            out.putInt(3 + n).put(Wire.ERROR).putShort((short) n).put(m, 0, n);
+            flushThenClose = true;
+            flushing.add(this);
+            // a peer that never lets the ERROR out (it does not read, or stalls its TLS handshake) is cut off
+            loop.spawnLater(1_000_000_000L, (StackRunnable) s -> {
+                if (flushThenClose) {
+                    finishClose();
                 }
-            } catch (IOException | RuntimeException ignored) {
-                // the peer may be gone already
+            }, "cut off " + peer + " (" + address + ")");
+            WaitNode w = writerWait;
+            writerWait = null;
+            end(null);
+            if (w != null) {
+                w.complete(null);
             }
-            close(null);
+            if (reader != null) {
+                reader.cancel(); // nothing more is read from it
+            }
         }
 
         void close(String why) {
             if (dead) {
                 return;
             }
+            end(why);
+            finishClose();
+        }
+
+        /** Closes the socket and stops both tasks. */
+        private void finishClose() {
+            flushThenClose = false;
+            flushing.remove(this);
+            dead = true;
+            link.close();
+            for (CoTask<?> t : new CoTask<?>[] {reader, writer}) {
+                if (t != null) {
+                    t.cancel(); // the one running now just ends; the other is woken from its wait
+                }
+            }
+        }
+
+        /** The connection's part in the broker ends: its holds go back, its subscriptions end. */
+        private void end(String why) {
             dead = true;
             if (why != null && !closing) {
                 options.errors.accept("queue broker " + address + ": connection from " + peer + ": " + why
                         + "; connection closed");
-            }
-            if (key != null) {
-                key.cancel();
-            }
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closed anyway
             }
             conns.remove(this);
             batch.clear();

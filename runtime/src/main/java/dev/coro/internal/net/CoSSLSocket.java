@@ -128,6 +128,11 @@ public final class CoSSLSocket extends SSLSocket {
         ready();
     }
 
+    /** A server-side TLS socket over an accepted cooperative socket, with {@code context}'s default engine. */
+    public static CoSSLSocket serverSide(SSLContext context, CoSocket transport) throws SocketException {
+        return new CoSSLSocket(context, transport, null, -1, true, false);
+    }
+
     /** An accepted server-side socket, configured like its server socket's stand-in engine {@code config}. */
     static CoSSLSocket accepted(SSLContext context, CoSocket transport, SSLEngine config) throws SocketException {
         CoSSLSocket s = new CoSSLSocket(context, transport, null, -1, true, config.getUseClientMode());

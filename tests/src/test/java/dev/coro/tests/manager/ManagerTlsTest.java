@@ -199,7 +199,8 @@ class ManagerTlsTest {
 
     /**
      * The manager's broker thread does not run the handshakes' delegated tasks (here the server's key choice, which
-     * the JDK makes inside one): a small executor does, so a handshake does not stall the other connections.
+     * the JDK makes inside one): coro's TLS socket hands them to {@code Coro.blocking}'s pool while its task waits,
+     * so a handshake does not stall the other connections.
      */
     @Test
     void handshakeTasksRunOffTheBrokerThread() throws Exception {
@@ -300,7 +301,7 @@ class ManagerTlsTest {
         // (a client may resume its context's earlier session: no key choice then)
         assertTrue(calls.get() > 0, "the key choice never ran");
         for (String t : threads) {
-            assertTrue(t.startsWith("coro-broker-tls-"), "a handshake task ran on " + t);
+            assertTrue(t.startsWith("coro-blocking-"), "a handshake task ran on " + t);
         }
     }
 
@@ -386,8 +387,9 @@ class ManagerTlsTest {
     }
 
     /**
-     * A client's connection, TLS included, is carried by coro's cooperative IO: a reader and a writer task per
-     * connection on one loop thread for the whole process, not threads of its own; closing it ends both tasks.
+     * A connection, TLS included, is carried by coro's cooperative IO on both sides: on the client, a reader and a
+     * writer task per connection on one loop thread for the whole process; on the manager, a reader and a writer task
+     * per connection on its loop; no threads of their own. Closing a client ends its tasks.
      */
     @Test
     void clientConnectionsAreTasksOfOneIoLoopThreadWhateverTheirNumber() throws Exception {
@@ -423,6 +425,9 @@ class ManagerTlsTest {
             String dump = Coro.dump();
             assertEquals(2 * n, occurrences(dump, "coro-queue-reader " + at + ":"), dump);
             assertEquals(2 * n, occurrences(dump, "coro-queue-writer " + at + ":"), dump);
+            // and on the manager's side, a reader and a writer task per connection on its loop
+            assertEquals(2 * n, occurrences(dump, "  read /127.0.0.1:"), dump);
+            assertEquals(2 * n, occurrences(dump, "  write /127.0.0.1:"), dump);
             long io = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("coro-queue-io"))
                     .count();
             assertEquals(1, io, "one IO loop thread for every connection");
@@ -439,19 +444,23 @@ class ManagerTlsTest {
         String at = "tcp:127.0.0.1:" + manager.address().getPort();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String dump = Coro.dump();
-        while (dump.contains(at) && System.nanoTime() < deadline) {
+        while (clientTasks(dump, at) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
             dump = Coro.dump();
         }
-        assertTrue(!dump.contains(at), "closed connections left tasks behind:\n" + dump);
+        assertEquals(0, clientTasks(dump, at), "closed connections left tasks behind:\n" + dump);
     }
 
-    /** Live threads, leaving out the pools and the loops' watchdog, whose number does not depend on connections. */
+    private static int clientTasks(String dump, String at) {
+        return occurrences(dump, "coro-queue-reader " + at) + occurrences(dump, "coro-queue-writer " + at);
+    }
+
+    /** Live threads, leaving out the offload pool and the loops' watchdog, whose number does not depend on connections. */
     private static List<String> ownThreads() {
         List<String> names = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             String name = t.getName();
-            if (!name.startsWith("coro-blocking-") && !name.startsWith("coro-broker") && !name.equals("coro-watchdog")) {
+            if (!name.startsWith("coro-blocking-") && !name.equals("coro-watchdog")) {
                 names.add(name);
             }
         }
