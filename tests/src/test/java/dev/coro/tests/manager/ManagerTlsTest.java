@@ -6,25 +6,20 @@ import dev.coro.Coro;
 import dev.coro.Manager;
 import dev.coro.MessageQueue;
 import dev.coro.Task;
-import org.junit.jupiter.api.AfterAll;
+import dev.coro.tests.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class ManagerTlsTest {
     private static final byte[] KEY = "a shared secret".getBytes(StandardCharsets.UTF_8);
-    private static Path dir;
     /** The manager's: a self-signed certificate for localhost and 127.0.0.1. */
     private static SSLContext serverContext;
     /** Trusts exactly that certificate. */
@@ -53,58 +47,17 @@ class ManagerTlsTest {
     private Manager manager;
     private final ManagerLog log = new ManagerLog();
 
-    private static KeyStore keyPair(String alias, String san) throws Exception {
-        Path ks = dir.resolve(alias + ".p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + alias, "-ext", "SAN=" + san, "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
-        assertEquals(0, p.exitValue(), "keytool failed: " + output);
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(ks.toFile())) {
-            keys.load(in, "changeit".toCharArray());
-        }
-        return keys;
-    }
-
-    private static SSLContext serving(KeyStore keys) throws Exception {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, "changeit".toCharArray());
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(kmf.getKeyManagers(), null, null);
-        return c;
-    }
-
     @BeforeAll
     static void keys() throws Exception {
-        dir = Files.createTempDirectory("coro-manager-tls");
-        KeyStore server = keyPair("manager", "dns:localhost,ip:127.0.0.1");
-        KeyStore other = keyPair("other", "dns:other.example");
-        serverContext = serving(server);
-        otherHostServerContext = serving(other);
+        KeyStore server = TestKeys.keyPair("manager", "manager", "dns:localhost,ip:127.0.0.1");
+        KeyStore other = TestKeys.keyPair("other", "other", "dns:other.example");
+        serverContext = TestKeys.serving(server);
+        otherHostServerContext = TestKeys.serving(other);
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("manager", server.getCertificate("manager"));
         trust.setCertificateEntry("other", other.getCertificate("other"));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        clientContext = SSLContext.getInstance("TLS");
-        clientContext.init(null, tmf.getTrustManagers(), null);
-    }
-
-    @AfterAll
-    static void cleanUp() throws IOException {
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
-        }
+        clientContext = TestKeys.trusting(trust, "manager", "other");
     }
 
     @BeforeEach
@@ -204,10 +157,9 @@ class ManagerTlsTest {
      */
     @Test
     void handshakeTasksRunOffTheBrokerThread() throws Exception {
-        KeyStore server = keyPair("manager2", "dns:localhost,ip:127.0.0.1");
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(server, "changeit".toCharArray());
-        javax.net.ssl.X509ExtendedKeyManager keys = (javax.net.ssl.X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+        KeyStore server = TestKeys.keyPair("manager2", "manager2", "dns:localhost,ip:127.0.0.1");
+        javax.net.ssl.X509ExtendedKeyManager keys =
+                (javax.net.ssl.X509ExtendedKeyManager) TestKeys.keyManagers(server).getKeyManagers()[0];
         java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         javax.net.ssl.X509ExtendedKeyManager recording = new javax.net.ssl.X509ExtendedKeyManager() {
@@ -259,13 +211,7 @@ class ManagerTlsTest {
         };
         SSLContext serving = SSLContext.getInstance("TLS");
         serving.init(new javax.net.ssl.KeyManager[] {recording}, null, null);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("manager2", server.getCertificate("manager2"));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext trusting = SSLContext.getInstance("TLS");
-        trusting.init(null, tmf.getTrustManagers(), null);
+        SSLContext trusting = TestKeys.trusting(server, "manager2");
         serveTls(serving);
         int clients = 10;
         for (int i = 0; i < clients; i++) {

@@ -4,12 +4,11 @@ import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.Task;
 import dev.coro.TaskFailedException;
-import org.junit.jupiter.api.AfterAll;
+import dev.coro.tests.TestKeys;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
@@ -20,14 +19,11 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -55,7 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * inside those tasks, so they record the thread each ran on.
  */
 class TlsHandshakeOffloadTest {
-    private static Path dir;
     private static KeyStore keys;
     private static X509ExtendedKeyManager serverKeys;
     private static X509ExtendedTrustManager clientTrust;
@@ -75,41 +70,9 @@ class TlsHandshakeOffloadTest {
 
     @BeforeAll
     static void keys() throws Exception {
-        dir = Files.createTempDirectory("coro-tls-offload");
-        Path ks = dir.resolve("server.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
-        assertEquals(0, p.exitValue(), "keytool failed: " + output);
-        keys = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(ks.toFile())) {
-            keys.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, "changeit".toCharArray());
-        serverKeys = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("server", keys.getCertificate("server"));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        clientTrust = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
-    }
-
-    @AfterAll
-    static void cleanUp() throws IOException {
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
-        }
+        keys = TestKeys.localhost();
+        serverKeys = (X509ExtendedKeyManager) TestKeys.keyManagers(keys).getKeyManagers()[0];
+        clientTrust = (X509ExtendedTrustManager) TestKeys.trustManagers(keys, "server").getTrustManagers()[0];
     }
 
     static SSLContext context(KeyManager keyManager, TrustManager trustManager) throws Exception {
