@@ -90,6 +90,8 @@ public final class Client implements AutoCloseable {
     private int lastAckSub;
     private long lastAckNext;
     private volatile RuntimeException failure;
+    /** The writer's failure, while the reader may still read what the broker said before closing. */
+    private volatile IOException writeFailure;
 
     private Client(String address, Link.Plain transport, int maxFrame) {
         this.address = address;
@@ -640,11 +642,23 @@ public final class Client implements AutoCloseable {
             } catch (java.util.concurrent.CancellationException e) {
                 fail("closed", null); // only fail() cancels: the failure is set already
             } catch (IOException e) {
-                fail("write failed: " + e.getMessage(), e);
+                writeFailed(e);
             } catch (RuntimeException e) {
                 fail("the writer failed: " + e, e);
             }
         }
+    }
+
+    /**
+     * A write failed (the broker closed its end: a broken pipe, a reset). What the broker said before closing (its
+     * ERROR frame: shut down, a protocol error) may still be waiting to be read, and is the better explanation: the
+     * reader, which meets it or the end of the stream next, fails the connection; if it has not within a second,
+     * the write error does.
+     */
+    private void writeFailed(IOException e) {
+        writeFailure = e;
+        IoLoop.loop().spawnLater(1_000_000_000L, (StackRunnable) s -> fail("write failed: " + e.getMessage(), e),
+                "coro-queue-write-failed " + address);
     }
 
     // ---- the reader ----
@@ -663,8 +677,10 @@ public final class Client implements AutoCloseable {
                         return;
                     }
                     if (n < 0) {
-                        fail(in.position() > 0 ? "the connection closed mid-frame" : "the connection was closed",
-                                null);
+                        IOException w = writeFailure;
+                        fail(w != null ? "write failed: " + w.getMessage()
+                                : in.position() > 0 ? "the connection closed mid-frame" : "the connection was closed",
+                                w);
                         return;
                     }
                     in.flip();
@@ -676,7 +692,9 @@ public final class Client implements AutoCloseable {
             } catch (java.util.concurrent.CancellationException e) {
                 fail("closed", null); // only fail() cancels: the failure is set already
             } catch (IOException e) {
-                fail("read failed: " + e.getMessage(), e);
+                IOException w = writeFailure;
+                fail(w != null ? "write failed: " + w.getMessage() : "read failed: " + e.getMessage(),
+                        w != null ? w : e);
             } catch (RuntimeException e) {
                 fail("protocol error from the broker: " + e.getMessage(), e);
             }
