@@ -11,18 +11,23 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A task: one coroutine's entry point, its {@link Stack}, and its life cycle on its {@link Loop}.
+ * A task: one coroutine's entry point, its {@link Stack} once it has suspended, and its life cycle on its
+ * {@link Loop}.
  *
  * <p>The states and who moves between them: {@code NEW -> READY} when spawned; {@code READY -> RUNNING -> READY |
  * SUSPENDED | DONE} only on the loop thread, in {@link Loop#resume}; {@code SUSPENDED -> READY} only on the loop
  * thread, through {@link Loop#wake}. Other threads never change the state: they post work to the loop.
  */
-public final class CoTask<T> extends Stack implements Task<T> {
+public final class CoTask<T> implements Task<T> {
     static final byte NEW = 0;
     static final byte READY = 1;
     static final byte RUNNING = 2;
     static final byte SUSPENDED = 3;
     static final byte DONE = 4;
+
+    private static final byte SUCCEEDED = 0;
+    private static final byte FAILED = 1;
+    private static final byte CANCELLED = 2;
 
     private static final VarHandle WAITERS;
     private static final VarHandle EXTRAS;
@@ -42,45 +47,48 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     /*
      * Every field counts: a program may hold a million of these at once (and the collector copies them), so the
-     * object is kept at 96 bytes. What most tasks never need lives in {@link Extras}; the body and the outcome share a
-     * field; the state is a byte.
+     * object is kept at 48 bytes. What most tasks never need lives in {@link Extras}; frame storage and the current
+     * wait live in the stack a task gets when it first suspends; the body and the outcome share a field; the state is
+     * a byte.
      */
 
     final Loop loop;
     /**
-     * The body until the task is done; then the value it returned, or the Throwable it failed with ({@link #failed}).
+     * The body until the task is done; then the value it returned, or the Throwable it failed with ({@link #outcome}).
      * Dropping the body at the end also means a kept Task does not keep what the body captured.
      */
     private Object entryOrOutcome;
     /** A given name, the sleep timer, a fired timeout; null until one is needed. */
     private volatile Extras extras;
 
+    /**
+     * Its own frames and current wait, from its first suspension until it is done; null before (it runs on its
+     * loop's spare stack) and after. Always set while it is SUSPENDED. Loop thread only.
+     */
+    Stack stack;
+
     /** Loop thread only; other threads learn of completion through {@link #isDone()}. */
     byte state = NEW;
+    /** How it ended, once DONE: {@link #SUCCEEDED}, {@link #FAILED} or {@link #CANCELLED}. */
+    private byte outcome;
     volatile boolean cancelRequested;
-    /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. */
+    /** Bumped at every suspension, so a wake meant for an earlier wait is ignored. Loop thread only. */
     int waitSeq;
-    /** What the task is suspended on, for diagnostics: a description, or the task it joins. */
-    Object waitingOn;
-    /** Its entry's path to suspension points was checked (see EntryCheck). */
-    boolean entryChecked;
-    /** The queue node of the current wait, if it waits in one. */
-    WaitNode waitNode;
 
-    private boolean failed;
     /** Its failure was thrown to somebody by a join. */
     private volatile boolean failureSeen;
-    private boolean cancelled;
     private volatile Object waiters;
 
     /** Intrusive list of the loop's live tasks: no allocation to track them. */
     CoTask<?> prevLive, nextLive;
 
-    CoTask(Loop loop, Object entry, String name) {
+    CoTask(Loop loop, Object entry, String name, Object[] locals) {
         this.loop = loop;
         this.entryOrOutcome = entry;
-        if (name != null) {
-            EXTRAS.set(this, new Extras(this, name)); // a plain write: no fence for a task nobody else sees yet
+        if (name != null || locals != null) {
+            Extras x = new Extras(this, name);
+            x.locals = locals;
+            EXTRAS.set(this, x); // a plain write: no fence for a task nobody else sees yet
         }
     }
 
@@ -107,6 +115,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
         private volatile String name;
         /** A timeout that expired and is to be thrown at the next suspension point; loop thread only. */
         TimeoutTimer firedTimeout;
+        /** Its coroutine-locals' values (see {@link Stack#local}); loop thread only. */
+        Object[] locals;
 
         Extras(CoTask<?> task, String name) {
             this.task = task;
@@ -145,21 +155,36 @@ public final class CoTask<T> extends Stack implements Task<T> {
         }
     }
 
+    /** Its coroutine-locals' values, or null if none was ever set. Loop thread only. */
+    Object[] locals() {
+        Extras x = extras;
+        return x == null ? null : x.locals;
+    }
+
+    void setLocal(int index, Object value) {
+        Object[] l = locals();
+        Object[] now = Stack.withLocal(l, index, value);
+        if (now != l) {
+            extras().locals = now;
+        }
+    }
+
     /**
-     * Runs or resumes the body. A lambda the agent retargeted goes straight to its twin; any other entry goes
-     * through its stub, armed so that the stub knows it is the task's root and not plain code.
+     * Runs or resumes the body on {@code s}, the current stack. A lambda the agent retargeted goes straight to its
+     * twin; any other entry goes through its stub, armed so that the stub knows it is the task's root and not plain
+     * code.
      */
     @SuppressWarnings("unchecked")
-    T invokeEntry() throws Exception {
+    T invokeEntry(Stack s) throws Exception {
         Object e = entryOrOutcome;
         if (e instanceof StackCallable) {
-            return ((StackCallable<T>) e).call(this);
+            return ((StackCallable<T>) e).call(s);
         }
         if (e instanceof StackRunnable) {
-            ((StackRunnable) e).run(this);
+            ((StackRunnable) e).run(s);
             return null;
         }
-        armed = true;
+        s.armed = true;
         try {
             if (e instanceof CoroutineCallable) {
                 return ((CoroutineCallable<T>) e).call();
@@ -167,7 +192,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
             ((CoroutineRunnable) e).run();
             return null;
         } finally {
-            armed = false;
+            s.armed = false;
         }
     }
 
@@ -240,10 +265,10 @@ public final class CoTask<T> extends Stack implements Task<T> {
     }
 
     T report() {
-        if (cancelled) {
+        if (outcome == CANCELLED) {
             throw new CancellationException("task " + name() + " was cancelled");
         }
-        if (failed) {
+        if (outcome == FAILED) {
             Throwable f = (Throwable) entryOrOutcome;
             failureSeen = true;
             if (f instanceof RuntimeException) {
@@ -282,7 +307,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
 
     @Override
     public boolean isCancelled() {
-        return isDone() && cancelled;
+        return isDone() && outcome == CANCELLED;
     }
 
     /**
@@ -318,9 +343,9 @@ public final class CoTask<T> extends Stack implements Task<T> {
     public java.util.concurrent.CompletableFuture<T> toCompletableFuture() {
         java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
         onComplete(t -> {
-            if (cancelled) {
+            if (outcome == CANCELLED) {
                 f.cancel(false);
-            } else if (failed) {
+            } else if (outcome == FAILED) {
                 f.completeExceptionally((Throwable) entryOrOutcome);
             } else {
                 @SuppressWarnings("unchecked")
@@ -341,9 +366,12 @@ public final class CoTask<T> extends Stack implements Task<T> {
             case NEW: return "new";
             case READY: return "ready";
             case RUNNING: return "running";
-            case SUSPENDED: return "suspended on " + (waitingOn instanceof CoTask
-                    ? "join " + ((CoTask<?>) waitingOn).name() : waitingOn);
-            default: return cancelled ? "cancelled" : failed ? "failed" : "done";
+            case SUSPENDED: {
+                Stack s = stack;
+                Object on = s == null ? null : s.waitingOn;
+                return "suspended on " + (on instanceof CoTask ? "join " + ((CoTask<?>) on).name() : on);
+            }
+            default: return outcome == CANCELLED ? "cancelled" : outcome == FAILED ? "failed" : "done";
         }
     }
 
@@ -352,10 +380,8 @@ public final class CoTask<T> extends Stack implements Task<T> {
     /** Publishes the outcome and runs the waiters; true if anybody was waiting. */
     boolean complete(T value, Throwable error, boolean wasCancelled) {
         entryOrOutcome = error != null ? error : value; // the body is dropped here
-        failed = error != null;
-        cancelled = wasCancelled;
+        outcome = wasCancelled ? CANCELLED : error != null ? FAILED : SUCCEEDED;
         state = DONE;
-        waitingOn = null;
         Object ws = WAITERS.getAndSet(this, COMPLETED);
         boolean any = ws != null;
         while (ws instanceof WaiterNode) {
@@ -377,7 +403,7 @@ public final class CoTask<T> extends Stack implements Task<T> {
     }
 
     Throwable failure() {
-        return failed ? (Throwable) entryOrOutcome : null;
+        return outcome == FAILED ? (Throwable) entryOrOutcome : null;
     }
 
     /** True if a join already threw this task's failure. */

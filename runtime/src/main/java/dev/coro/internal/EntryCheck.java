@@ -20,8 +20,8 @@ final class EntryCheck {
     private EntryCheck() {
     }
 
-    static void verify(CoTask<?> t) {
-        t.entryChecked = true;
+    static void verify(CoTask<?> t, Stack s) {
+        s.entryChecked = true;
         Class<?> entry = t.entryClass();
         if (VERIFIED.contains(entry)) {
             return;

@@ -49,6 +49,8 @@ public final class Loop {
     private int ioWaits;
 
     private CoTask<?> root;
+    /** The stack a task runs on until it first suspends; then it keeps it, and the loop makes a new spare. */
+    private Stack spare = new Stack(null);
     private CoTask<?> liveHead;
     private int liveCount;
     /** Waits that only another thread can end (a join on a task of another loop, a blocked offload...). */
@@ -179,7 +181,9 @@ public final class Loop {
     public <T> CoTask<T> spawnLater(long nanos, Object entry, String name) {
         CoTask<T> t = newTask(entry, name);
         t.state = CoTask.SUSPENDED;
-        t.waitingOn = "its start time";
+        Stack s = new Stack(t); // suspended before it starts: it waits on a stack of its own
+        t.stack = s;
+        s.waitingOn = "its start time";
         CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
@@ -187,8 +191,7 @@ public final class Loop {
     }
 
     private <T> CoTask<T> newTask(Object entry, String name) {
-        CoTask<T> t = new CoTask<>(this, entry, name);
-        t.inheritFrom(carrier.current);
+        CoTask<T> t = new CoTask<>(this, entry, name, carrier.current.inheritedLocals());
         link(t);
         return t;
     }
@@ -362,39 +365,71 @@ public final class Loop {
         if (t.state != CoTask.READY) {
             return;
         }
-        if (t.cancelRequested && t.isEmpty() && t.mode == Stack.RUNNING) {
-            finish(t, null, null, true); // never started: never runs
+        Stack s = t.stack;
+        if (s == null) {
+            s = lend(t);
+            if (s == null) {
+                return;
+            }
+        } else if (t.cancelRequested && s.isEmpty() && s.mode == Stack.RUNNING) {
+            finish(t, null, null, true); // never started (a spawnLater task): never runs
             return;
         }
         turns++;
         t.state = CoTask.RUNNING;
-        if (carrier.current != t) {
-            carrier.current = t; // written only on a switch: a store into the long-lived carrier costs a GC barrier
+        if (carrier.current != s) {
+            carrier.current = s; // written only on a switch: a store into the long-lived carrier costs a GC barrier
         }
         Object value = null;
         Throwable error = null;
         try {
-            value = t.invokeEntry();
+            value = t.invokeEntry(s);
         } catch (Throwable e) {
             error = e;
         }
-        if (error == null && t.mode == Stack.SUSPENDING) {
-            t.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
+        if (error == null && s.mode == Stack.SUSPENDING) {
+            s.mode = Stack.RESUMING; // the leaf already arranged the wake-up and set the state
             return; // the batch in turn() puts the plain stack back once it ends
         }
+        ended(t, s, value, error);
+    }
+
+    /**
+     * The spare stack, lent to {@code t} until it first suspends (see {@link #own}); null if {@code t} was cancelled
+     * before it started, and so has finished without running.
+     */
+    private Stack lend(CoTask<?> t) {
+        if (t.cancelRequested) {
+            finish(t, null, null, true);
+            return null;
+        }
+        Stack s = spare;
+        s.task = t;
+        if (s.preempt) {
+            s.preempt = false; // raised for the task that ran on it before
+        }
+        return s;
+    }
+
+    /** {@code t}'s body on {@code s} returned or threw. */
+    private void ended(CoTask<?> t, Stack s, Object value, Throwable error) {
         carrier.current = carrier.plain; // completion callbacks run outside the finished task
-        if (error == null && t.mode == Stack.RESUMING) {
+        if (error == null && s.mode == Stack.RESUMING) {
             error = new IllegalStateException("task " + t.name() + " could not be resumed: its entry point "
                     + t.entryDescription() + " returned without restoring its frames; is its class instrumented? "
                     + "(check the agent's include/exclude options)");
         }
-        t.clear();
+        s.clear();
+        if (s == spare) {
+            s.task = null; // back to the loop, empty, for the next task
+        }
         finish(t, value, error, error instanceof CancellationException && t.cancelRequested);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void finish(CoTask t, Object value, Throwable error, boolean cancelled) {
         unlink(t);
+        t.stack = null; // a stale wake-up sees DONE first and never looks for it
         t.disarmTimer();
         boolean observed = t.complete(cancelled ? null : value, cancelled ? null : error, cancelled);
         if (error != null && !cancelled && !observed && t != root) {
@@ -404,18 +439,38 @@ public final class Loop {
 
     /** Called by a leaf on the loop thread: the running task is about to unwind and wait for {@code what}. */
     void suspend(CoTask<?> t, Object what) {
-        if (!t.entryChecked) {
-            EntryCheck.verify(t);
+        Stack s = own(t);
+        if (!s.entryChecked) {
+            EntryCheck.verify(t, s);
         }
         t.state = CoTask.SUSPENDED;
         t.waitSeq++;
-        if (t.waitingOn != what) {
-            t.waitingOn = what; // a task often waits on the same thing again: skip the store and its GC barrier
+        if (s.waitingOn != what) {
+            s.waitingOn = what; // a task often waits on the same thing again: skip the store and its GC barrier
         }
-        t.mode = Stack.SUSPENDING;
+        s.mode = Stack.SUSPENDING;
         if (DEBUG_FRAMES) {
             SUSPENDED_AT.put(t, Frames.capture());
         }
+    }
+
+    /**
+     * The stack of the running task {@code t}, which is about to suspend: on its first suspension, the spare it runs
+     * on becomes its own and the loop makes a new spare.
+     */
+    private Stack own(CoTask<?> t) {
+        Stack s = t.stack;
+        return s != null ? s : ownSpare(t);
+    }
+
+    private Stack ownSpare(CoTask<?> t) {
+        Stack s = spare;
+        if (s.task != t) {
+            throw new IllegalStateException("coro: task " + t.name() + " suspends but is not the running task");
+        }
+        t.stack = s;
+        spare = new Stack(null);
+        return s;
     }
 
     static int loopCount() {
@@ -433,7 +488,10 @@ public final class Loop {
             l.execute(() -> {
                 for (CoTask<?> t = l.liveHead; t != null; t = t.nextLive) {
                     t.cancelRequested = true;
-                    t.preempt = true;
+                    Stack s = t.stack;
+                    if (s != null) {
+                        s.preempt = true;
+                    }
                     l.cancelOnLoop(t);
                 }
             });
@@ -477,13 +535,16 @@ public final class Loop {
 
     /** The running task goes to the back of the ready queue. */
     void suspendReady(CoTask<?> t) {
-        if (!t.entryChecked) {
-            EntryCheck.verify(t);
+        Stack s = own(t);
+        if (!s.entryChecked) {
+            EntryCheck.verify(t, s);
         }
         t.waitSeq++;
-        t.waitingOn = "yield";
+        if (s.waitingOn != "yield") {
+            s.waitingOn = "yield"; // as in suspend: no store, and no GC barrier, when it yields again
+        }
         t.state = CoTask.READY;
-        t.mode = Stack.SUSPENDING;
+        s.mode = Stack.SUSPENDING;
         ready.addLast(t);
     }
 
@@ -504,7 +565,18 @@ public final class Loop {
     }
 
     void cancelFromAnyThread(CoTask<?> t) {
-        t.preempt = true; // reaches it even if it computes without suspending
+        // Reaches it even if it computes without suspending. Racy when it runs on the spare: at worst another task,
+        // started on the spare meanwhile, yields once for nothing.
+        Stack s = t.stack;
+        if (s == null) {
+            Stack running = carrier.current;
+            if (running.task == t) {
+                s = running;
+            }
+        }
+        if (s != null) {
+            s.preempt = true;
+        }
         execute(() -> cancelOnLoop(t));
     }
 
@@ -558,7 +630,8 @@ public final class Loop {
         if (t.state != CoTask.SUSPENDED) {
             return;
         }
-        WaitNode n = t.waitNode;
+        Stack s = t.stack;
+        WaitNode n = s.waitNode;
         if (n != null && !n.abandon()) {
             return;
         }
@@ -593,7 +666,8 @@ public final class Loop {
     /** The loop is ending with tasks still waiting: take them out of the queues, so no hand-over goes to them. */
     private void abandonWaits() {
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
-            WaitNode n = t.waitNode;
+            Stack s = t.stack;
+            WaitNode n = s == null ? null : s.waitNode;
             if (n != null) {
                 n.abandon();
             }

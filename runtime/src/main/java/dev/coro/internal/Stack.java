@@ -14,8 +14,10 @@ import java.util.Arrays;
  * three arrays work as plain LIFO stacks: each frame pops exactly what it pushed, in reverse order, with its
  * resume point pushed last. Arrays only grow, so a steady suspend/resume cycle allocates nothing.
  *
- * <p>A task is its own stack ({@code CoTask} extends this class): one object per coroutine instead of two. Other
- * stacks (a thread's plain stack, a generator's) are plain instances.
+ * <p>A task gets a stack of its own only when it first suspends: until then it runs on its loop's spare stack, which
+ * a task that completes without suspending leaves empty for the next one. So the million short tasks a program may
+ * hold at once are small objects, and only suspended coroutines pay for frame storage. What belongs to a wait (its
+ * node, its description) lives here for the same reason: only a suspended task has one.
  */
 public class Stack {
     /** Running normally. */
@@ -38,15 +40,28 @@ public class Stack {
     boolean armed;
     /** How many frames that cannot unwind (plain code, a held monitor) stand between here and the task's root. */
     int pinned;
-    /** The task these frames belong to; null for a thread's stack outside any coroutine. */
-    final CoTask<?> task;
+    /**
+     * The task these frames belong to; null for a thread's stack outside any coroutine. A loop's spare stack is lent
+     * to each task that runs before it first suspends; loop thread only.
+     */
+    CoTask<?> task;
+
+    /** Its task's entry's path to suspension points was checked (see EntryCheck). */
+    boolean entryChecked;
+    /** What the task is suspended on, for diagnostics: a description, or the task it joins. */
+    Object waitingOn;
+    /** The queue node of the current wait, if it waits in one. */
+    WaitNode waitNode;
 
     /*
      * The arrays are null until first needed: most tasks never suspend nor set a coroutine-local, and a null field is
      * one reference fewer for the collector to follow each time it copies a task.
      */
 
-    /** Values of coroutine-locals, by index; {@link #UNSET} where none was set. Null until one is set. */
+    /**
+     * Values of coroutine-locals of a stack outside any task (a plain thread's), by index; {@link #UNSET} where none
+     * was set. Null until one is set. A task keeps its own: its values must not stay with a lent stack.
+     */
     private Object[] locals;
     /** Marks a coroutine-local without a value (null is a value). */
     public static final Object UNSET = new Object();
@@ -57,14 +72,9 @@ public class Stack {
     private Object[] refs;
     private int ip, lp, rp;
 
-    /** A stack outside any task. */
+    /** A stack for {@code task}, or outside any task if null. */
     Stack(CoTask<?> task) {
         this.task = task;
-    }
-
-    /** The stack of the task being constructed, which is this very object. */
-    Stack() {
-        this.task = (CoTask<?>) this;
     }
 
     /** The stack of the coroutine running on this thread, or the thread's plain stack outside any coroutine. */
@@ -185,20 +195,30 @@ public class Stack {
 
     /** A coroutine-local's value here, or {@link #UNSET}. */
     public Object local(int index) {
-        Object[] l = locals;
+        Object[] l = task != null ? task.locals() : locals;
         return l != null && index < l.length && l[index] != null ? l[index] : UNSET;
     }
 
     /** Sets (or, with {@link #UNSET}, removes) a coroutine-local's value here. */
     public void setLocal(int index, Object value) {
-        int length = locals == null ? 0 : locals.length;
+        if (task != null) {
+            task.setLocal(index, value);
+        } else {
+            locals = withLocal(locals, index, value);
+        }
+    }
+
+    /** {@code l} (or a longer copy) with the value at {@code index} set or removed. */
+    static Object[] withLocal(Object[] l, int index, Object value) {
+        int length = l == null ? 0 : l.length;
         if (index >= length) {
             if (value == UNSET) {
-                return;
+                return l;
             }
-            locals = length == 0 ? new Object[index + 1] : Arrays.copyOf(locals, Math.max(index + 1, length * 2));
+            l = length == 0 ? new Object[index + 1] : Arrays.copyOf(l, Math.max(index + 1, length * 2));
         }
-        locals[index] = value == null ? NULL_VALUE : value == UNSET ? null : value;
+        l[index] = value == null ? NULL_VALUE : value == UNSET ? null : value;
+        return l;
     }
 
     private static final Object NULL_VALUE = new Object();
@@ -216,13 +236,16 @@ public class Stack {
         inheritable = now;
     }
 
-    void inheritFrom(Stack parent) {
+    /** The values of inheritable coroutine-locals here, which a task spawned from here starts with; null if none. */
+    Object[] inheritedLocals() {
+        Object[] l = null;
         for (int i : inheritable) {
-            Object v = parent.local(i);
+            Object v = local(i);
             if (v != UNSET) {
-                setLocal(i, unmask(v));
+                l = withLocal(l, i, unmask(v));
             }
         }
+        return l;
     }
 
     /** The task these frames belong to, or null outside any coroutine. */

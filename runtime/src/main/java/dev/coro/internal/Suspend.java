@@ -241,7 +241,7 @@ public final class Suspend {
         }
         t.loop.suspend(t, what);
         WaitNode n = new WaitNode(s);
-        t.waitNode = n;
+        s.waitNode = n;
         return n;
     }
 
@@ -269,8 +269,8 @@ public final class Suspend {
     public static Object resumeWait(Stack s, Object timedOut) {
         s.resumed();
         CoTask<?> t = s.task;
-        WaitNode n = t.waitNode;
-        t.waitNode = null;
+        WaitNode n = s.waitNode;
+        s.waitNode = null;
         // Decide first, with the same CAS a completer uses: either the node is ours to give up, or somebody handed
         // us a value (or is handing it right now), which must be returned even if we were cancelled meanwhile.
         if (n != null && n.isDone()) {
@@ -286,7 +286,7 @@ public final class Suspend {
 
     /** The node the running task waits in (for a leaf about to resume), or null. */
     public static WaitNode currentWait(Stack s) {
-        return s.task == null ? null : s.task.waitNode;
+        return s.task == null ? null : s.waitNode;
     }
 
     /** Whether the caller is a resuming leaf. */

@@ -136,6 +136,46 @@ class CoroutineLocalTest extends PrimitiveTest {
     }
 
     @Test
+    void tasksThatNeverSuspendDoNotPassValuesToTheTasksAfterThem() {
+        // Tasks that finish without suspending run one after another on the same loop thread: no value set by one
+        // may be seen by the next, nor by code that runs between them (a completion callback), nor by the spawner.
+        CoroutineLocal<String> local = CoroutineLocal.withInitial(() -> "initial");
+        CoroutineLocal<String> inherited = CoroutineLocal.inheritable(() -> "none");
+        List<String> seen = new ArrayList<>();
+        List<Task<String>> children = new ArrayList<>();
+        String root = Coro.run(() -> {
+            inherited.set("root");
+            List<Task<String>> tasks = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String me = "task-" + i;
+                Task<String> t = Coro.spawn(() -> {
+                    String before = local.get() + "/" + inherited.get();
+                    local.set(me);
+                    inherited.set(me);
+                    // spawned by a task that has never suspended: starts with that task's inheritable value
+                    children.add(Coro.spawn(() -> inherited.get() + ":" + local.get()));
+                    return before;
+                });
+                t.onComplete(done -> seen.add(local.get() + "/" + inherited.get()));
+                tasks.add(t);
+            }
+            StringBuilder b = new StringBuilder();
+            for (Task<String> t : tasks) {
+                b.append(t.join()).append(", ");
+            }
+            for (Task<String> c : children) {
+                b.append(c.join()).append(", ");
+            }
+            return b + "root " + local.get() + "/" + inherited.get();
+        });
+        assertEquals("initial/root, initial/root, initial/root, initial/root, initial/root, "
+                + "task-0:initial, task-1:initial, task-2:initial, task-3:initial, task-4:initial, "
+                + "root initial/root", root);
+        assertEquals(List.of("initial/none", "initial/none", "initial/none", "initial/none", "initial/none"), seen,
+                "completion callbacks run outside any task");
+    }
+
+    @Test
     void plainThreadsHaveTheirOwnValues() throws Exception {
         CoroutineLocal<String> local = CoroutineLocal.withInitial(() -> "initial");
         local.set("test thread");
