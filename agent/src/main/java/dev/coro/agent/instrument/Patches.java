@@ -290,13 +290,14 @@ public final class Patches {
         }
         String reader = "java/io/Reader";
         for (String owner : new String[] {reader, "java/io/InputStreamReader", "java/io/FileReader",
-                "java/io/BufferedReader", "java/io/FilterReader", "java/io/PushbackReader"}) {
+                "java/io/BufferedReader", "java/io/FilterReader", "java/io/PushbackReader", "java/io/LineNumberReader"}) {
             text(owner, "read", "()I", reader);
             text(owner, "read", "([C)I", reader);
             text(owner, "read", "([CII)I", reader);
             text(owner, "close", "()V", reader);
         }
         text("java/io/BufferedReader", "readLine", "()Ljava/lang/String;", "java/io/BufferedReader");
+        text("java/io/LineNumberReader", "readLine", "()Ljava/lang/String;", "java/io/BufferedReader");
         String writer = "java/io/Writer";
         for (String owner : new String[] {writer, "java/io/OutputStreamWriter", "java/io/FileWriter",
                 "java/io/BufferedWriter"}) {
@@ -442,6 +443,18 @@ public final class Patches {
                 TABLE.put(c[0] + ".<init>" + c[i], new Target("sockets", STREAMS, c[1], false));
             }
         }
+        // coro's LineNumberReader around its readers; skip and transferTo of its readers (runtime CoopReaders)
+        String readers = "dev/coro/internal/patch/CoopReaders";
+        for (String desc : new String[] {"(Ljava/io/Reader;)V", "(Ljava/io/Reader;I)V"}) {
+            TABLE.put("java/io/LineNumberReader.<init>" + desc, new Target("sockets", readers, "newLineNumberReader",
+                    false));
+        }
+        for (String owner : new String[] {"java/io/Reader", "java/io/InputStreamReader", "java/io/BufferedReader",
+                "java/io/FilterReader", "java/io/PushbackReader", "java/io/LineNumberReader"}) {
+            TABLE.put(owner + ".skip(J)J", new Target("sockets", readers, "skip", true, "java/io/Reader"));
+            TABLE.put(owner + ".transferTo(Ljava/io/Writer;)J", new Target("sockets", readers, "transferTo", true,
+                    "java/io/Reader"));
+        }
         String in = "java/io/InputStream";
         String out = "java/io/OutputStream";
         for (String owner : new String[] {"java/io/FilterInputStream", "java/io/BufferedInputStream",
@@ -474,7 +487,7 @@ public final class Patches {
         String[][] dataIn = {{"readFully", "([B)V"}, {"readFully", "([BII)V"}, {"skipBytes", "(I)I"},
             {"readBoolean", "()Z"}, {"readByte", "()B"}, {"readUnsignedByte", "()I"}, {"readShort", "()S"},
             {"readUnsignedShort", "()I"}, {"readChar", "()C"}, {"readInt", "()I"}, {"readLong", "()J"},
-            {"readFloat", "()F"}, {"readDouble", "()D"}, {"readUTF", "()" + str}};
+            {"readFloat", "()F"}, {"readDouble", "()D"}, {"readUTF", "()" + str}, {"readLine", "()" + str}};
         for (String owner : new String[] {"java/io/DataInputStream", "java/io/DataInput"}) {
             for (String[] m : dataIn) {
                 TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, "java/io/DataInput"));

@@ -1010,17 +1010,22 @@ public final class ChannelStreams {
                     int n = take(c, off, len);
                     if (st == null) {
                         // as the JDK's: more while the reader is ready
-                        while (n < len && src.ready()) {
-                            if (nextChar >= nChars && fill(null) < 0) {
-                                break;
-                            }
-                            if (skipLF && nextChar < nChars) {
-                                skipLF = false;
-                                if (cb[nextChar] == '\n') {
-                                    nextChar++;
+                        try {
+                            while (n < len && src.ready()) {
+                                if (nextChar >= nChars && fill(null) < 0) {
+                                    break;
                                 }
+                                if (skipLF && nextChar < nChars) {
+                                    skipLF = false;
+                                    if (cb[nextChar] == '\n') {
+                                        nextChar++;
+                                    }
+                                }
+                                n += take(c, off + n, len - n);
                             }
-                            n += take(c, off + n, len - n);
+                        } catch (WouldBlock nothingYet) {
+                            // under a wrapper's cooperative call (a decoder with part of a char ready): keep what
+                            // was taken, this reader is consistent
                         }
                     }
                     return n;
@@ -1261,6 +1266,7 @@ public final class ChannelStreams {
             return r.read();
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(s)
+                : r instanceof CoopReaders.LineCounter ? ((CoopReaders.LineCounter) r).read(s)
                 : r instanceof ChannelReader ? readCoop((ChannelReader) r, 1, null, 0, 0, s)
                 : readCoop(((CoopInput) r).source(), r::read, s)));
     }
@@ -1270,6 +1276,7 @@ public final class ChannelStreams {
             return r.read(c);
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, 0, c.length, s)
+                : r instanceof CoopReaders.LineCounter ? ((CoopReaders.LineCounter) r).read(c, 0, c.length, s)
                 : r instanceof ChannelReader ? readCoop((ChannelReader) r, 2, c, 0, 0, s)
                 : readCoop(((CoopInput) r).source(), () -> r.read(c), s)));
     }
@@ -1279,12 +1286,14 @@ public final class ChannelStreams {
             return r.read(c, off, len);
         }
         return orZero(locked((Text) r, st, s -> r instanceof LineReader ? ((LineReader) r).read(c, off, len, s)
+                : r instanceof CoopReaders.LineCounter ? ((CoopReaders.LineCounter) r).read(c, off, len, s)
                 : r instanceof ChannelReader ? readCoop((ChannelReader) r, 3, c, off, len, s)
                 : readCoop(((CoopInput) r).source(), () -> r.read(c, off, len), s))); // another of coro's readers
     }
 
     static String readLine(java.io.BufferedReader r, Stack st) throws IOException {
-        return plain(st) ? r.readLine() : locked((Text) r, st, ((LineReader) r)::readLine);
+        return plain(st) ? r.readLine() : locked((Text) r, st, r instanceof CoopReaders.LineCounter
+                ? ((CoopReaders.LineCounter) r)::readLine : ((LineReader) r)::readLine);
     }
 
     /**

@@ -271,14 +271,28 @@ public final class SocketStreams {
         final Source src;
         private byte[] pb = new byte[16];
         private int pbLen;
+        /**
+         * The JDK's {@code readLine}, after a line ended by a {@code \r} and another byte, reads through a
+         * {@code PushbackInputStream} it put in front of the stream: a coroutine's {@link #line} sets this, and this
+         * stream then closes, fails after close and refuses mark/reset as that one would.
+         */
+        private boolean jdkPushback;
+        private boolean closed;
 
         Pushback(InputStream under, Source src) {
             this.under = under;
             this.src = src;
         }
 
+        private void ensureOpen() throws IOException {
+            if (closed) {
+                throw new IOException("Stream closed"); // as the JDK's PushbackInputStream
+            }
+        }
+
         @Override
         public int read() throws IOException {
+            ensureOpen();
             if (pbLen > 0) {
                 int b = pb[0] & 0xff;
                 drop(1);
@@ -289,6 +303,7 @@ public final class SocketStreams {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            ensureOpen();
             if (pbLen == 0) {
                 return under.read(b, off, len); // the checks of the stream below, as the JDK's
             }
@@ -301,6 +316,7 @@ public final class SocketStreams {
 
         @Override
         public long skip(long n) throws IOException {
+            ensureOpen();
             if (pbLen == 0 || n <= 0) {
                 return under.skip(n);
             }
@@ -311,28 +327,38 @@ public final class SocketStreams {
 
         @Override
         public int available() throws IOException {
+            ensureOpen();
             int a = under.available();
             return a > Integer.MAX_VALUE - pbLen ? Integer.MAX_VALUE : a + pbLen;
         }
 
         @Override
         public boolean markSupported() {
-            return under.markSupported();
+            return !jdkPushback && under.markSupported();
         }
 
         @Override
         public synchronized void mark(int readlimit) {
-            under.mark(readlimit);
+            if (!jdkPushback) {
+                under.mark(readlimit);
+            }
         }
 
         @Override
         public synchronized void reset() throws IOException {
+            if (jdkPushback) {
+                throw new IOException("mark/reset not supported");
+            }
             under.reset();
         }
 
         @Override
         public void close() throws IOException {
+            if (closed) {
+                return;
+            }
             under.close();
+            closed = jdkPushback;
         }
 
         private void drop(int n) {
@@ -364,6 +390,8 @@ public final class SocketStreams {
         boolean fill(int fixed, Stack st) throws IOException {
             if (Suspend.isResuming(st)) {
                 src.awaitReadable(st); // ends the wait
+            } else {
+                ensureOpen();
             }
             try {
                 for (;;) {
@@ -390,6 +418,65 @@ public final class SocketStreams {
                 src.timedOut = false;
             }
         }
+
+        /**
+         * {@code DataInputStream.readLine} for a coroutine: the bytes of a line gathered here one by one, as the JDK
+         * reads them, until its end ({@code \n}; {@code \r} and the byte after it, which is kept for the next read
+         * unless it is {@code \n}; EOF), then the JDK's line: each byte a char (ISO-8859-1), null at EOF with
+         * nothing read. Null with {@code st} suspending (called again on resume; what was gathered stays).
+         */
+        String line(Stack st) throws IOException {
+            if (Suspend.isResuming(st)) {
+                src.awaitReadable(st); // ends the wait
+            } else {
+                ensureOpen();
+            }
+            try {
+                for (int i = 0;;) {
+                    for (; i < pbLen; i++) {
+                        int b = pb[i] & 0xff;
+                        if (b == '\n') {
+                            return lineOf(i, i + 1);
+                        }
+                        if (b == '\r') {
+                            if (i + 1 < pbLen) {
+                                boolean crlf = (pb[i + 1] & 0xff) == '\n';
+                                jdkPushback |= !crlf; // the JDK's pushes the byte back
+                                return lineOf(i, crlf ? i + 2 : i + 1);
+                            }
+                            break; // the byte after it decides
+                        }
+                    }
+                    if (pbLen == pb.length) {
+                        pb = Arrays.copyOf(pb, pb.length * 2);
+                    }
+                    int at = pbLen;
+                    Integer n = ChannelStreams.readCoop(src, () -> under.read(pb, at, 1), st);
+                    if (n == null) {
+                        return null;
+                    }
+                    if (n < 0) { // EOF: the line so far ("" after a lone '\r'), or null if nothing
+                        if (pbLen == 0) {
+                            return null;
+                        }
+                        boolean cr = (pb[pbLen - 1] & 0xff) == '\r';
+                        return lineOf(cr ? pbLen - 1 : pbLen, pbLen);
+                    }
+                    pbLen += n;
+                }
+            } finally {
+                src.timedOut = false;
+            }
+        }
+
+        private String lineOf(int len, int used) {
+            char[] c = new char[len];
+            for (int i = 0; i < len; i++) {
+                c[i] = (char) (pb[i] & 0xff);
+            }
+            drop(used);
+            return new String(c);
+        }
     }
 
     /** {@code new DataInputStream(in)} around a cooperative stream: the JDK's, reading through a {@link Pushback}. */
@@ -399,6 +486,14 @@ public final class SocketStreams {
         DataIn(Pushback in) {
             super(in);
             this.pin = in;
+        }
+
+        /**
+         * The {@link Pushback} the cooperative reads use, or null once the JDK's own {@code readLine} (a plain
+         * call) put a {@code PushbackInputStream} in front of it: then only the JDK's reads see every byte.
+         */
+        Pushback coop() {
+            return in == pin ? pin : null;
         }
 
         @Override
@@ -1191,7 +1286,7 @@ public final class SocketStreams {
     // ---- DataInput ----
 
     private static Pushback coopData(DataInput in, Stack st) {
-        return in instanceof DataIn && !plain(st) ? ((DataIn) in).pin : null;
+        return in instanceof DataIn && !plain(st) ? ((DataIn) in).coop() : null;
     }
 
     public static void readFully(DataInput in, byte[] b, Stack st) throws IOException {
@@ -1345,6 +1440,21 @@ public final class SocketStreams {
         byte[] all = Arrays.copyOf(head, 2 + utflen);
         System.arraycopy(p.take(utflen), 0, all, 2, utflen);
         return DataInputStream.readUTF(new DataInputStream(new ByteArrayInputStream(all)));
+    }
+
+    /** The JDK's deprecated {@code readLine}: the same lines, gathered without blocking the loop. */
+    @SuppressWarnings("deprecation")
+    public static String readLine(DataInput in, Stack st) throws IOException {
+        Pushback p = coopData(in, st);
+        if (p == null) {
+            return in.readLine();
+        }
+        return p.line(st);
+    }
+
+    @SuppressWarnings("deprecation")
+    public static String readLine(DataInput in) throws IOException {
+        return in.readLine();
     }
 
     public static void readFully(DataInput in, byte[] b) throws IOException {

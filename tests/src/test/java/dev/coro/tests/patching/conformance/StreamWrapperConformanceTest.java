@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered",
-        "pushbackStream", "pushbackReader", "streamLoops"};
+        "pushbackStream", "pushbackReader", "streamLoops", "lineNumbers", "lineNumbersAround", "dataLines",
+        "readerLoops"};
 
     private static Harness harness;
 
@@ -45,7 +46,11 @@ class StreamWrapperConformanceTest {
                 .peer("printStreamBuffered", Peer.start(Peer.slowSink()))
                 .peer("pushbackStream", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
                 .peer("pushbackReader", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
-                .peer("streamLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())));
+                .peer("streamLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())))
+                .peer("lineNumbers", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("lineNumbersAround", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("dataLines", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("readerLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
     }
 
     @AfterAll
@@ -107,6 +112,20 @@ class StreamWrapperConformanceTest {
         });
         assertEquals("dev.coro.internal.patch.SocketStreams$PushbackIn "
                 + "dev.coro.internal.patch.SocketStreams$PushbackText", got);
+    }
+
+    @Test
+    void inACoroutineLineNumberReadersAroundCorosReadersAreCoros() throws Exception {
+        String got = Coro.run(() -> {
+            try (java.net.Socket s = StreamWrapperScenarios.connect(port("lineNumbers"))) {
+                java.io.InputStreamReader isr = new java.io.InputStreamReader(s.getInputStream());
+                return new java.io.LineNumberReader(isr).getClass().getName() + " "
+                        + new java.io.LineNumberReader(new java.io.BufferedReader(isr), 5).getClass().getName() + " "
+                        + new java.io.LineNumberReader(new java.io.StringReader("x")).getClass().getName();
+            }
+        });
+        assertEquals("dev.coro.internal.patch.CoopReaders$LineCounter dev.coro.internal.patch.CoopReaders$LineCounter "
+                + "java.io.LineNumberReader", got);
     }
 
     @Test

@@ -12,11 +12,13 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.LineNumberReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.PushbackInputStream;
 import java.io.PushbackReader;
+import java.io.StringWriter;
 import java.io.UTFDataFormatException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -62,6 +64,14 @@ public final class StreamWrapperScenarios {
                 return pushbackReader(port);
             case "streamLoops":
                 return streamLoops(port);
+            case "lineNumbers":
+                return lineNumbers(port);
+            case "lineNumbersAround":
+                return lineNumbersAround(port);
+            case "dataLines":
+                return dataLines(port);
+            case "readerLoops":
+                return readerLoops(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -692,5 +702,261 @@ public final class StreamWrapperScenarios {
             }
             return log.toString();
         }
+    }
+
+    /** Chars as a transcript shows them: line ends spelled out. */
+    static String shown(CharSequence cs) {
+        return cs.toString().replace("\r", "\\r").replace("\n", "\\n");
+    }
+
+    /**
+     * LineNumberReader(InputStreamReader(socket stream, UTF-8)) against a trickling peer (a '\r' and its '\n' come
+     * in separate reads): read() giving '\n' for '\r' and dropping the '\n' after it, mark/reset restoring the line
+     * number, setLineNumber, arrays, readLine, the last line without terminator counted at EOF, skip, close.
+     */
+    @Coroutine
+    static String lineNumbers(int port) throws Exception {
+        try (Socket s = connect(port)) {
+            LineNumberReader r = new LineNumberReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            StringBuilder log = new StringBuilder("at start ").append(r.getLineNumber()).append('\n');
+            StringBuilder first = new StringBuilder();
+            for (int i = 0; i < 11; i++) {
+                first.append((char) r.read()); // "first line" and '\n' for its '\r'
+            }
+            log.append(shown(first)).append(" line ").append(r.getLineNumber()).append('\n');
+            r.mark(100);
+            log.append("after mark read ").append((char) r.read()).append(" line ").append(r.getLineNumber());
+            r.reset();
+            log.append(" reset: line ").append(r.getLineNumber()).append('\n');
+            log.append('[').append(r.readLine()).append("] line ").append(r.getLineNumber()).append('\n');
+            r.setLineNumber(10);
+            char[] seven = new char[7];
+            int n = 0;
+            while (n < seven.length) {
+                n += r.read(seven, n, seven.length - n); // "third\n\n" after "second..\r"
+            }
+            log.append(shown(new String(seven))).append(" line ").append(r.getLineNumber()).append('\n');
+            r.mark(1000);
+            String marked = r.readLine();
+            int markedLine = r.getLineNumber();
+            r.reset();
+            log.append("readLine after mark [").append(marked).append("] line ").append(markedLine)
+                    .append(" reset: line ").append(r.getLineNumber()).append('\n');
+            for (String line; (line = r.readLine()) != null;) {
+                log.append(r.getLineNumber()).append(": [").append(line).append("]\n");
+            }
+            log.append("eof: ").append(r.readLine()).append(' ').append(r.read()).append(' ').append(r.read(seven))
+                    .append(" skip ").append(r.skip(5)).append(" line ").append(r.getLineNumber()).append('\n');
+            try {
+                r.skip(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("skip(-1): ").append(ex(e)).append('\n');
+            }
+            try {
+                r.read(seven, 5, 3);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            r.reset(); // the mark of 1000 chars holds: back before the fourth line, after EOF
+            log.append("reset after eof: line ").append(r.getLineNumber()).append(" [").append(r.readLine())
+                    .append("] line ").append(r.getLineNumber()).append('\n');
+            r.close();
+            try {
+                r.readLine();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            try {
+                r.read();
+            } catch (IOException e) {
+                log.append("read after close: ").append(ex(e)).append('\n');
+            }
+            log.append("skip(0) after close ").append(r.skip(0)).append(" line ").append(r.getLineNumber())
+                    .append(" socket closed=").append(s.isClosed()).append('\n');
+            return log.toString();
+        }
+    }
+
+    /**
+     * LineNumberReader around coro's other readers: a BufferedReader (a buffer of 4 chars: lines longer than
+     * it), read in arrays; a PushbackReader, one char at a time; both counting lines the JDK's way.
+     */
+    @Coroutine
+    static String lineNumbersAround(int port) throws Exception {
+        StringBuilder log = new StringBuilder();
+        try (Socket s = connect(port)) {
+            LineNumberReader r = new LineNumberReader(new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8)), 4);
+            StringBuilder all = new StringBuilder();
+            char[] buf = new char[5];
+            for (int n; (n = r.read(buf, 0, buf.length)) >= 0;) {
+                all.append(buf, 0, n);
+            }
+            log.append(shown(all)).append("\nlines ").append(r.getLineNumber()).append(' ').append(r.read(buf))
+                    .append(' ').append(r.getLineNumber()).append('\n');
+        }
+        try (Socket s = connect(port)) {
+            LineNumberReader r = new LineNumberReader(new PushbackReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8), 2));
+            StringBuilder all = new StringBuilder();
+            for (int c; (c = r.read()) >= 0;) {
+                all.append((char) c);
+                if (c == '\n') {
+                    all.append(r.getLineNumber()).append('|');
+                }
+            }
+            log.append(shown(all)).append("\nlines ").append(r.getLineNumber()).append('\n');
+            try {
+                new LineNumberReader(new InputStreamReader(s.getInputStream()), 0);
+            } catch (IllegalArgumentException e) {
+                log.append("size 0: ").append(ex(e)).append('\n');
+            }
+        }
+        return log.toString();
+    }
+
+    /**
+     * The deprecated DataInputStream.readLine against a trickling peer: around a BufferedInputStream, then around
+     * the socket stream itself mixed with single-byte reads after a line ended by a lone '\r'.
+     */
+    @Coroutine
+    @SuppressWarnings("deprecation")
+    static String dataLines(int port) throws Exception {
+        StringBuilder log = new StringBuilder();
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            for (String line; (line = in.readLine()) != null;) {
+                log.append('[').append(line).append("]\n");
+            }
+            log.append("eof: ").append(in.readLine()).append(' ').append(in.read()).append('\n');
+        }
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            log.append('[').append(in.readLine()).append("][").append(in.readLine()).append("] then ")
+                    .append((char) in.read()).append(" [").append(in.readLine()).append("] ")
+                    .append(in.readUnsignedByte()).append(' ');
+            byte[] three = new byte[3];
+            in.readFully(three);
+            log.append(Arrays.toString(three)).append('\n');
+            for (String line; (line = in.readLine()) != null;) {
+                log.append('[').append(line).append("]\n");
+            }
+            log.append("markSupported=").append(in.markSupported());
+            in.mark(10);
+            try {
+                in.reset();
+            } catch (IOException e) {
+                log.append(" reset: ").append(ex(e));
+            }
+            in.close();
+            try {
+                in.readLine();
+            } catch (IOException e) {
+                log.append(" after close: ").append(ex(e)).append('\n');
+            }
+        }
+        try (Socket s = connect(port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 5));
+            log.append("markSupported=").append(in.markSupported());
+            in.mark(100);
+            log.append(" [").append(in.readLine()).append("] ");
+            in.reset();
+            log.append(" again [").append(in.readLine()).append("][").append(in.readLine()).append("]\n");
+            for (String line; (line = in.readLine()) != null;) {
+                log.append('[').append(line).append("]\n");
+            }
+            in.close();
+            try {
+                in.readLine();
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+        }
+        return log.toString();
+    }
+
+    /**
+     * skip and transferTo of the readers against a trickling peer: BufferedReader, InputStreamReader,
+     * PushbackReader (with pushed-back chars) and LineNumberReader (which counts the lines it skips and transfers);
+     * their checks, EOF, close.
+     */
+    @Coroutine
+    static String readerLoops(int port) throws Exception {
+        StringBuilder log = new StringBuilder();
+        try (Socket s = connect(port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            log.append("skip ").append(r.skip(12)).append(' ').append(r.skip(0)).append(" [").append(r.readLine())
+                    .append("]\n");
+            try {
+                r.skip(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("skip(-1): ").append(ex(e)).append('\n');
+            }
+            StringWriter w = new StringWriter();
+            long t = r.transferTo(w);
+            log.append("transferred ").append(t).append(' ').append(shown(w.toString())).append('\n');
+            log.append("eof: ").append(r.skip(3)).append(' ').append(r.transferTo(w)).append('\n');
+            try {
+                r.transferTo(null);
+            } catch (NullPointerException e) {
+                log.append("transferTo(null): ").append(ex(e)).append('\n');
+            }
+            r.close();
+            try {
+                r.skip(0);
+            } catch (IOException e) {
+                log.append("skip(0) after close: ").append(ex(e)).append('\n');
+            }
+            try {
+                r.transferTo(w);
+            } catch (IOException e) {
+                log.append("transferTo after close: ").append(ex(e)).append('\n');
+            }
+        }
+        try (Socket s = connect(port)) {
+            InputStreamReader r = new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8);
+            log.append("skip ").append(r.skip(25)).append(' ').append((char) r.read());
+            StringWriter w = new StringWriter();
+            log.append(" transferred ").append(r.transferTo(w)).append(' ').append(shown(w.toString())).append('\n');
+            r.close();
+            log.append("skip(0) after close ").append(r.skip(0));
+            try {
+                r.skip(1);
+            } catch (IOException e) {
+                log.append(" skip(1): ").append(ex(e)).append('\n');
+            }
+        }
+        try (Socket s = connect(port)) {
+            PushbackReader r = new PushbackReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8),
+                    4);
+            char[] two = new char[2];
+            int n = 0;
+            while (n < 2) {
+                n += r.read(two, n, 2 - n);
+            }
+            r.unread(two);
+            log.append("pushback skip ").append(r.skip(5)).append(' ').append((char) r.read());
+            r.unread('x');
+            StringWriter w = new StringWriter();
+            log.append(" transferred ").append(r.transferTo(w)).append(' ').append(shown(w.toString())).append('\n');
+            r.close();
+            try {
+                r.skip(0);
+            } catch (IOException e) {
+                log.append("skip(0) after close: ").append(ex(e)).append('\n');
+            }
+        }
+        try (Socket s = connect(port)) {
+            LineNumberReader r = new LineNumberReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            log.append("lines skip ").append(r.skip(13)).append(" line ").append(r.getLineNumber()).append(" [")
+                    .append(r.readLine()).append("] line ").append(r.getLineNumber());
+            StringWriter w = new StringWriter();
+            log.append(" transferred ").append(r.transferTo(w)).append(" line ").append(r.getLineNumber())
+                    .append(' ').append(shown(w.toString())).append('\n');
+            log.append("eof skip ").append(r.skip(2)).append(" line ").append(r.getLineNumber()).append('\n');
+        }
+        return log.toString();
     }
 }
