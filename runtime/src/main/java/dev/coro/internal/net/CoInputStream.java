@@ -151,7 +151,7 @@ public final class CoInputStream extends InputStream implements SocketInput {
 
     @Override
     public int available() throws IOException {
-        return eof ? 0 : socket.available();
+        return eof && !socket.isClosed() ? 0 : socket.available(); // closed: "Socket closed", as the JDK's
     }
 
     @Override

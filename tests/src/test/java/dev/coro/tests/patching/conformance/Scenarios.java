@@ -334,8 +334,29 @@ public final class Scenarios {
             byte[] body = readN(in, announced);
             log.append("announced=").append(announced).append(" got=").append(body.length).append(" then ")
                     .append(in.read()).append('\n');
+            c.close(); // the stream of a closed socket, after EOF
+            log.append("closed: read ").append(readAfterClose(in, false)).append(", read[] ")
+                    .append(readAfterClose(in, true)).append(", available ").append(availableAfterClose(in))
+                    .append('\n');
         }
         return log.toString();
+    }
+
+    @Coroutine
+    static String readAfterClose(InputStream in, boolean array) {
+        try {
+            return String.valueOf(array ? in.read(new byte[3]) : in.read());
+        } catch (IOException e) {
+            return ex(e);
+        }
+    }
+
+    static String availableAfterClose(InputStream in) {
+        try {
+            return String.valueOf(in.available());
+        } catch (IOException e) {
+            return ex(e);
+        }
     }
 
     /** A peer that resets the connection (SO_LINGER 0): reads and writes fail as the JDK's do. */
