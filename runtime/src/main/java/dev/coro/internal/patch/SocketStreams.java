@@ -56,7 +56,9 @@ import static dev.coro.internal.patch.ChannelStreams.plain;
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
  * {@code DataOutputStream}, {@code PrintWriter} and {@code PrintStream} around a coro socket's stream ({@link CoInputStream},
  * {@link CoOutputStream}; a TLS socket's {@link CoSSLSocket.In}, {@link CoSSLSocket.Out}: any {@link SocketInput} or
- * {@link SocketOutput}), or around one of the objects these make, give marked subclasses of the JDK's classes;
+ * {@link SocketOutput}), around a blocking socket channel's stream ({@code Channels.newInputStream/newOutputStream}
+ * in rewritten code: {@link ChannelStreams.In}/{@link ChannelStreams.Out}, themselves the innermost {@link Source}
+ * and {@link Sink}), or around one of the objects these make, give marked subclasses of the JDK's classes;
  * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
  * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
  * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
@@ -209,14 +211,18 @@ public final class SocketStreams {
         return (SocketOut) co.sink(SocketOut::new);
     }
 
-    /** Whether wrapping {@code in} makes a cooperative object. */
+    /**
+     * Whether wrapping {@code in} makes a cooperative object: a coro socket's stream, a socket channel's
+     * ({@code Channels.newInputStream}: a {@link Source} itself), or a cooperative wrapper.
+     */
     private static boolean coop(InputStream in) {
-        return in instanceof SocketInput || in instanceof CoopInput;
+        return in instanceof SocketInput || in instanceof ChannelStreams.In || in instanceof CoopInput;
     }
 
     private static boolean coop(OutputStream out) {
         // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
-        return out instanceof SocketOutput || out instanceof CoopOutput && !(out instanceof PrintStream);
+        return out instanceof SocketOutput || out instanceof ChannelStreams.Out
+                || out instanceof CoopOutput && !(out instanceof PrintStream);
     }
 
     /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
