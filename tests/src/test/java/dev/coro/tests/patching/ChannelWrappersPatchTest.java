@@ -283,7 +283,7 @@ class ChannelWrappersPatchTest {
 
     static final String[] KINDS = {"readLine", "readInt", "lineNumber", "pushback"};
 
-    /** The JDK's (rewritten code on a plain thread): a thread blocked in the wrapper's read, another closes. */
+    /** The JDK's: a thread blocked in the wrapper's read, another closes the channel. */
     static String jdkCloseWhileReading(String kind) throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -294,7 +294,12 @@ class ChannelWrappersPatchTest {
             AtomicReference<String> got = new AtomicReference<>();
             Thread t = new Thread(() -> got.set(readThrough(kind, Channels.newInputStream(ch))));
             t.start();
-            while (t.getState() != Thread.State.RUNNABLE || !holdsRead(t)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (t.isAlive() && !holdsRead(t)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(kind + ": the reader is not in the channel's read: "
+                            + java.util.Arrays.toString(t.getStackTrace()));
+                }
                 Thread.sleep(5);
             }
             Thread.sleep(50);
@@ -308,7 +313,9 @@ class ChannelWrappersPatchTest {
     /** Whether {@code t} is inside the channel's read (not still building the wrappers). */
     static boolean holdsRead(Thread t) {
         for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getMethodName().equals("read") && e.getClassName().contains("SocketChannel")) {
+            // JDK 17: SocketChannelImpl.read; JDK 25: SocketChannelImpl.blockingRead/tryRead
+            if (e.getMethodName().toLowerCase(Locale.ROOT).contains("read")
+                    && e.getClassName().contains("SocketChannelImpl")) {
                 return true;
             }
         }
