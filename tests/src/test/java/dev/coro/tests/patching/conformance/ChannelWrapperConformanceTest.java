@@ -62,7 +62,7 @@ class ChannelWrapperConformanceTest {
             "printStreamBuffered"}) {
             harness.peer(n, Peer.start(Peer.slowSink()));
         }
-        harness.peer("nonBlocking", Peer.start(Peer.stall())).peer("closedChannel", Peer.start(Peer.stall()));
+        harness.peer("nonBlocking", Peer.start(Peer.slowSink())).peer("closedChannel", Peer.start(Peer.stall()));
     }
 
     @AfterAll

@@ -975,7 +975,7 @@ public final class ChannelWrapperScenarios {
     /**
      * The user put the channel in non-blocking mode: every wrapper's read or send fails as the JDK's channel
      * streams do ({@code IllegalBlockingModeException}), buffered bytes stay buffered, and once the channel is
-     * blocking again the same wrappers work. The peer never writes.
+     * blocking again the same wrappers send what they hold. The peer answers the CRC32 and count of what it got.
      */
     @Coroutine
     static String nonBlocking(int port) throws Exception {
@@ -986,13 +986,15 @@ public final class ChannelWrapperScenarios {
             OutputStream rawOut = Channels.newOutputStream(s);
             BufferedReader r = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
             try {
-                log.append("readLine ").append(r.readLine()).append('\n');
+                Object got = r.readLine();
+                log.append("readLine ").append(got).append('\n');
             } catch (RuntimeException | IOException e) {
                 log.append("readLine: ").append(ex(e)).append('\n');
             }
             DataInputStream d = new DataInputStream(new BufferedInputStream(raw));
             try {
-                log.append("readInt ").append(d.readInt()).append('\n');
+                Object got = d.readInt();
+                log.append("readInt ").append(got).append('\n');
             } catch (RuntimeException | IOException e) {
                 log.append("readInt: ").append(ex(e)).append('\n');
             }
@@ -1000,13 +1002,15 @@ public final class ChannelWrapperScenarios {
             p.unread(7);
             log.append("pushed back ").append(p.read()).append('\n');
             try {
-                log.append("read ").append(p.read()).append('\n');
+                Object got = p.read();
+                log.append("read ").append(got).append('\n');
             } catch (RuntimeException | IOException e) {
                 log.append("read: ").append(ex(e)).append('\n');
             }
             LineNumberReader ln = new LineNumberReader(new InputStreamReader(new BufferedInputStream(raw)));
             try {
-                log.append("line ").append(ln.readLine()).append('\n');
+                Object got = ln.readLine();
+                log.append("line ").append(got).append('\n');
             } catch (RuntimeException | IOException e) {
                 log.append("LineNumberReader: ").append(ex(e)).append(" at ").append(ln.getLineNumber()).append('\n');
             }
@@ -1053,7 +1057,12 @@ public final class ChannelWrapperScenarios {
             o.flush();
             w.flush();
             bw.flush();
+            pw.flush();
+            ps.flush();
             log.append("blocking again, sent ").append(o.size()).append('\n');
+            s.shutdownOutput();
+            DataInputStream a = new DataInputStream(Channels.newInputStream(s));
+            log.append("peer crc=").append(a.readLong()).append(" count=").append(a.readLong()).append('\n');
             return log.toString();
         }
     }
@@ -1068,18 +1077,21 @@ public final class ChannelWrapperScenarios {
         StringBuilder log = new StringBuilder("open=" + s.isOpen() + "\n");
         BufferedReader r = new BufferedReader(new InputStreamReader(raw));
         try {
-            log.append("readLine ").append(r.readLine()).append('\n');
+            Object got = r.readLine();
+            log.append("readLine ").append(got).append('\n');
         } catch (IOException e) {
             log.append("readLine: ").append(ex(e)).append('\n');
         }
         DataInputStream d = new DataInputStream(new BufferedInputStream(raw));
         try {
-            log.append("readInt ").append(d.readInt()).append('\n');
+            Object got = d.readInt();
+            log.append("readInt ").append(got).append('\n');
         } catch (IOException e) {
             log.append("readInt: ").append(ex(e)).append('\n');
         }
         try {
-            log.append("readAllBytes ").append(new BufferedInputStream(raw).readAllBytes().length).append('\n');
+            Object got = new BufferedInputStream(raw).readAllBytes().length;
+            log.append("readAllBytes ").append(got).append('\n');
         } catch (IOException e) {
             log.append("readAllBytes: ").append(ex(e)).append('\n');
         }
