@@ -351,4 +351,94 @@ class ChannelWrappersPatchTest {
             assertEquals(10, ticks[0], kind);
         }
     }
+
+    // ---- readNBytes, skip and transferTo on a channel's own stream ----
+
+    /** Sends 0..299 (mod 256) in 30 pieces of 10 bytes, 10 ms apart, then closes. */
+    @Coroutine
+    static void trickle(SocketChannel c) throws IOException, InterruptedException {
+        try (c) {
+            OutputStream out = Channels.newOutputStream(c);
+            for (int i = 0; i < 30; i++) {
+                byte[] piece = new byte[10];
+                for (int k = 0; k < 10; k++) {
+                    piece[k] = (byte) (i * 10 + k);
+                }
+                out.write(piece);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    @Coroutine
+    static String rawLoops(SocketAddress at) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(at)) {
+            InputStream in = Channels.newInputStream(ch);
+            byte[] first = in.readNBytes(25); // spans three pieces
+            byte[] b = new byte[30];
+            int n = in.readNBytes(b, 5, 20);
+            long skipped = in.skip(100); // the JDK's skip: all of them, across ten pieces
+            java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
+            long t = in.transferTo(rest);
+            byte[] r = rest.toByteArray();
+            return first[0] + ".." + first[24] + " " + n + ":" + b[5] + ".." + b[24] + " skipped " + skipped
+                    + " transferred " + t + ":" + (r[0] & 0xff) + ".." + (r[r.length - 1] & 0xff) + " eof "
+                    + in.read();
+        }
+    }
+
+    @Test
+    void readNBytesSkipAndTransferToOnAChannelsStreamWaitOnTheLoop() {
+        int n = 20; // each client's server trickles for 300 ms
+        AtomicInteger ticks = new AtomicInteger();
+        long start = System.nanoTime();
+        List<String> got = Coro.run(() -> {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+            SocketAddress at = loopback(server);
+            AtomicBoolean done = new AtomicBoolean();
+            Task<Void> ticker = Coro.spawn(() -> {
+                while (!done.get()) {
+                    Thread.sleep(10);
+                    ticks.incrementAndGet();
+                }
+                return null;
+            });
+            Task<Void> serving = Coro.spawn(() -> {
+                List<Task<Void>> conns = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    SocketChannel c = server.accept();
+                    conns.add(Coro.spawn(() -> {
+                        trickle(c);
+                        return null;
+                    }));
+                }
+                for (Task<Void> c : conns) {
+                    c.join();
+                }
+                return null;
+            });
+            List<Task<String>> clients = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                clients.add(Coro.spawn(() -> rawLoops(at)));
+            }
+            List<String> out = new ArrayList<>();
+            for (Task<String> c : clients) {
+                out.add(c.join());
+            }
+            serving.join();
+            done.set(true);
+            ticker.join();
+            server.close();
+            return out;
+        });
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        for (String g : got) {
+            assertEquals("0..24 20:25..44 skipped 100 transferred 155:145..43 eof -1", g);
+        }
+        System.out.println(n + " raw readNBytes/skip/transferTo clients: " + ms + " ms (sequential " + n * 300
+                + " ms), " + ticks.get() + " ticks");
+        assertTrue(ms < n * 300 / 2, "the clients did not overlap: " + ms + " ms");
+        assertTrue(ticks.get() >= 10, "ticks: " + ticks.get());
+    }
 }

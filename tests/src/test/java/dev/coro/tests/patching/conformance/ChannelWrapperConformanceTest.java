@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ChannelWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered", "pushbackStream", "pushbackReader", "streamLoops",
-        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "nonBlocking", "closedChannel"};
+        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "nonBlocking", "closedChannel", "rawLoops"};
 
     private static Harness harness;
 
@@ -55,7 +55,7 @@ class ChannelWrapperConformanceTest {
             "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops"}) {
             harness.peer(n, Peer.start(Peer.trickle(ChannelWrapperScenarios.text())));
         }
-        for (String n : new String[] {"frames", "streamLoops"}) {
+        for (String n : new String[] {"frames", "streamLoops", "rawLoops"}) {
             harness.peer(n, Peer.start(Peer.trickle(ChannelWrapperScenarios.frameBytes())));
         }
         for (String n : new String[] {"printWriter", "bufferedWriter", "dataOut", "printStream",

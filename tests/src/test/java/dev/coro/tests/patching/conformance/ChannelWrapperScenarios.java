@@ -84,6 +84,8 @@ public final class ChannelWrapperScenarios {
                 return nonBlocking(port);
             case "closedChannel":
                 return closedChannel(port);
+            case "rawLoops":
+                return rawLoops(port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -1116,5 +1118,54 @@ public final class ChannelWrapperScenarios {
             log.append("writer close: ").append(ex(e)).append('\n');
         }
         return log.toString();
+    }
+
+    /**
+     * readNBytes, skip and transferTo on the channel's own stream (no wrapper) against a trickling peer: the JDK's
+     * skip reads until it skipped them all; bad arguments; EOF.
+     */
+    @Coroutine
+    static String rawLoops(int port) throws Exception {
+        try (SocketChannel s = connect(port)) {
+            InputStream in = Channels.newInputStream(s);
+            StringBuilder log = new StringBuilder();
+            byte[] four = in.readNBytes(4);
+            int len = java.nio.ByteBuffer.wrap(four).getInt();
+            byte[] d = new byte[len + 4];
+            log.append(len).append(' ').append(in.readNBytes(d, 2, len)).append(' ').append(Arrays.toString(d));
+            log.append(" skipped ").append(in.skip(30)).append('\n');
+            try {
+                in.readNBytes(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("readNBytes(-1): ").append(ex(e)).append('\n');
+            }
+            try {
+                in.readNBytes(d, 5, 10);
+            } catch (RuntimeException e) {
+                log.append("bad bounds: ").append(ex(e)).append('\n');
+            }
+            log.append("none: ").append(in.readNBytes(d, 0, 0)).append(' ').append(in.readNBytes(0).length)
+                    .append(" skip(0)=").append(in.skip(0)).append(" skip(-1)=").append(in.skip(-1)).append('\n');
+            log.append(Arrays.toString(in.readNBytes(13))).append('\n');
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            long t = in.transferTo(rest);
+            log.append("transferred ").append(t).append(" hash=").append(Arrays.hashCode(rest.toByteArray()))
+                    .append('\n');
+            log.append("eof: ").append(in.readNBytes(5).length).append(' ').append(in.readNBytes(d, 0, 4)).append(' ')
+                    .append(in.skip(5)).append(' ').append(in.transferTo(rest)).append(' ').append(in.read())
+                    .append('\n');
+            in.close();
+            try {
+                in.readNBytes(3);
+            } catch (IOException e) {
+                log.append("after close: ").append(ex(e)).append('\n');
+            }
+            try {
+                in.skip(3);
+            } catch (IOException e) {
+                log.append("skip after close: ").append(ex(e)).append('\n');
+            }
+            return log.toString();
+        }
     }
 }
