@@ -1144,6 +1144,16 @@ public final class ChannelWrapperScenarios {
             } catch (RuntimeException e) {
                 log.append("bad bounds: ").append(ex(e)).append('\n');
             }
+            try {
+                in.read(d, 6, 2);
+            } catch (RuntimeException e) {
+                log.append("read bad bounds: ").append(ex(e)).append('\n');
+            }
+            try {
+                Channels.newOutputStream(s).write(d, -1, 2);
+            } catch (RuntimeException e) {
+                log.append("write bad bounds: ").append(ex(e)).append('\n');
+            }
             log.append("none: ").append(in.readNBytes(d, 0, 0)).append(' ').append(in.readNBytes(0).length)
                     .append(" skip(0)=").append(in.skip(0)).append(" skip(-1)=").append(in.skip(-1)).append('\n');
             log.append(Arrays.toString(in.readNBytes(13))).append('\n');
