@@ -30,7 +30,11 @@ import java.util.Objects;
  * has nothing to read or no room to write; called plainly they block as the JDK's do, on a channel adopted or
  * not. The JDK's checks are kept: bounds, {@link IllegalBlockingModeException} when the user put the channel in
  * non-blocking mode, {@code close()} closing the channel (and waking whoever waits on it). Any other channel
- * (a {@code FileChannel}, a pipe) gets exactly the JDK's object.
+ * (a {@code FileChannel}, a pipe) gets exactly the JDK's object. These streams are themselves a {@link Source} and
+ * a {@link Sink}: the JDK's wrappers made around them at patched call sites ({@code BufferedInputStream},
+ * {@code DataInputStream}, {@code PushbackInputStream}, {@code InputStreamReader} and the readers around it,
+ * {@code OutputStreamWriter}, {@code BufferedWriter}, {@code BufferedOutputStream}, {@code DataOutputStream},
+ * {@code PrintWriter}, {@code PrintStream}) are {@link SocketStreams}' cooperative ones, as around a coro socket's.
  * <p>
  * The readers and writers are the JDK's {@code InputStreamReader}/{@code OutputStreamWriter} with the very
  * decoder/encoder the JDK's would use, over these streams, as subclasses marked {@link Text} ({@code new
@@ -146,6 +150,11 @@ public final class ChannelStreams {
         void check() throws IOException {
         }
 
+        /** A write's bounds check: fails as the stream it stands for does. */
+        void checkBounds(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+        }
+
         /** One write that never waits: advances {@code bb} by what the socket took. */
         abstract void writeNow(ByteBuffer bb, Stack st) throws IOException;
 
@@ -167,7 +176,7 @@ public final class ChannelStreams {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            checkBounds(b, off, len);
             if (len == 0) {
                 return;
             }
@@ -278,6 +287,14 @@ public final class ChannelStreams {
             this.jdk = Channels.newInputStream(ch);
         }
 
+        /** Bad bounds fail with the JDK's exception (its message differs across JDK versions). */
+        private void checkBounds(byte[] b, int off, int len) throws IOException {
+            if ((off | len) < 0 || len > b.length - off) {
+                jdk.read(b, off, len); // the JDK's stream checks the bounds before it reads
+                throw new IndexOutOfBoundsException();
+            }
+        }
+
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
@@ -286,7 +303,7 @@ public final class ChannelStreams {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            checkBounds(b, off, len);
             if (len == 0) {
                 return 0;
             }
@@ -304,7 +321,7 @@ public final class ChannelStreams {
         /** The cooperative read; nothing is read when it suspends, so a resumption just reads again. */
         int read(byte[] b, int off, int len, Stack st) throws IOException {
             if (!Suspend.isResuming(st)) {
-                Objects.checkFromIndexSize(off, len, b.length);
+                checkBounds(b, off, len);
                 if (len == 0) {
                     return 0;
                 }
@@ -349,6 +366,17 @@ public final class ChannelStreams {
         }
 
         @Override
+        public long skip(long n) throws IOException {
+            if (coop == null || n <= 0) {
+                return super.skip(n); // reads until n or EOF, as the JDK's stream
+            }
+            // under a wrapper's cooperative call: one read, a second one that found nothing would lose this one's
+            byte[] scratch = new byte[(int) Math.min(n, 2048)];
+            int k = read(scratch, 0, scratch.length);
+            return k < 0 ? 0 : k;
+        }
+
+        @Override
         boolean awaitReadable(Stack st) throws IOException {
             return PatchedChannels.awaitReadable(ch, st);
         }
@@ -370,6 +398,15 @@ public final class ChannelStreams {
 
         Out(SocketChannel ch) {
             this.ch = ch;
+        }
+
+        /** Bad bounds fail with the JDK's exception (its message differs across JDK versions). */
+        @Override
+        void checkBounds(byte[] b, int off, int len) throws IOException {
+            if ((off | len) < 0 || len > b.length - off) {
+                Channels.newOutputStream(ch).write(b, off, len); // the JDK's stream checks the bounds first
+                throw new IndexOutOfBoundsException();
+            }
         }
 
         @Override
@@ -403,7 +440,7 @@ public final class ChannelStreams {
             if (Suspend.isResuming(st)) {
                 bb = (ByteBuffer) st.popA();
             } else {
-                Objects.checkFromIndexSize(off, len, b.length);
+                checkBounds(b, off, len);
                 if (len == 0) {
                     return;
                 }

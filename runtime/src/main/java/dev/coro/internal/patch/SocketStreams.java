@@ -56,7 +56,9 @@ import static dev.coro.internal.patch.ChannelStreams.plain;
  * {@code OutputStreamWriter}, {@code BufferedInputStream}, {@code BufferedOutputStream}, {@code DataInputStream},
  * {@code DataOutputStream}, {@code PrintWriter} and {@code PrintStream} around a coro socket's stream ({@link CoInputStream},
  * {@link CoOutputStream}; a TLS socket's {@link CoSSLSocket.In}, {@link CoSSLSocket.Out}: any {@link SocketInput} or
- * {@link SocketOutput}), or around one of the objects these make, give marked subclasses of the JDK's classes;
+ * {@link SocketOutput}), around a blocking socket channel's stream ({@code Channels.newInputStream/newOutputStream}
+ * in rewritten code: {@link ChannelStreams.In}/{@link ChannelStreams.Out}, themselves the innermost {@link Source}
+ * and {@link Sink}), or around one of the objects these make, give marked subclasses of the JDK's classes;
  * around anything else, the JDK's own object. The JDK's code does the work, over an innermost stream that, while a
  * coroutine's patched call runs, never waits: a read that finds nothing throws {@link ChannelStreams#WOULD_BLOCK}
  * (the JDK's decoder and {@code BufferedInputStream} read only when they have nothing to give, so nothing is lost),
@@ -209,14 +211,18 @@ public final class SocketStreams {
         return (SocketOut) co.sink(SocketOut::new);
     }
 
-    /** Whether wrapping {@code in} makes a cooperative object. */
+    /**
+     * Whether wrapping {@code in} makes a cooperative object: a coro socket's stream, a socket channel's
+     * ({@code Channels.newInputStream}: a {@link Source} itself), or a cooperative wrapper.
+     */
     private static boolean coop(InputStream in) {
-        return in instanceof SocketInput || in instanceof CoopInput;
+        return in instanceof SocketInput || in instanceof ChannelStreams.In || in instanceof CoopInput;
     }
 
     private static boolean coop(OutputStream out) {
         // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
-        return out instanceof SocketOutput || out instanceof CoopOutput && !(out instanceof PrintStream);
+        return out instanceof SocketOutput || out instanceof ChannelStreams.Out
+                || out instanceof CoopOutput && !(out instanceof PrintStream);
     }
 
     /** The stream a wrapper reads: coro's view of a socket stream, or the cooperative wrapper itself. */
@@ -1103,7 +1109,7 @@ public final class SocketStreams {
 
     /** {@code readNBytes(b, off, len)}: how far it got waits on the coroutine's stack. */
     public static int readNBytes(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
-        if (!(in instanceof CoopInput) || plain(st)) {
+        if (!loops(in) || plain(st)) {
             return in.readNBytes(b, off, len);
         }
         int done;
@@ -1113,7 +1119,7 @@ public final class SocketStreams {
             Objects.checkFromIndexSize(off, len, b.length); // as the JDK's
             done = 0;
         }
-        Source src = ((CoopInput) in).source();
+        Source src = sourceOf(in);
         while (done < len) {
             int at = off + done;
             int want = len - done;
@@ -1132,7 +1138,7 @@ public final class SocketStreams {
 
     /** {@code readNBytes(len)}: what it has read so far waits on the coroutine's stack. */
     public static byte[] readNBytes(InputStream in, int len, Stack st) throws IOException {
-        if (!(in instanceof CoopInput) || plain(st)) {
+        if (!loops(in) || plain(st)) {
             return in.readNBytes(len);
         }
         ByteArrayOutputStream acc;
@@ -1147,7 +1153,7 @@ public final class SocketStreams {
             acc = new ByteArrayOutputStream(Math.min(len, 8192));
             buf = new byte[Math.min(len, 8192)];
         }
-        Source src = ((CoopInput) in).source();
+        Source src = sourceOf(in);
         while (acc.size() < len) {
             int want = Math.min(buf.length, len - acc.size());
             Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, want), st);
@@ -1164,8 +1170,19 @@ public final class SocketStreams {
         return acc.toByteArray();
     }
 
+    /**
+     * Whether a coroutine's {@code readNBytes}/{@code skip}/{@code transferTo} on {@code in} runs coro's loop: on coro's
+     * wrappers, and on a socket channel's own stream ({@code Channels.newInputStream}).
+     */
+    private static boolean loops(InputStream in) {
+        return in instanceof CoopInput || in instanceof ChannelStreams.In;
+    }
+
     /** {@code skip(n)}: the wrapper's own skip (it may skip fewer), run again once the socket has something. */
     public static long skip(InputStream in, long n, Stack st) throws IOException {
+        if (in instanceof ChannelStreams.In && !plain(st)) {
+            return skipChannel((ChannelStreams.In) in, n, st);
+        }
         if (!(in instanceof CoopInput) || plain(st)) {
             return in.skip(n);
         }
@@ -1178,7 +1195,7 @@ public final class SocketStreams {
      * sent through {@code out}'s own patched write (cooperative on coro's streams, the JDK's on anything else).
      */
     public static long transferTo(InputStream in, OutputStream out, Stack st) throws IOException {
-        if (!(in instanceof CoopInput) || plain(st)) {
+        if (!loops(in) || plain(st)) {
             return in.transferTo(out);
         }
         long total;
@@ -1194,7 +1211,7 @@ public final class SocketStreams {
             buf = new byte[8192];
             pending = -1;
         }
-        Source src = ((CoopInput) in).source();
+        Source src = sourceOf(in);
         for (;;) {
             if (pending < 0) {
                 Integer n = ChannelStreams.readCoop(src, () -> in.read(buf, 0, buf.length), st);
@@ -1219,6 +1236,36 @@ public final class SocketStreams {
             total += pending;
             pending = -1;
         }
+    }
+
+    /**
+     * {@code skip(n)} of a socket channel's stream: as the JDK's ({@code InputStream.skip}), reads until {@code n}
+     * bytes are skipped or EOF; how far it got waits on the coroutine's stack.
+     */
+    private static long skipChannel(ChannelStreams.In in, long n, Stack st) throws IOException {
+        long done;
+        if (Suspend.isResuming(st)) {
+            done = st.popJ();
+        } else {
+            if (n <= 0) {
+                return 0;
+            }
+            done = 0;
+        }
+        byte[] scratch = new byte[(int) Math.min(2048, n)];
+        while (done < n) {
+            int want = (int) Math.min(scratch.length, n - done);
+            Integer k = ChannelStreams.readCoop(in, () -> in.read(scratch, 0, want), st);
+            if (k == null) {
+                st.pushJ(done);
+                return 0;
+            }
+            if (k < 0) {
+                break;
+            }
+            done += k;
+        }
+        return done;
     }
 
     public static int readNBytes(InputStream in, byte[] b, int off, int len) throws IOException {
