@@ -580,6 +580,11 @@ public final class Loop {
         execute(() -> cancelOnLoop(t));
     }
 
+    /** Called by the watchdog thread after the whole process stood still: that time does not count against the loop. */
+    void restartWatch(long now) {
+        stuckSince = now;
+    }
+
     /** Called by the watchdog thread: raises preemption, reports a blocked loop once per incident. */
     void watch(long now, long sliceNanos, long blockedNanos) {
         int seen = turns; // a racy read is enough: it only has to notice that nothing moves

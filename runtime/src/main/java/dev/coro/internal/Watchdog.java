@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
  * One daemon thread watching every loop: a coroutine that runs longer than a time slice without suspending is asked
  * to yield (system property {@code coro.preempt.slice}, ms, default 10, 0 = off), and a loop that has not turned for
  * {@code coro.watchdog.blocked} ms (default 100, 0 = off) is reported once, with its thread's stack: that call
- * blocked every coroutine of the loop.
+ * blocked every coroutine of the loop. When the watchdog itself wakes far too late, the whole process stood still
+ * (a collector's pause, an overloaded machine): that time is nobody's fault, and every loop's clock starts again.
  */
 final class Watchdog implements Runnable {
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.preempt.slice", 10));
@@ -42,6 +43,8 @@ final class Watchdog implements Runnable {
         CoroMXBeanImpl.registerOnce(); // here, not on a loop thread: the platform MBean server is slow to start
         long interval = Math.max(1_000_000L, Math.min(SLICE_NANOS > 0 ? SLICE_NANOS / 2 : Long.MAX_VALUE,
                 BLOCKED_NANOS > 0 ? BLOCKED_NANOS / 2 : Long.MAX_VALUE));
+        long late = interval + Math.max(interval, BLOCKED_NANOS / 4); // overslept by this much: the process stalled
+        long last = System.nanoTime();
         for (;;) {
             try {
                 TimeUnit.NANOSECONDS.sleep(interval);
@@ -49,8 +52,18 @@ final class Watchdog implements Runnable {
                 return;
             }
             long now = System.nanoTime();
-            for (Loop l : LOOPS) {
-                l.watch(now, SLICE_NANOS, BLOCKED_NANOS);
+            tick(LOOPS, now, now - last > late, SLICE_NANOS, BLOCKED_NANOS);
+            last = now;
+        }
+    }
+
+    /** One look at {@code loops}; {@code stalled}: the watchdog could not run for a while, nor could anyone. */
+    static void tick(Iterable<Loop> loops, long now, boolean stalled, long sliceNanos, long blockedNanos) {
+        for (Loop l : loops) {
+            if (stalled) {
+                l.restartWatch(now);
+            } else {
+                l.watch(now, sliceNanos, blockedNanos);
             }
         }
     }

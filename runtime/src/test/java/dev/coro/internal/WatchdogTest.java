@@ -1,0 +1,86 @@
+package dev.coro.internal;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The watchdog's looks at a loop whose thread is stuck in one long call, driven with a clock of the test's own (this
+ * module's tests run without the watchdog's thread: see the pom).
+ */
+class WatchdogTest {
+    private static final long MS = 1_000_000L;
+    private static final long BLOCKED = 100 * MS;
+
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private Consumer<String> oldSink;
+    private Loop loop;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void aLoopStuckInOneCall() throws InterruptedException {
+        oldSink = Diagnostics.setSink(warnings::add);
+        loop = Loop.startDaemon("watchdog-test");
+        CountDownLatch inCall = new CountDownLatch(1);
+        loop.execute(() -> {
+            inCall.countDown();
+            try {
+                release.await(); // not parked in the loop, not turning: stuck
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(inCall.await(10, TimeUnit.SECONDS));
+    }
+
+    @AfterEach
+    void release() {
+        release.countDown();
+        loop.endDaemon();
+        loop.awaitEnd(10_000);
+        Diagnostics.setSink(oldSink);
+    }
+
+    private long reports() {
+        return warnings.stream().filter(w -> w.contains("has not turned")).count();
+    }
+
+    @Test
+    void aLoopThatDoesNotTurnForTheThresholdIsReportedOnce() {
+        long t0 = System.nanoTime();
+        for (long t = 0; t <= 300; t += 5) {
+            Watchdog.tick(List.of(loop), t0 + t * MS, false, 0, BLOCKED);
+        }
+        assertEquals(1, reports(), warnings.toString());
+        assertTrue(warnings.get(0).contains("has not turned for 100 ms"), warnings.get(0));
+    }
+
+    @Test
+    void aStallOfTheWholeProcessIsNotBlamedOnTheLoop() {
+        long t0 = System.nanoTime();
+        List<Loop> loops = List.of(loop);
+        Watchdog.tick(loops, t0, false, 0, BLOCKED);
+        Watchdog.tick(loops, t0 + 5 * MS, false, 0, BLOCKED);
+        // the watchdog itself woke 300 ms late (a collector's pause, say): every thread stood still that long
+        Watchdog.tick(loops, t0 + 305 * MS, true, 0, BLOCKED);
+        Watchdog.tick(loops, t0 + 310 * MS, false, 0, BLOCKED);
+        assertEquals(0, reports(), "a stall was blamed on the loop: " + warnings);
+        // the loop's own time counts again from the end of the stall
+        for (long t = 315; t <= 400; t += 5) {
+            Watchdog.tick(loops, t0 + t * MS, false, 0, BLOCKED);
+        }
+        assertEquals(0, reports(), "reported before 100 ms of the loop's own: " + warnings);
+        Watchdog.tick(loops, t0 + 405 * MS, false, 0, BLOCKED);
+        assertEquals(1, reports(), warnings.toString());
+        assertTrue(warnings.get(0).contains("has not turned for 100 ms"), warnings.get(0));
+    }
+}
