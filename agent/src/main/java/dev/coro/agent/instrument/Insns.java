@@ -3,6 +3,7 @@ package dev.coro.agent.instrument;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.IincInsnNode;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.IntInsnNode;
 import org.objectweb.asm.tree.LdcInsnNode;
@@ -75,5 +76,15 @@ final class Insns {
             }
         }
         return -1;
+    }
+
+    /** Whether {@code i} writes local {@code local} (a long or double stored just below it covers it too). */
+    static boolean writes(AbstractInsnNode i, int local) {
+        if (i instanceof VarInsnNode && i.getOpcode() >= Opcodes.ISTORE && i.getOpcode() <= Opcodes.ASTORE) {
+            int var = ((VarInsnNode) i).var;
+            boolean wide = i.getOpcode() == Opcodes.LSTORE || i.getOpcode() == Opcodes.DSTORE;
+            return var == local || wide && var + 1 == local;
+        }
+        return i instanceof IincInsnNode && ((IincInsnNode) i).var == local;
     }
 }

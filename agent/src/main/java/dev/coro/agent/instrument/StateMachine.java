@@ -4,7 +4,6 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.FieldInsnNode;
-import org.objectweb.asm.tree.IincInsnNode;
 import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.JumpInsnNode;
@@ -55,11 +54,7 @@ final class StateMachine {
 
     private static boolean storesTo(MethodNode m, int local) {
         for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
-            if (i instanceof VarInsnNode && ((VarInsnNode) i).var == local && i.getOpcode() >= Opcodes.ISTORE
-                    && i.getOpcode() <= Opcodes.ASTORE) {
-                return true;
-            }
-            if (i instanceof IincInsnNode && ((IincInsnNode) i).var == local) {
+            if (Insns.writes(i, local)) {
                 return true;
             }
         }
@@ -68,15 +63,16 @@ final class StateMachine {
 
     /** Rewrites the sites, which must be reachable and given with the frames from before any change. */
     void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames, List<BitSet> live,
-                 java.util.Set<MethodInsnNode> keepArgs) throws InstrumentationException {
+                 List<Integer> receiverCopies, java.util.Set<MethodInsnNode> keepArgs)
+            throws InstrumentationException {
         InsnList tail = new InsnList();
         List<LabelNode> restores = new ArrayList<>();
         InsnList restoreCode = new InsnList();
         for (int k = 0; k < sites.size(); k++) {
             LabelNode restore = new LabelNode();
             restores.add(restore);
-            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), keepArgs.contains(sites.get(k)), tail, restore,
-                    restoreCode);
+            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), receiverCopies.get(k),
+                    keepArgs.contains(sites.get(k)), tail, restore, restoreCode);
         }
         LabelNode dispatch = new LabelNode();
         InsnList entry = new InsnList();
@@ -99,8 +95,8 @@ final class StateMachine {
         m.instructions.add(tail);
     }
 
-    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, boolean patched,
-                             InsnList tail, LabelNode restore,
+    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, int receiverCopy,
+                             boolean patched, InsnList tail, LabelNode restore,
                              InsnList restoreCode) throws InstrumentationException {
         int line = Insns.lineOf(call);
         Type[] args = Type.getArgumentTypes(call.desc);
@@ -112,11 +108,17 @@ final class StateMachine {
         InsnList pre = new InsnList();
         int receiverLocal = -1;
         BasicValue receiver = hasReceiver ? f.getStack(below) : null;
+        // the receiver is a local's copy that comes back anyway (this, or a local saved here): reload it from there
+        int receiverFrom = receiverCopy == ReceiverCopies.NONE || receiverCopy == stackLocal || isNull(receiver)
+                ? ReceiverCopies.NONE
+                : receiverCopy == 0 && thisIsConstant ? 0
+                : isSaved(receiverCopy, f, live, line) ? receiverCopy : ReceiverCopies.NONE;
+        boolean spillReceiver = hasReceiver && receiverFrom == ReceiverCopies.NONE;
         // an interface may be implemented by a lambda proxy, which adapts (unboxes, dereferences) its arguments
         // before reaching the lambda's body: it needs the real ones again on resume
         boolean keepArgs = (patched || call.getOpcode() == Opcodes.INVOKEINTERFACE) && args.length > 0;
         int[] argLocals = new int[args.length];
-        if (keepArgs && !hasReceiver) {
+        if (keepArgs && !spillReceiver) {
             for (int i = args.length - 1; i >= 0; i--) {
                 argLocals[i] = newLocal(args[i].getSize());
                 pre.add(Insns.store(args[i], argLocals[i]));
@@ -125,7 +127,7 @@ final class StateMachine {
                 pre.add(Insns.load(args[i], argLocals[i]));
             }
         }
-        if (hasReceiver) {
+        if (spillReceiver) {
             receiverLocal = newLocal(1);
             for (int i = args.length - 1; i >= 0; i--) {
                 argLocals[i] = newLocal(args[i].getSize());
@@ -169,7 +171,7 @@ final class StateMachine {
         for (int i = 0; i < f.getLocals(); ) {
             BasicValue v = f.getLocal(i);
             int size = v == null || v.getType() == null ? 1 : v.getSize();
-            if (i != stackLocal && !(i == 0 && thisIsConstant) && live.get(i) && isSavable(v, line)) {
+            if (isSaved(i, f, live, line)) {
                 savedLocals.add(new int[] {i});
                 savedLocalValues.add(v);
                 if (!isNull(v)) {
@@ -180,7 +182,7 @@ final class StateMachine {
             }
             i += size;
         }
-        if (hasReceiver && !isNull(receiver)) {
+        if (spillReceiver && !isNull(receiver)) {
             tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
             tail.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
             tail.add(push(receiver));
@@ -244,7 +246,7 @@ final class StateMachine {
                 restoreCode.add(Insns.store(args[a], argLocals[a]));
             }
         }
-        if (hasReceiver) {
+        if (spillReceiver) {
             if (isNull(receiver)) {
                 restoreCode.add(new InsnNode(Opcodes.ACONST_NULL)); // a call on a provable null (a finally copy)
             } else {
@@ -265,12 +267,17 @@ final class StateMachine {
             restoreCode.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ISTORE), index));
         }
         if (hasReceiver) {
-            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, receiverLocal));
+            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, spillReceiver ? receiverLocal : receiverFrom));
         }
         for (int a = 0; a < args.length; a++) {
             restoreCode.add(keepArgs ? Insns.load(args[a], argLocals[a]) : Insns.zero(args[a]));
         }
         restoreCode.add(new JumpInsnNode(Opcodes.GOTO, callLabel));
+    }
+
+    /** Whether local {@code i} is saved at a site with this frame and liveness. */
+    private boolean isSaved(int i, Frame<BasicValue> f, BitSet live, int line) throws InstrumentationException {
+        return i != stackLocal && !(i == 0 && thisIsConstant) && live.get(i) && isSavable(f.getLocal(i), line);
     }
 
     private int newLocal(int size) {
