@@ -222,8 +222,8 @@ public final class ClassInstrumenter {
         List<MethodInsnNode> sites = new ArrayList<>();
         List<Frame<BasicValue>> siteFrames = new ArrayList<>();
         List<java.util.BitSet> siteLive = new ArrayList<>();
-        List<Integer> siteReceivers = new ArrayList<>();
-        ReceiverCopies receiverCopies = new ReceiverCopies(cn.name, twin);
+        List<AbstractInsnNode[]> sitePending = new ArrayList<>();
+        PendingValues pending = new PendingValues(cn.name, twin);
         for (MethodInsnNode call : calls) {
             int i = twin.instructions.indexOf(call);
             if (frames[i] == null) {
@@ -246,10 +246,10 @@ public final class ClassInstrumenter {
             sites.add(call);
             siteFrames.add(frames[i]);
             siteLive.add(live[i]);
-            siteReceivers.add(receiverCopies.of(call));
+            sitePending.add(pending.at(call));
         }
         if (!sites.isEmpty()) {
-            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive, siteReceivers, keepArgs);
+            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive, sitePending, keepArgs);
         }
         for (java.util.Map.Entry<MethodInsnNode, String> d : dynamic.entrySet()) {
             MethodInsnNode call = d.getKey();

@@ -87,4 +87,9 @@ final class Insns {
         }
         return i instanceof IincInsnNode && ((IincInsnNode) i).var == local;
     }
+
+    /** Whether {@code i} pushes a constant: null, a small int, long, float or double, or an ldc. */
+    static boolean isConstant(AbstractInsnNode i) {
+        return i.getOpcode() >= Opcodes.ACONST_NULL && i.getOpcode() <= Opcodes.LDC;
+    }
 }

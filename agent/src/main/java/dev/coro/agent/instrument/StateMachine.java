@@ -28,10 +28,13 @@ import java.util.List;
  *  entry:     if (stack.mode != RUNNING) goto dispatch           -- the only cost on entry
  *  call k:    [spill receiver]  CALL_k: aload stack; invoke m(args, stack)
  *             if (stack.mode != RUNNING) goto SAVE_k             -- the only cost per call
- *  SAVE_k:    pop result; push live locals, receiver, operand values below the call, then k; return zero
+ *  SAVE_k:    pop result; push operand values below the call, receiver, live locals, then k; return zero
  *  dispatch:  switch (stack.popI()) { case k: goto RESTORE_k }
- *  RESTORE_k: pop operand values back onto the stack, receiver and locals into place;
+ *  RESTORE_k: pop locals and receiver into place, operand values back onto the stack;
  *             push zero arguments (the callee restores its own); goto CALL_k
+ *
+ * A pending value that the resume can make again (a constant, a copy of a local restored anyway: see
+ * {@link PendingValues}) is not saved: the restore makes it.
  * </pre>
  *
  * Save, dispatch and restore code lies after the method's last instruction, outside every exception range; the
@@ -63,7 +66,7 @@ final class StateMachine {
 
     /** Rewrites the sites, which must be reachable and given with the frames from before any change. */
     void rewrite(List<MethodInsnNode> sites, List<Frame<BasicValue>> frames, List<BitSet> live,
-                 List<Integer> receiverCopies, java.util.Set<MethodInsnNode> keepArgs)
+                 List<AbstractInsnNode[]> pending, java.util.Set<MethodInsnNode> keepArgs)
             throws InstrumentationException {
         InsnList tail = new InsnList();
         List<LabelNode> restores = new ArrayList<>();
@@ -71,7 +74,7 @@ final class StateMachine {
         for (int k = 0; k < sites.size(); k++) {
             LabelNode restore = new LabelNode();
             restores.add(restore);
-            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), receiverCopies.get(k),
+            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), pending.get(k),
                     keepArgs.contains(sites.get(k)), tail, restore, restoreCode);
         }
         LabelNode dispatch = new LabelNode();
@@ -95,7 +98,7 @@ final class StateMachine {
         m.instructions.add(tail);
     }
 
-    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, int receiverCopy,
+    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, AbstractInsnNode[] again,
                              boolean patched, InsnList tail, LabelNode restore,
                              InsnList restoreCode) throws InstrumentationException {
         int line = Insns.lineOf(call);
@@ -103,38 +106,38 @@ final class StateMachine {
         boolean hasReceiver = call.getOpcode() != Opcodes.INVOKESTATIC;
         int consumed = args.length + (hasReceiver ? 1 : 0);
         int below = f.getStackSize() - consumed;
+        for (int j = 0; j < below; j++) {
+            if (!isSavable(f.getStack(j), line)) {
+                throw new InstrumentationException("an operand-stack value of an unsupported kind (" + f.getStack(j)
+                        + ") is pending across the call to " + call.name, line,
+                        "evaluate the call into a local variable first");
+            }
+        }
+        // what the resume makes again instead of restoring it: constants, copies of locals restored anyway
+        AbstractInsnNode[] remake = new AbstractInsnNode[below + (hasReceiver ? 1 : 0)];
+        for (int j = 0; again != null && j < remake.length; j++) {
+            remake[j] = remakeable(again[j], f, live, line);
+        }
+        BasicValue receiver = hasReceiver ? f.getStack(below) : null;
+        boolean spillReceiver = hasReceiver && remake[below] == null;
 
         // before the call: keep a copy of the receiver, which the call consumes
         InsnList pre = new InsnList();
         int receiverLocal = -1;
-        BasicValue receiver = hasReceiver ? f.getStack(below) : null;
-        // the receiver is a local's copy that comes back anyway (this, or a local saved here): reload it from there
-        int receiverFrom = receiverCopy == ReceiverCopies.NONE || receiverCopy == stackLocal || isNull(receiver)
-                ? ReceiverCopies.NONE
-                : receiverCopy == 0 && thisIsConstant ? 0
-                : isSaved(receiverCopy, f, live, line) ? receiverCopy : ReceiverCopies.NONE;
-        boolean spillReceiver = hasReceiver && receiverFrom == ReceiverCopies.NONE;
         // an interface may be implemented by a lambda proxy, which adapts (unboxes, dereferences) its arguments
         // before reaching the lambda's body: it needs the real ones again on resume
         boolean keepArgs = (patched || call.getOpcode() == Opcodes.INVOKEINTERFACE) && args.length > 0;
         int[] argLocals = new int[args.length];
-        if (keepArgs && !spillReceiver) {
+        if (keepArgs || spillReceiver) {
             for (int i = args.length - 1; i >= 0; i--) {
                 argLocals[i] = newLocal(args[i].getSize());
                 pre.add(Insns.store(args[i], argLocals[i]));
             }
-            for (int i = 0; i < args.length; i++) {
-                pre.add(Insns.load(args[i], argLocals[i]));
+            if (spillReceiver) {
+                receiverLocal = newLocal(1);
+                pre.add(new InsnNode(Opcodes.DUP));
+                pre.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
             }
-        }
-        if (spillReceiver) {
-            receiverLocal = newLocal(1);
-            for (int i = args.length - 1; i >= 0; i--) {
-                argLocals[i] = newLocal(args[i].getSize());
-                pre.add(Insns.store(args[i], argLocals[i]));
-            }
-            pre.add(new InsnNode(Opcodes.DUP));
-            pre.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
             for (int i = 0; i < args.length; i++) {
                 pre.add(Insns.load(args[i], argLocals[i]));
             }
@@ -153,7 +156,9 @@ final class StateMachine {
         post.add(new JumpInsnNode(Opcodes.IFNE, save));
         m.instructions.insert(call, post);
 
-        // SAVE_k: the callee returned a dummy; the values below the call are still on the operand stack
+        // SAVE_k: the callee returned a dummy; the values below the call are still on the operand stack. They go
+        // first (top down, as they come off), so that the restore, popping in reverse, has the locals back before
+        // it makes any value again from one.
         tail.add(save);
         if (line > 0) {
             LabelNode l = new LabelNode();
@@ -166,21 +171,20 @@ final class StateMachine {
         } else if (ret.getSize() == 2) {
             tail.add(new InsnNode(Opcodes.POP2));
         }
-        List<int[]> savedLocals = new ArrayList<>(); // {index, kind}
-        List<BasicValue> savedLocalValues = new ArrayList<>();
-        for (int i = 0; i < f.getLocals(); ) {
-            BasicValue v = f.getLocal(i);
-            int size = v == null || v.getType() == null ? 1 : v.getSize();
-            if (isSaved(i, f, live, line)) {
-                savedLocals.add(new int[] {i});
-                savedLocalValues.add(v);
-                if (!isNull(v)) {
-                    tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
-                    tail.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ILOAD), i));
-                    tail.add(push(v));
-                }
+        for (int j = below - 1; j >= 0; j--) {
+            BasicValue v = f.getStack(j);
+            if (isNull(v) || remake[j] != null) {
+                tail.add(new InsnNode(v.getSize() == 2 ? Opcodes.POP2 : Opcodes.POP));
+            } else if (v.getSize() == 1) {
+                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                tail.add(new InsnNode(Opcodes.SWAP));
+                tail.add(push(v));
+            } else {
+                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                tail.add(new InsnNode(Opcodes.DUP_X2));
+                tail.add(new InsnNode(Opcodes.POP));
+                tail.add(push(v));
             }
-            i += size;
         }
         if (spillReceiver && !isNull(receiver)) {
             tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
@@ -194,25 +198,19 @@ final class StateMachine {
                 tail.add(push(new BasicValue(args[a])));
             }
         }
-        for (int j = below - 1; j >= 0; j--) {
-            BasicValue v = f.getStack(j);
-            if (!isSavable(v, line)) {
-                throw new InstrumentationException("an operand-stack value of an unsupported kind (" + v
-                        + ") is pending across the call to " + call.name, line,
-                        "evaluate the call into a local variable first");
+        List<Integer> savedLocals = new ArrayList<>();
+        for (int i = 0; i < f.getLocals(); ) {
+            BasicValue v = f.getLocal(i);
+            int size = v == null || v.getType() == null ? 1 : v.getSize();
+            if (isSaved(i, f, live, line)) {
+                savedLocals.add(i);
+                if (!isNull(v)) {
+                    tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+                    tail.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ILOAD), i));
+                    tail.add(push(v));
+                }
             }
-            if (isNull(v)) {
-                tail.add(new InsnNode(Opcodes.POP));
-            } else if (v.getSize() == 1) {
-                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
-                tail.add(new InsnNode(Opcodes.SWAP));
-                tail.add(push(v));
-            } else {
-                tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
-                tail.add(new InsnNode(Opcodes.DUP_X2));
-                tail.add(new InsnNode(Opcodes.POP));
-                tail.add(push(v));
-            }
+            i += size;
         }
         tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
         tail.add(Insns.intConst(k));
@@ -230,14 +228,16 @@ final class StateMachine {
             restoreCode.add(l);
             restoreCode.add(new LineNumberNode(line, l));
         }
-        for (int j = 0; j < below; j++) {
-            BasicValue v = f.getStack(j);
+        for (int s = savedLocals.size() - 1; s >= 0; s--) {
+            int index = savedLocals.get(s);
+            BasicValue v = f.getLocal(index);
             if (isNull(v)) {
                 restoreCode.add(new InsnNode(Opcodes.ACONST_NULL));
             } else {
                 restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
                 pop(v, restoreCode);
             }
+            restoreCode.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ISTORE), index));
         }
         if (keepArgs) {
             for (int a = args.length - 1; a >= 0; a--) {
@@ -255,24 +255,42 @@ final class StateMachine {
             }
             restoreCode.add(new VarInsnNode(Opcodes.ASTORE, receiverLocal));
         }
-        for (int s = savedLocals.size() - 1; s >= 0; s--) {
-            int index = savedLocals.get(s)[0];
-            BasicValue v = savedLocalValues.get(s);
-            if (isNull(v)) {
+        for (int j = 0; j < below; j++) {
+            BasicValue v = f.getStack(j);
+            if (remake[j] != null) {
+                restoreCode.add(remake[j]);
+            } else if (isNull(v)) {
                 restoreCode.add(new InsnNode(Opcodes.ACONST_NULL));
             } else {
                 restoreCode.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
                 pop(v, restoreCode);
             }
-            restoreCode.add(new VarInsnNode(v.getType().getOpcode(Opcodes.ISTORE), index));
         }
         if (hasReceiver) {
-            restoreCode.add(new VarInsnNode(Opcodes.ALOAD, spillReceiver ? receiverLocal : receiverFrom));
+            restoreCode.add(spillReceiver ? new VarInsnNode(Opcodes.ALOAD, receiverLocal) : remake[below]);
         }
         for (int a = 0; a < args.length; a++) {
             restoreCode.add(keepArgs ? Insns.load(args[a], argLocals[a]) : Insns.zero(args[a]));
         }
         restoreCode.add(new JumpInsnNode(Opcodes.GOTO, callLabel));
+    }
+
+    /**
+     * The instruction that makes a pending value again at the resume: a copy of {@code source} if it is a constant,
+     * or a load of a local that comes back anyway (a saved one, or a constant this); else null.
+     */
+    private AbstractInsnNode remakeable(AbstractInsnNode source, Frame<BasicValue> f, BitSet live, int line)
+            throws InstrumentationException {
+        if (source == null) {
+            return null;
+        }
+        if (Insns.isConstant(source)) {
+            return source.clone(java.util.Map.of());
+        }
+        int local = ((VarInsnNode) source).var;
+        boolean back = local == 0 && thisIsConstant && source.getOpcode() == Opcodes.ALOAD
+                || isSaved(local, f, live, line);
+        return back ? new VarInsnNode(source.getOpcode(), local) : null;
     }
 
     /** Whether local {@code i} is saved at a site with this frame and liveness. */

@@ -21,25 +21,23 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Finds suspension points whose receiver is a plain copy of a local variable ({@code list.add(x)},
- * {@code this.step()}): there the receiver need not be saved apart, since restoring the local restores it. Only
- * the evident case counts: the receiver's only source is an {@code aload}, from which straight-line code that does
- * not write that local leads to the call.
+ * Which values pending on the operand stack at a suspension point (the receiver, and what lies below it, as in
+ * {@code list.add(fetch())}) need not be saved because the resume can make them again: a constant, or a plain
+ * copy of a local that the frame restores anyway. Only the evident case counts as a copy: the value's only source is
+ * a load, from which straight-line code that does not write that local leads to the call.
  */
-final class ReceiverCopies {
-    static final int NONE = -1;
-
+final class PendingValues {
     private final MethodNode m;
     private final Frame<SourceValue>[] frames;
     private final Set<LabelNode> joins = new HashSet<>();
 
-    ReceiverCopies(String owner, MethodNode m) {
+    PendingValues(String owner, MethodNode m) {
         this.m = m;
         Frame<SourceValue>[] f;
         try {
             f = new Analyzer<>(new SourceInterpreter()).analyze(owner, m);
         } catch (AnalyzerException e) {
-            f = null; // the type analysis already accepted this code; without sources, every receiver is saved
+            f = null; // the type analysis already accepted this code; without sources, every value is saved
         }
         this.frames = f;
         for (AbstractInsnNode i = m.instructions.getFirst(); i != null; i = i.getNext()) {
@@ -58,30 +56,42 @@ final class ReceiverCopies {
         }
     }
 
-    /** The local the call's receiver was loaded from, unchanged since; {@link #NONE} if not evident. */
-    int of(MethodInsnNode call) {
-        if (call.getOpcode() == Opcodes.INVOKESTATIC || frames == null) {
-            return NONE;
-        }
-        Frame<SourceValue> f = frames[m.instructions.indexOf(call)];
+    /**
+     * For each operand-stack slot below the call's arguments (its receiver included), bottom first: the instruction
+     * that makes the value again (a constant, or a load of a local unchanged since), or null where it must be saved.
+     */
+    AbstractInsnNode[] at(MethodInsnNode call) {
+        int consumed = Type.getArgumentTypes(call.desc).length;
+        Frame<SourceValue> f = frames == null ? null : frames[m.instructions.indexOf(call)];
         if (f == null) {
-            return NONE;
+            return null;
         }
-        SourceValue receiver = f.getStack(f.getStackSize() - Type.getArgumentTypes(call.desc).length - 1);
-        if (receiver.insns.size() != 1) {
-            return NONE;
+        AbstractInsnNode[] again = new AbstractInsnNode[f.getStackSize() - consumed];
+        for (int j = 0; j < again.length; j++) {
+            again[j] = remake(f.getStack(j), call);
         }
-        AbstractInsnNode load = receiver.insns.iterator().next();
-        if (load.getOpcode() != Opcodes.ALOAD) {
-            return NONE;
+        return again;
+    }
+
+    private AbstractInsnNode remake(SourceValue v, MethodInsnNode call) {
+        if (v.insns.size() != 1) {
+            return null;
         }
-        int local = ((VarInsnNode) load).var;
-        for (AbstractInsnNode i = load.getNext(); i != call; i = i.getNext()) {
+        AbstractInsnNode source = v.insns.iterator().next();
+        if (Insns.isConstant(source)) {
+            return source;
+        }
+        if (!(source instanceof VarInsnNode) || source.getOpcode() < Opcodes.ILOAD
+                || source.getOpcode() > Opcodes.ALOAD) {
+            return null;
+        }
+        int local = ((VarInsnNode) source).var;
+        for (AbstractInsnNode i = source.getNext(); i != call; i = i.getNext()) {
             if (i == null || i instanceof LabelNode && joins.contains(i) || i instanceof JumpInsnNode
                     || i instanceof TableSwitchInsnNode || i instanceof LookupSwitchInsnNode || Insns.writes(i, local)) {
-                return NONE; // not straight-line, or the local changed
+                return null; // not straight-line, or the local changed
             }
         }
-        return local;
+        return source;
     }
 }
