@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ChannelWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered", "pushbackStream", "pushbackReader", "streamLoops",
-        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "nonBlocking", "closedChannel", "rawLoops"};
+        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "bufferMarks", "nonBlocking", "closedChannel",
+        "rawLoops"};
 
     private static Harness harness;
 
@@ -52,7 +53,7 @@ class ChannelWrapperConformanceTest {
     static void start() throws Exception {
         harness = new Harness(ChannelWrapperScenarios.class, StreamWrapperScenarios.class);
         for (String n : new String[] {"lines", "linesStrict", "chars", "pushbackStream", "pushbackReader",
-            "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops"}) {
+            "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "bufferMarks"}) {
             harness.peer(n, Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
         }
         for (String n : new String[] {"frames", "streamLoops", "rawLoops"}) {

@@ -94,6 +94,8 @@ public final class StreamWrapperScenarios {
                 return dataLines(over, port);
             case "readerLoops":
                 return readerLoops(over, port);
+            case "bufferMarks":
+                return bufferMarks(over, port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -1025,5 +1027,86 @@ public final class StreamWrapperScenarios {
             log.append("eof skip ").append(r.skip(2)).append(" line ").append(r.getLineNumber()).append('\n');
         }
         return log.toString();
+    }
+
+    /**
+     * BufferedReader's buffer against a trickling peer, with a buffer of 4 chars (lines longer than it): reset
+     * without a mark, a negative limit, a mark whose read-ahead limit a line passes while readLine waits for its
+     * end, a line read again after reset (the '\n' before it dropped once), ready() over reset chars,
+     * skip, a '\n' still to drop restored by reset, arrays larger than the buffer, EOF, close.
+     */
+    @Coroutine
+    static String bufferMarks(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in(s), StandardCharsets.UTF_8), 4);
+            StringBuilder log = new StringBuilder("markSupported=").append(r.markSupported()).append('\n');
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append("reset: ").append(ex(e)).append('\n');
+            }
+            try {
+                r.mark(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("mark(-1): ").append(ex(e)).append('\n');
+            }
+            r.mark(3); // "first line": the limit is passed while readLine waits for the line's end
+            log.append('[').append(r.readLine()).append("] ");
+            try {
+                r.reset();
+                log.append("reset [").append(r.readLine()).append("]\n");
+            } catch (IOException e) {
+                log.append("reset past the limit: ").append(ex(e)).append('\n');
+            }
+            r.mark(100);
+            log.append('[').append(r.readLine()).append("] ");
+            r.reset();
+            log.append("reset [").append(r.readLine()).append("] then ").append((char) r.read()).append(" [")
+                    .append(r.readLine()).append("]\n");
+            r.mark(50);
+            char[] five = new char[5];
+            int n = 0;
+            while (n < five.length) {
+                n += r.read(five, n, five.length - n);
+            }
+            log.append(shown(new String(five))).append(" skip ").append(r.skip(3));
+            r.reset();
+            log.append(" reset: ready=").append(r.ready()).append(" [").append(r.readLine()).append("][")
+                    .append(r.readLine()).append("]\n");
+            r.mark(2); // after a line ended at '\r': the '\n' is still to drop, and again after reset
+            log.append("after the line's \\r ").append((char) r.read());
+            r.reset();
+            log.append(" reset ").append((char) r.read()).append('\n');
+            StringBuilder rest = new StringBuilder();
+            char[] big = new char[64];
+            for (int k; (k = r.read(big, 0, big.length)) > 0;) {
+                rest.append(big, 0, k);
+            }
+            log.append(shown(rest)).append("\neof: ").append(r.read()).append(' ').append(r.read(big, 0, 64))
+                    .append(' ').append(r.readLine()).append(' ').append(r.skip(2));
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append(" reset: ").append(ex(e));
+            }
+            r.close();
+            try {
+                r.ready();
+            } catch (IOException e) {
+                log.append("\nready after close: ").append(ex(e));
+            }
+            try {
+                r.mark(1);
+            } catch (IOException e) {
+                log.append("\nmark after close: ").append(ex(e));
+            }
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append("\nreset after close: ").append(ex(e));
+            }
+            log.append("\nsocket closed=").append(closed(s)).append('\n');
+            return log.toString();
+        }
     }
 }
