@@ -536,6 +536,15 @@ public final class ChannelStreams {
         }
     }
 
+    /** {@link #lockedPlain(Text, IoCall)}, the call also holding {@code monitor} (a reader's lock, as the JDK's). */
+    static <T> T lockedPlain(Text t, Object monitor, IoCall<T> call) throws IOException {
+        return lockedPlain(t, () -> {
+            synchronized (monitor) {
+                return call.call();
+            }
+        });
+    }
+
     /** A cooperative reader or input stream wrapper: the source its reads come from. */
     interface CoopInput {
         Source source();
@@ -911,11 +920,7 @@ public final class ChannelStreams {
 
         @Override
         public int read() throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read((Stack) null);
-                }
-            });
+            return lockedPlain(this, lock, () -> read((Stack) null));
         }
 
         /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
@@ -929,11 +934,7 @@ public final class ChannelStreams {
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read(c, off, len, null);
-                }
-            });
+            return lockedPlain(this, lock, () -> read(c, off, len, null));
         }
 
         /** {@code read(c, off, len)}; with a coroutine's stack, suspending while the socket has nothing. */
@@ -943,11 +944,7 @@ public final class ChannelStreams {
 
         @Override
         public String readLine() throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return readLine(null);
-                }
-            });
+            return lockedPlain(this, lock, () -> readLine(null));
         }
 
         /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
@@ -960,20 +957,12 @@ public final class ChannelStreams {
             if (n < 0L) {
                 throw new IllegalArgumentException("skip value is negative");
             }
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return buf.skip(n);
-                }
-            });
+            return lockedPlain(this, lock, () -> buf.skip(n));
         }
 
         @Override
         public boolean ready() throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return buf.ready();
-                }
-            });
+            return lockedPlain(this, lock, () -> buf.ready());
         }
 
         @Override
@@ -986,20 +975,16 @@ public final class ChannelStreams {
             if (readAheadLimit < 0) {
                 throw new IllegalArgumentException("Read-ahead limit < 0");
             }
-            lockedPlain(this, () -> {
-                synchronized (lock) {
-                    buf.mark(readAheadLimit);
-                }
+            lockedPlain(this, lock, () -> {
+                buf.mark(readAheadLimit);
                 return null;
             });
         }
 
         @Override
         public void reset() throws IOException {
-            lockedPlain(this, () -> {
-                synchronized (lock) {
-                    buf.reset();
-                }
+            lockedPlain(this, lock, () -> {
+                buf.reset();
                 return null;
             });
         }

@@ -225,11 +225,7 @@ public final class CoopReaders {
 
         @Override
         public int read() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read((Stack) null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> read((Stack) null));
         }
 
         /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
@@ -275,11 +271,7 @@ public final class CoopReaders {
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read(c, off, len, null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> read(c, off, len, null));
         }
 
         /** {@code read(c, off, len)}; with a coroutine's stack, suspending while the socket has nothing. */
@@ -321,11 +313,7 @@ public final class CoopReaders {
 
         @Override
         public String readLine() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return readLine(null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> readLine(null));
         }
 
         /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
@@ -358,23 +346,21 @@ public final class CoopReaders {
             if (n < 0) {
                 throw new IllegalArgumentException("skip() value is negative");
             }
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    int nn = (int) Math.min(n, 8192);
-                    char[] chars = new char[nn];
-                    long r = n;
-                    while (r > 0) {
-                        int nc = read(chars, 0, (int) Math.min(r, nn), null);
-                        if (nc == -1) {
-                            break;
-                        }
-                        r -= nc;
+            return ChannelStreams.lockedPlain(this, lock, () -> {
+                int nn = (int) Math.min(n, 8192);
+                char[] chars = new char[nn];
+                long r = n;
+                while (r > 0) {
+                    int nc = read(chars, 0, (int) Math.min(r, nn), null);
+                    if (nc == -1) {
+                        break;
                     }
-                    if (n - r > 0) {
-                        prevChar = NONE;
-                    }
-                    return n - r;
+                    r -= nc;
                 }
+                if (n - r > 0) {
+                    prevChar = NONE;
+                }
+                return n - r;
             });
         }
 
@@ -385,11 +371,7 @@ public final class CoopReaders {
 
         @Override
         public boolean ready() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return buf.ready();
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> buf.ready());
         }
 
         @Override
@@ -399,25 +381,21 @@ public final class CoopReaders {
 
         @Override
         public void mark(int readAheadLimit) throws IOException {
-            ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    // as the JDK's: after a '\r' that read() gave as '\n', a '\n' next would be read too
-                    buf.mark(lnSkipLF ? readAheadLimit + 1 : readAheadLimit);
-                    markedLineNumber = lineNumber;
-                    lnMarkedSkipLF = lnSkipLF;
-                }
+            ChannelStreams.lockedPlain(this, lock, () -> {
+                // as the JDK's: after a '\r' that read() gave as '\n', a '\n' next would be read too
+                buf.mark(lnSkipLF ? readAheadLimit + 1 : readAheadLimit);
+                markedLineNumber = lineNumber;
+                lnMarkedSkipLF = lnSkipLF;
                 return null;
             });
         }
 
         @Override
         public void reset() throws IOException {
-            ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    buf.reset();
-                    lineNumber = markedLineNumber;
-                    lnSkipLF = lnMarkedSkipLF;
-                }
+            ChannelStreams.lockedPlain(this, lock, () -> {
+                buf.reset();
+                lineNumber = markedLineNumber;
+                lnSkipLF = lnMarkedSkipLF;
                 return null;
             });
         }
