@@ -536,6 +536,15 @@ public final class ChannelStreams {
         }
     }
 
+    /** {@link #lockedPlain(Text, IoCall)}, the call also holding {@code monitor} (a reader's lock, as the JDK's). */
+    static <T> T lockedPlain(Text t, Object monitor, IoCall<T> call) throws IOException {
+        return lockedPlain(t, () -> {
+            synchronized (monitor) {
+                return call.call();
+            }
+        });
+    }
+
     /** A cooperative reader or input stream wrapper: the source its reads come from. */
     interface CoopInput {
         Source source();
@@ -887,28 +896,16 @@ public final class ChannelStreams {
      * {@code new BufferedReader(r)} around a {@link ChannelReader}: the JDK's {@code BufferedReader} rules (lines end
      * at {@code \n}, {@code \r} or {@code \r\n}; {@code mark}/{@code reset}/{@code skip}; the same exceptions and
      * messages), over its own buffer, so that a coroutine's {@code readLine} keeps the partial line in the buffer
-     * while it waits for the rest (the JDK's keeps it in a local variable).
+     * while it waits for the rest (the JDK's keeps it in a local variable): a {@link LineBuffer}, the body it shares
+     * with coro's {@code LineNumberReader}.
      */
     static final class LineReader extends java.io.BufferedReader implements Text, CoopInput {
-        private static final int UNMARKED = -1;
-        private static final int INVALIDATED = -2;
-        final ChannelReader src;
-        private char[] cb;
-        private int nChars;
-        private int nextChar;
-        /** How far a {@code readLine} looked for the end of the pending line. */
-        private int scanned;
-        private boolean skipLF;
-        private boolean markedSkipLF;
-        private int markedChar = UNMARKED;
-        private int readAheadLimit;
-        private boolean closed;
+        private final LineBuffer buf;
         private final dev.coro.Lock taskLock = new dev.coro.Lock();
 
         LineReader(ChannelReader in, int size) {
-            super(in, checkSize(size));
-            src = in;
-            cb = new char[size];
+            super(in, LineBuffer.checkSize(size));
+            buf = new LineBuffer(in, in.in, size);
         }
 
         @Override
@@ -918,224 +915,41 @@ public final class ChannelStreams {
 
         @Override
         public Source source() {
-            return src.in;
-        }
-
-        private static int checkSize(int size) {
-            if (size <= 0) {
-                throw new IllegalArgumentException("Buffer size <= 0");
-            }
-            return 1;
-        }
-
-        private void ensureOpen() throws IOException {
-            if (closed) {
-                throw new IOException("Stream closed");
-            }
-        }
-
-        /**
-         * Reads more chars after {@code nChars}, keeping the unread ones and the marked ones (the buffer grows for
-         * a long line): a count, -1 at EOF, or 0 with {@code st} suspending (called again on resume).
-         */
-        private int fill(Stack st) throws IOException {
-            boolean resuming = st != null && Suspend.isResuming(st);
-            if (!resuming) {
-                int keep = nextChar;
-                if (markedChar >= 0) {
-                    if (nextChar - markedChar >= readAheadLimit) {
-                        markedChar = INVALIDATED; // as the JDK's: the read-ahead limit is passed
-                        readAheadLimit = 0;
-                    } else {
-                        keep = markedChar;
-                    }
-                }
-                if (keep > 0) {
-                    System.arraycopy(cb, keep, cb, 0, nChars - keep);
-                    nChars -= keep;
-                    nextChar -= keep;
-                    scanned = Math.max(0, scanned - keep);
-                    if (markedChar >= 0) {
-                        markedChar -= keep;
-                    }
-                }
-                if (nChars == cb.length) {
-                    cb = java.util.Arrays.copyOf(cb, Math.max(cb.length * 2, readAheadLimit));
-                }
-            }
-            int n;
-            if (st == null || (!resuming && st.task() == null)) {
-                do {
-                    n = src.read(cb, nChars, cb.length - nChars);
-                } while (n == 0);
-            } else {
-                n = readCoop(src, 0, cb, nChars, cb.length - nChars, st);
-                if (Suspend.isSuspending(st)) {
-                    return 0;
-                }
-            }
-            if (n > 0) {
-                nChars += n;
-            }
-            return n;
+            return buf.source();
         }
 
         @Override
         public int read() throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read((Stack) null);
-                }
-            });
+            return lockedPlain(this, lock, () -> read((Stack) null));
         }
 
         /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
         int read(Stack st) throws IOException {
             boolean resume = st != null && Suspend.isResuming(st);
             if (!resume) {
-                ensureOpen();
+                buf.ensureOpen();
             }
-            for (;;) {
-                if (!resume && nextChar < nChars) {
-                    if (skipLF) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                            continue;
-                        }
-                    }
-                    return cb[nextChar++];
-                }
-                int n = fill(st);
-                resume = false;
-                if (st != null && Suspend.isSuspending(st)) {
-                    return 0;
-                }
-                if (n < 0) {
-                    return -1;
-                }
-            }
+            return buf.read(st, resume);
         }
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read(c, off, len, null);
-                }
-            });
+            return lockedPlain(this, lock, () -> read(c, off, len, null));
         }
 
+        /** {@code read(c, off, len)}; with a coroutine's stack, suspending while the socket has nothing. */
         int read(char[] c, int off, int len, Stack st) throws IOException {
-            boolean resume = st != null && Suspend.isResuming(st);
-            if (!resume) {
-                ensureOpen();
-                Objects.checkFromIndexSize(off, len, c.length);
-                if (len == 0) {
-                    return 0;
-                }
-            }
-            for (;;) {
-                if (!resume && nextChar < nChars) {
-                    if (skipLF) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                            continue;
-                        }
-                    }
-                    int n = take(c, off, len);
-                    if (st == null) {
-                        // as the JDK's: more while the reader is ready
-                        try {
-                            while (n < len && src.ready()) {
-                                if (nextChar >= nChars && fill(null) < 0) {
-                                    break;
-                                }
-                                if (skipLF && nextChar < nChars) {
-                                    skipLF = false;
-                                    if (cb[nextChar] == '\n') {
-                                        nextChar++;
-                                    }
-                                }
-                                n += take(c, off + n, len - n);
-                            }
-                        } catch (WouldBlock nothingYet) {
-                            // under a wrapper's cooperative call (a decoder with part of a char ready): keep what
-                            // was taken, this reader is consistent
-                        }
-                    }
-                    return n;
-                }
-                int n = fill(st);
-                resume = false;
-                if (st != null && Suspend.isSuspending(st)) {
-                    return 0;
-                }
-                if (n < 0) {
-                    return -1;
-                }
-            }
-        }
-
-        private int take(char[] c, int off, int len) {
-            int n = Math.min(len, nChars - nextChar);
-            System.arraycopy(cb, nextChar, c, off, n);
-            nextChar += n;
-            return n;
+            return buf.read(c, off, len, st);
         }
 
         @Override
         public String readLine() throws IOException {
-            return lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return readLine(null);
-                }
-            });
+            return lockedPlain(this, lock, () -> readLine(null));
         }
 
         /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
         String readLine(Stack st) throws IOException {
-            boolean resume = st != null && Suspend.isResuming(st);
-            if (!resume) {
-                ensureOpen();
-            }
-            for (;;) {
-                if (!resume) {
-                    if (skipLF && nextChar < nChars) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                        }
-                    }
-                    for (int i = Math.max(scanned, nextChar); i < nChars; i++) {
-                        char ch = cb[i];
-                        if (ch == '\n' || ch == '\r') {
-                            String line = new String(cb, nextChar, i - nextChar);
-                            nextChar = i + 1;
-                            scanned = nextChar;
-                            skipLF = ch == '\r';
-                            return line;
-                        }
-                    }
-                    scanned = nChars;
-                }
-                int n = fill(st);
-                resume = false;
-                if (st != null && Suspend.isSuspending(st)) {
-                    return null;
-                }
-                if (n < 0) {
-                    // EOF: the last line, if it has anything
-                    if (nextChar < nChars) {
-                        String line = new String(cb, nextChar, nChars - nextChar);
-                        nextChar = nChars;
-                        scanned = nextChar;
-                        return line;
-                    }
-                    return null;
-                }
-            }
+            return buf.readLine(st, false);
         }
 
         @Override
@@ -1143,57 +957,12 @@ public final class ChannelStreams {
             if (n < 0L) {
                 throw new IllegalArgumentException("skip value is negative");
             }
-            return lockedPlain(this, () -> skip0(n));
-        }
-
-        private long skip0(long n) throws IOException {
-            synchronized (lock) {
-                ensureOpen();
-                long r = n;
-                while (r > 0) {
-                    if (nextChar >= nChars && fill(null) < 0) {
-                        break;
-                    }
-                    if (skipLF) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                        }
-                    }
-                    long d = nChars - nextChar;
-                    if (r <= d) {
-                        nextChar += (int) r;
-                        r = 0;
-                        break;
-                    }
-                    r -= d;
-                    nextChar = nChars;
-                }
-                return n - r;
-            }
+            return lockedPlain(this, lock, () -> buf.skip(n));
         }
 
         @Override
         public boolean ready() throws IOException {
-            return lockedPlain(this, this::ready0);
-        }
-
-        private boolean ready0() throws IOException {
-            synchronized (lock) {
-                ensureOpen();
-                if (skipLF) {
-                    if (nextChar >= nChars && src.ready()) {
-                        fill(null);
-                    }
-                    if (nextChar < nChars) {
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                        }
-                        skipLF = false;
-                    }
-                }
-                return nextChar < nChars || src.ready();
-            }
+            return lockedPlain(this, lock, () -> buf.ready());
         }
 
         @Override
@@ -1206,29 +975,16 @@ public final class ChannelStreams {
             if (readAheadLimit < 0) {
                 throw new IllegalArgumentException("Read-ahead limit < 0");
             }
-            lockedPlain(this, () -> {
-                synchronized (lock) {
-                    ensureOpen();
-                    this.readAheadLimit = readAheadLimit;
-                    markedChar = nextChar;
-                    markedSkipLF = skipLF;
-                }
+            lockedPlain(this, lock, () -> {
+                buf.mark(readAheadLimit);
                 return null;
             });
         }
 
         @Override
         public void reset() throws IOException {
-            lockedPlain(this, () -> {
-                synchronized (lock) {
-                    ensureOpen();
-                    if (markedChar < 0) {
-                        throw new IOException(markedChar == INVALIDATED ? "Mark invalid" : "Stream not marked");
-                    }
-                    nextChar = markedChar;
-                    scanned = nextChar;
-                    skipLF = markedSkipLF;
-                }
+            lockedPlain(this, lock, () -> {
+                buf.reset();
                 return null;
             });
         }
@@ -1236,14 +992,7 @@ public final class ChannelStreams {
         @Override
         public void close() throws IOException {
             synchronized (lock) {
-                if (closed) {
-                    return;
-                }
-                try {
-                    src.close();
-                } finally {
-                    closed = true;
-                }
+                buf.close();
             }
         }
     }

@@ -176,35 +176,20 @@ public final class CoopReaders {
     }
 
     /**
-     * {@code new LineNumberReader(r)} around one of coro's readers: the JDK's {@code BufferedReader} and
-     * {@code LineNumberReader} over its own buffer ({@link CoopReaders}).
+     * {@code new LineNumberReader(r)} around one of coro's readers: the JDK's {@code BufferedReader} (a
+     * {@link LineBuffer}, the body it shares with coro's {@code BufferedReader}) and {@code LineNumberReader}'s
+     * counting over it ({@link CoopReaders}).
      */
     static final class LineCounter extends LineNumberReader implements Text, CoopInput {
-        private static final int UNMARKED = -1;
-        private static final int INVALIDATED = -2;
         // what the last call saw, as the JDK's (a line at EOF without terminator counts)
         private static final int NONE = 0;
         private static final int CHAR = 1;
         private static final int EOL = 2;
         private static final int EOF = 3;
 
-        private final Reader in;
-        private final Source source;
+        /** The BufferedReader part. */
+        private final LineBuffer buf;
         private final dev.coro.Lock taskLock = new dev.coro.Lock();
-        // the BufferedReader part
-        private char[] cb;
-        private int nChars;
-        private int nextChar;
-        private int markedChar = UNMARKED;
-        private int readAheadLimit;
-        /** BufferedReader's: the next char is dropped if it is '\n' (a line of readLine ended at '\r'). */
-        private boolean skipLF;
-        private boolean markedSkipLF;
-        private boolean closed;
-        /** A readLine in progress: a '\n' at its start is dropped. */
-        private boolean omitLF;
-        /** A readLine in progress: how far it looked for the end of its line. */
-        private int scanned;
         // the LineNumberReader part
         private int prevChar = NONE;
         private int lineNumber;
@@ -214,33 +199,18 @@ public final class CoopReaders {
         private boolean lnMarkedSkipLF;
 
         LineCounter(Reader in, int size) {
-            super(in, checkSize(size));
-            this.in = in;
-            this.source = ((CoopInput) in).source();
-            this.cb = new char[size];
-        }
-
-        private static int checkSize(int size) {
-            if (size <= 0) {
-                throw new IllegalArgumentException("Buffer size <= 0");
-            }
-            return 1; // the JDK's buffer is not used
+            super(in, LineBuffer.checkSize(size));
+            this.buf = new LineBuffer(in, ((CoopInput) in).source(), size);
         }
 
         @Override
         public Source source() {
-            return source;
+            return buf.source();
         }
 
         @Override
         public dev.coro.Lock taskLock() {
             return taskLock;
-        }
-
-        private void ensureOpen() throws IOException {
-            if (closed) {
-                throw new IOException("Stream closed");
-            }
         }
 
         @Override
@@ -253,99 +223,19 @@ public final class CoopReaders {
             return lineNumber;
         }
 
-        /**
-         * Reads more chars after {@code nChars} (the JDK's fill: called when every char was consumed, a pending
-         * line of readLine aside), keeping the unread ones and the marked ones: a count, -1 at EOF, or 0 with
-         * {@code st} suspending (called again on resume). With {@code st} null, or on a plain call, the read blocks
-         * as the JDK's (or throws the innermost stream's would-block signal, with this object consistent).
-         */
-        private int fill(Stack st) throws IOException {
-            boolean resuming = st != null && Suspend.isResuming(st);
-            if (!resuming) {
-                int keep = nextChar;
-                if (markedChar >= 0) {
-                    if (nChars - markedChar >= readAheadLimit) {
-                        markedChar = INVALIDATED; // as the JDK's: the read-ahead limit is passed
-                        readAheadLimit = 0;
-                    } else {
-                        keep = Math.min(keep, markedChar);
-                    }
-                }
-                if (keep > 0) {
-                    System.arraycopy(cb, keep, cb, 0, nChars - keep);
-                    nChars -= keep;
-                    nextChar -= keep;
-                    scanned = Math.max(0, scanned - keep);
-                    if (markedChar >= 0) {
-                        markedChar -= keep;
-                    }
-                }
-                if (nChars == cb.length) {
-                    cb = java.util.Arrays.copyOf(cb, Math.max(cb.length * 2, readAheadLimit));
-                }
-            }
-            int at = nChars;
-            int len = cb.length - nChars;
-            char[] buf = cb;
-            int n;
-            if (st == null || (!resuming && st.task() == null)) {
-                do {
-                    n = in.read(buf, at, len);
-                } while (n == 0);
-            } else {
-                Integer k = ChannelStreams.readCoop(source, () -> in.read(buf, at, len), st);
-                if (k == null) {
-                    return 0;
-                }
-                n = k;
-            }
-            if (n > 0) {
-                nChars += n;
-            }
-            return n;
-        }
-
-        /** BufferedReader's {@code read()}: a char, -1 at EOF, or 0 with {@code st} suspending. */
-        private int readBuffered(Stack st, boolean resume) throws IOException {
-            for (;;) {
-                if (!resume && nextChar < nChars) {
-                    if (skipLF) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                            continue;
-                        }
-                    }
-                    return cb[nextChar++];
-                }
-                int n = fill(st);
-                resume = false;
-                if (st != null && Suspend.isSuspending(st)) {
-                    return 0;
-                }
-                if (n < 0) {
-                    return -1;
-                }
-            }
-        }
-
         @Override
         public int read() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read((Stack) null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> read((Stack) null));
         }
 
         /** {@code read()}; with a coroutine's stack, suspending while the socket has nothing. */
         int read(Stack st) throws IOException {
             boolean resume = st != null && Suspend.isResuming(st);
             if (!resume) {
-                ensureOpen();
+                buf.ensureOpen();
             }
             for (;;) {
-                int c = readBuffered(st, resume);
+                int c = buf.read(st, resume);
                 resume = false;
                 if (st != null && Suspend.isSuspending(st)) {
                     return 0;
@@ -381,108 +271,13 @@ public final class CoopReaders {
 
         @Override
         public int read(char[] c, int off, int len) throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return read(c, off, len, null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> read(c, off, len, null));
         }
 
         /** {@code read(c, off, len)}; with a coroutine's stack, suspending while the socket has nothing. */
         int read(char[] c, int off, int len, Stack st) throws IOException {
-            boolean resume = st != null && Suspend.isResuming(st);
-            if (!resume) {
-                ensureOpen();
-                Objects.checkFromIndexSize(off, len, c.length);
-                if (len == 0) {
-                    return 0;
-                }
-            }
-            int n;
-            if (st == null) {
-                n = read1(c, off, len);
-                if (n > 0) {
-                    // as the JDK's: more while the reader below is ready (never a wait in a coroutine's call)
-                    try {
-                        while (n < len && in.ready()) {
-                            int n1 = read1(c, off + n, len - n);
-                            if (n1 <= 0) {
-                                break;
-                            }
-                            n += n1;
-                        }
-                    } catch (ChannelStreams.WouldBlock nothingYet) {
-                        // this object is consistent: what was read is returned
-                    }
-                }
-            } else {
-                n = readSome(st, resume, c, off, len);
-                if (Suspend.isSuspending(st)) {
-                    return 0;
-                }
-            }
-            count(c, off, n);
-            return n;
-        }
-
-        /** BufferedReader's {@code read1}: the JDK's, reading straight into a large array. */
-        private int read1(char[] c, int off, int len) throws IOException {
-            if (nextChar >= nChars) {
-                if (len >= cb.length && markedChar <= UNMARKED && !skipLF) {
-                    int n;
-                    do {
-                        n = in.read(c, off, len);
-                    } while (n == 0);
-                    return n;
-                }
-                fill(null);
-            }
-            if (nextChar >= nChars) {
-                return -1;
-            }
-            if (skipLF) {
-                skipLF = false;
-                if (cb[nextChar] == '\n') {
-                    nextChar++;
-                    if (nextChar >= nChars) {
-                        fill(null);
-                    }
-                    if (nextChar >= nChars) {
-                        return -1;
-                    }
-                }
-            }
-            return take(c, off, len);
-        }
-
-        /** What the buffer has (after a dropped '\n'), filling it first if empty; 0 with {@code st} suspending. */
-        private int readSome(Stack st, boolean resume, char[] c, int off, int len) throws IOException {
-            for (;;) {
-                if (!resume && nextChar < nChars) {
-                    if (skipLF) {
-                        skipLF = false;
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                            continue;
-                        }
-                    }
-                    return take(c, off, len);
-                }
-                int n = fill(st);
-                resume = false;
-                if (Suspend.isSuspending(st)) {
-                    return 0;
-                }
-                if (n < 0) {
-                    return -1;
-                }
-            }
-        }
-
-        private int take(char[] c, int off, int len) {
-            int n = Math.min(len, nChars - nextChar);
-            System.arraycopy(cb, nextChar, c, off, n);
-            nextChar += n;
+            int n = buf.read(c, off, len, st);
+            count(c, off, n); // nothing for 0 (suspending, or len 0)
             return n;
         }
 
@@ -518,70 +313,32 @@ public final class CoopReaders {
 
         @Override
         public String readLine() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    return readLine(null);
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> readLine(null));
         }
 
         /** {@code readLine()}; with a coroutine's stack, suspending while the line is not all there. */
         String readLine(Stack st) throws IOException {
-            boolean resume = st != null && Suspend.isResuming(st);
-            if (!resume) {
-                ensureOpen();
-                omitLF = lnSkipLF || skipLF; // the JDK's super.readLine(skipLF, term)
-                scanned = nextChar;
-            }
-            for (;;) {
-                if (!resume && nextChar < nChars) {
-                    if (omitLF) {
-                        if (cb[nextChar] == '\n') {
-                            nextChar++;
-                            scanned = Math.max(scanned, nextChar);
-                        }
-                        omitLF = false;
-                        lnSkipLF = false; // done: a call that fails after this does not drop a second '\n'
-                    }
-                    skipLF = false;
-                    for (int i = scanned; i < nChars; i++) {
-                        char ch = cb[i];
-                        if (ch == '\n' || ch == '\r') {
-                            String line = new String(cb, nextChar, i - nextChar);
-                            nextChar = i + 1;
-                            scanned = nextChar;
-                            skipLF = ch == '\r';
-                            lnSkipLF = false;
-                            lineNumber++;
-                            prevChar = EOL;
-                            return line;
-                        }
-                    }
-                    scanned = nChars;
-                }
-                int n = fill(st);
-                resume = false;
-                if (st != null && Suspend.isSuspending(st)) {
-                    return null;
-                }
-                if (n < 0) {
-                    lnSkipLF = false;
-                    omitLF = false;
-                    if (nextChar < nChars) { // the last line, without terminator
-                        String line = new String(cb, nextChar, nChars - nextChar);
-                        nextChar = nChars;
-                        scanned = nextChar;
-                        lineNumber++;
-                        prevChar = EOF;
-                        return line;
-                    }
-                    if (prevChar == CHAR) {
-                        lineNumber++;
-                    }
-                    prevChar = EOF;
-                    return null;
+            String line;
+            try {
+                line = buf.readLine(st, lnSkipLF); // the JDK's super.readLine(skipLF, term)
+            } finally {
+                if (!buf.omitting()) {
+                    lnSkipLF = false; // done: a call that fails after this does not drop a second '\n'
                 }
             }
+            if (st != null && Suspend.isSuspending(st)) {
+                return null;
+            }
+            if (line != null) {
+                lineNumber++;
+                prevChar = EOL; // the JDK's EOF for a last line without terminator: the same to every use (!= CHAR)
+            } else {
+                if (prevChar == CHAR) {
+                    lineNumber++;
+                }
+                prevChar = EOF;
+            }
+            return line;
         }
 
         @Override
@@ -589,23 +346,21 @@ public final class CoopReaders {
             if (n < 0) {
                 throw new IllegalArgumentException("skip() value is negative");
             }
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    int nn = (int) Math.min(n, 8192);
-                    char[] buf = new char[nn];
-                    long r = n;
-                    while (r > 0) {
-                        int nc = read(buf, 0, (int) Math.min(r, nn), null);
-                        if (nc == -1) {
-                            break;
-                        }
-                        r -= nc;
+            return ChannelStreams.lockedPlain(this, lock, () -> {
+                int nn = (int) Math.min(n, 8192);
+                char[] chars = new char[nn];
+                long r = n;
+                while (r > 0) {
+                    int nc = read(chars, 0, (int) Math.min(r, nn), null);
+                    if (nc == -1) {
+                        break;
                     }
-                    if (n - r > 0) {
-                        prevChar = NONE;
-                    }
-                    return n - r;
+                    r -= nc;
                 }
+                if (n - r > 0) {
+                    prevChar = NONE;
+                }
+                return n - r;
             });
         }
 
@@ -616,27 +371,7 @@ public final class CoopReaders {
 
         @Override
         public boolean ready() throws IOException {
-            return ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    ensureOpen();
-                    if (skipLF) {
-                        if (nextChar >= nChars && in.ready()) {
-                            try {
-                                fill(null);
-                            } catch (ChannelStreams.WouldBlock nothingYet) {
-                                return false;
-                            }
-                        }
-                        if (nextChar < nChars) {
-                            if (cb[nextChar] == '\n') {
-                                nextChar++;
-                            }
-                            skipLF = false;
-                        }
-                    }
-                    return nextChar < nChars || in.ready();
-                }
-            });
+            return ChannelStreams.lockedPlain(this, lock, () -> buf.ready());
         }
 
         @Override
@@ -646,37 +381,21 @@ public final class CoopReaders {
 
         @Override
         public void mark(int readAheadLimit) throws IOException {
-            ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    // as the JDK's: after a '\r' that read() gave as '\n', a '\n' next would be read too
-                    int limit = lnSkipLF ? readAheadLimit + 1 : readAheadLimit;
-                    if (limit < 0) {
-                        throw new IllegalArgumentException("Read-ahead limit < 0");
-                    }
-                    ensureOpen();
-                    this.readAheadLimit = limit;
-                    markedChar = nextChar;
-                    markedSkipLF = skipLF;
-                    markedLineNumber = lineNumber;
-                    lnMarkedSkipLF = lnSkipLF;
-                }
+            ChannelStreams.lockedPlain(this, lock, () -> {
+                // as the JDK's: after a '\r' that read() gave as '\n', a '\n' next would be read too
+                buf.mark(lnSkipLF ? readAheadLimit + 1 : readAheadLimit);
+                markedLineNumber = lineNumber;
+                lnMarkedSkipLF = lnSkipLF;
                 return null;
             });
         }
 
         @Override
         public void reset() throws IOException {
-            ChannelStreams.lockedPlain(this, () -> {
-                synchronized (lock) {
-                    ensureOpen();
-                    if (markedChar < 0) {
-                        throw new IOException(markedChar == INVALIDATED ? "Mark invalid" : "Stream not marked");
-                    }
-                    nextChar = markedChar;
-                    skipLF = markedSkipLF;
-                    lineNumber = markedLineNumber;
-                    lnSkipLF = lnMarkedSkipLF;
-                }
+            ChannelStreams.lockedPlain(this, lock, () -> {
+                buf.reset();
+                lineNumber = markedLineNumber;
+                lnSkipLF = lnMarkedSkipLF;
                 return null;
             });
         }
@@ -684,14 +403,7 @@ public final class CoopReaders {
         @Override
         public void close() throws IOException {
             synchronized (lock) {
-                if (closed) {
-                    return;
-                }
-                try {
-                    in.close();
-                } finally {
-                    closed = true;
-                }
+                buf.close();
             }
         }
     }

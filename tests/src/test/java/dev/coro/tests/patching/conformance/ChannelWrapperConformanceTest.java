@@ -37,26 +37,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * JDK's readers, writers, {@code PrintWriter}/{@code PrintStream}, {@code Data/Buffered/Pushback} streams and
  * {@code LineNumberReader} around {@code Channels.newInputStream/newOutputStream} of a blocking
  * {@code SocketChannel}, against trickling and slow peers; the user's non-blocking mode; a closed channel) runs as
- * the JDK runs it (an unrewritten copy), rewritten on a plain thread, rewritten inside a coroutine, and all at once
- * as tasks of one loop; every transcript must equal the JDK's.
+ * the JDK runs it (an unrewritten copy of both scenario classes), rewritten on a plain thread, rewritten inside a
+ * coroutine, and all at once as tasks of one loop; every transcript must equal the JDK's.
  */
 @Timeout(180)
 class ChannelWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered", "pushbackStream", "pushbackReader", "streamLoops",
-        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "nonBlocking", "closedChannel", "rawLoops"};
+        "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "bufferMarks", "nonBlocking", "closedChannel",
+        "rawLoops"};
 
     private static Harness harness;
 
     @BeforeAll
     static void start() throws Exception {
-        harness = new Harness(ChannelWrapperScenarios.class);
+        harness = new Harness(ChannelWrapperScenarios.class, StreamWrapperScenarios.class);
         for (String n : new String[] {"lines", "linesStrict", "chars", "pushbackStream", "pushbackReader",
-            "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops"}) {
-            harness.peer(n, Peer.start(Peer.trickle(ChannelWrapperScenarios.text())));
+            "lineNumbers", "lineNumbersAround", "dataLines", "readerLoops", "bufferMarks"}) {
+            harness.peer(n, Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
         }
         for (String n : new String[] {"frames", "streamLoops", "rawLoops"}) {
-            harness.peer(n, Peer.start(Peer.trickle(ChannelWrapperScenarios.frameBytes())));
+            harness.peer(n, Peer.start(Peer.trickle(StreamWrapperScenarios.frameBytes())));
         }
         for (String n : new String[] {"printWriter", "bufferedWriter", "dataOut", "printStream",
             "printStreamBuffered"}) {

@@ -28,7 +28,7 @@ class StreamWrapperConformanceTest {
     static final String[] NAMES = {"lines", "linesStrict", "chars", "frames", "printWriter", "bufferedWriter",
         "dataOut", "printStream", "printStreamBuffered",
         "pushbackStream", "pushbackReader", "streamLoops", "lineNumbers", "lineNumbersAround", "dataLines",
-        "readerLoops"};
+        "readerLoops", "bufferMarks"};
 
     private static Harness harness;
 
@@ -50,7 +50,8 @@ class StreamWrapperConformanceTest {
                 .peer("lineNumbers", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
                 .peer("lineNumbersAround", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
                 .peer("dataLines", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
-                .peer("readerLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
+                .peer("readerLoops", Peer.start(Peer.trickle(StreamWrapperScenarios.text())))
+                .peer("bufferMarks", Peer.start(Peer.trickle(StreamWrapperScenarios.text())));
     }
 
     @AfterAll

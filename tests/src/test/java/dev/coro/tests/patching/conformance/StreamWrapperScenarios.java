@@ -7,12 +7,15 @@ import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.LineNumberReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -21,7 +24,10 @@ import java.io.PushbackReader;
 import java.io.StringWriter;
 import java.io.UTFDataFormatException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -30,48 +36,66 @@ import java.util.zip.CRC32;
 /**
  * The classic socket idiom (JDK wrappers around a socket's streams), written once in ordinary {@code java.io} code,
  * each scenario returning a transcript of what it observed; {@link StreamWrapperConformanceTest} runs them as the
- * JDK does (an unrewritten copy), rewritten on a plain thread, and rewritten in coroutines, and compares. Same
- * rules as {@link Scenarios}: no lambdas or nested classes, nothing timing-dependent in the output.
+ * JDK does (an unrewritten copy), rewritten on a plain thread, and rewritten in coroutines, and compares. Each
+ * scenario runs over either transport ({@link #SOCKET}: a {@code Socket}'s own streams; {@link #CHANNEL}: the
+ * streams {@code Channels.newInputStream/newOutputStream} make of a blocking {@code SocketChannel}, see
+ * {@link ChannelWrapperScenarios}): the transport only decides where the raw streams come from ({@link #connect},
+ * {@link #in}, {@link #out}), the wrappers are made here, where the agent rewrites them. Same rules as
+ * {@link Scenarios}: no lambdas or nested classes, nothing timing-dependent in the output.
  */
 public final class StreamWrapperScenarios {
     private StreamWrapperScenarios() {
     }
 
+    /** The transport of a socket's own streams. */
+    static final String SOCKET = "socket";
+    /** The transport of the streams of a blocking socket channel. */
+    static final String CHANNEL = "channel";
+
+    /** The scenarios by name, over a socket's streams; each takes the port of its peer. */
     @Coroutine
     public static String run(String name, int port) throws Exception {
+        return run(SOCKET, name, port);
+    }
+
+    /** The scenarios by name, over {@code over} ({@link #SOCKET} or {@link #CHANNEL}). */
+    @Coroutine
+    static String run(String over, String name, int port) throws Exception {
         switch (name) {
             case "lines":
-                return lines(port);
+                return lines(over, port);
             case "linesStrict":
-                return linesStrict(port);
+                return linesStrict(over, port);
             case "chars":
-                return chars(port);
+                return chars(over, port);
             case "frames":
-                return frames(port);
+                return frames(over, port);
             case "printWriter":
-                return printWriter(port);
+                return printWriter(over, port);
             case "bufferedWriter":
-                return bufferedWriter(port);
+                return bufferedWriter(over, port);
             case "dataOut":
-                return dataOut(port);
+                return dataOut(over, port);
             case "printStream":
-                return printStream(port);
+                return printStream(over, port);
             case "printStreamBuffered":
-                return printStreamBuffered(port);
+                return printStreamBuffered(over, port);
             case "pushbackStream":
-                return pushbackStream(port);
+                return pushbackStream(over, port);
             case "pushbackReader":
-                return pushbackReader(port);
+                return pushbackReader(over, port);
             case "streamLoops":
-                return streamLoops(port);
+                return streamLoops(over, port);
             case "lineNumbers":
-                return lineNumbers(port);
+                return lineNumbers(over, port);
             case "lineNumbersAround":
-                return lineNumbersAround(port);
+                return lineNumbersAround(over, port);
             case "dataLines":
-                return dataLines(port);
+                return dataLines(over, port);
             case "readerLoops":
-                return readerLoops(port);
+                return readerLoops(over, port);
+            case "bufferMarks":
+                return bufferMarks(over, port);
             default:
                 throw new IllegalArgumentException("no scenario " + name);
         }
@@ -84,6 +108,51 @@ public final class StreamWrapperScenarios {
     @Coroutine
     static Socket connect(int port) throws IOException {
         return new Socket(InetAddress.getLoopbackAddress(), port);
+    }
+
+    @Coroutine
+    static SocketChannel connectChannel(int port) throws IOException {
+        return SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** A connection over {@code over}: a {@code Socket} or a blocking {@code SocketChannel}. */
+    @Coroutine
+    static Closeable connect(String over, int port) throws IOException {
+        switch (over) {
+            case SOCKET:
+                return connect(port);
+            case CHANNEL:
+                return connectChannel(port);
+            default:
+                throw new IllegalArgumentException("no transport " + over);
+        }
+    }
+
+    /** The connection's input stream: the socket's own, or a new {@code Channels.newInputStream} of the channel. */
+    @Coroutine
+    static InputStream in(Closeable s) throws IOException {
+        return s instanceof SocketChannel ? Channels.newInputStream((SocketChannel) s) : ((Socket) s).getInputStream();
+    }
+
+    /** The connection's output stream: the socket's own, or a new {@code Channels.newOutputStream} of the channel. */
+    @Coroutine
+    static OutputStream out(Closeable s) throws IOException {
+        return s instanceof SocketChannel ? Channels.newOutputStream((SocketChannel) s)
+                : ((Socket) s).getOutputStream();
+    }
+
+    @Coroutine
+    static boolean closed(Closeable s) {
+        return s instanceof SocketChannel ? !((SocketChannel) s).isOpen() : ((Socket) s).isClosed();
+    }
+
+    @Coroutine
+    static void shutdownOutput(Closeable s) throws IOException {
+        if (s instanceof SocketChannel) {
+            ((SocketChannel) s).shutdownOutput();
+        } else {
+            ((Socket) s).shutdownOutput();
+        }
     }
 
     /** Text with every line ending, characters of 2, 3 and 4 bytes, malformed UTF-8 and no final newline. */
@@ -129,9 +198,9 @@ public final class StreamWrapperScenarios {
     }
 
     @Coroutine
-    static String lines(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+    static String lines(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in(s), StandardCharsets.UTF_8));
             StringBuilder log = new StringBuilder();
             log.append("first=").append((char) r.read());
             char[] some = new char[4];
@@ -151,16 +220,16 @@ public final class StreamWrapperScenarios {
             } catch (IOException e) {
                 log.append("after close: ").append(ex(e)).append('\n');
             }
-            log.append("socket closed=").append(s.isClosed()).append('\n');
+            log.append("socket closed=").append(closed(s)).append('\n');
             return log.toString();
         }
     }
 
     /** A reporting decoder: the JDK's MalformedInputException, after the good lines. */
     @Coroutine
-    static String linesStrict(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(),
+    static String linesStrict(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in(s),
                     StandardCharsets.UTF_8.newDecoder()), 16);
             StringBuilder log = new StringBuilder();
             try {
@@ -176,9 +245,9 @@ public final class StreamWrapperScenarios {
 
     /** An InputStreamReader alone, by charset name: one char at a time, then arrays. */
     @Coroutine
-    static String chars(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            InputStreamReader r = new InputStreamReader(s.getInputStream(), "UTF-8");
+    static String chars(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            InputStreamReader r = new InputStreamReader(in(s), "UTF-8");
             StringBuilder log = new StringBuilder("encoding=" + r.getEncoding() + "\n");
             StringBuilder all = new StringBuilder();
             for (int i = 0; i < 30; i++) {
@@ -200,9 +269,9 @@ public final class StreamWrapperScenarios {
     }
 
     @Coroutine
-    static String frames(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+    static String frames(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(in(s)));
             StringBuilder log = new StringBuilder();
             int len = in.readInt();
             byte[] b = new byte[len];
@@ -253,10 +322,10 @@ public final class StreamWrapperScenarios {
 
     /** What the slow sink answers: the CRC32 and the count of what it read. */
     @Coroutine
-    static String answer(Socket s, byte[] expected) throws IOException {
+    static String answer(Closeable s, byte[] expected) throws IOException {
         CRC32 crc = new CRC32();
         crc.update(expected);
-        DataInputStream in = new DataInputStream(s.getInputStream());
+        DataInputStream in = new DataInputStream(in(s));
         long peerCrc = in.readLong();
         long count = in.readLong();
         return "peer crc matches=" + (peerCrc == crc.getValue()) + " count=" + count + " expected=" + expected.length
@@ -265,9 +334,9 @@ public final class StreamWrapperScenarios {
 
     /** Lines, formats and characters through PrintWriter(socket stream, autoflush) to a slow reader. */
     @Coroutine
-    static String printWriter(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            PrintWriter out = new PrintWriter(s.getOutputStream(), true);
+    static String printWriter(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            PrintWriter out = new PrintWriter(out(s), true);
             ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
             PrintWriter mirror = new PrintWriter(mirrorBytes, true);
             StringBuilder log = new StringBuilder();
@@ -298,7 +367,7 @@ public final class StreamWrapperScenarios {
             out.flush();
             mirror.flush();
             log.append("checkError=").append(out.checkError()).append('\n');
-            s.shutdownOutput();
+            shutdownOutput(s);
             log.append(answer(s, mirrorBytes.toByteArray()));
             out.close();
             out.println("after close");
@@ -309,9 +378,9 @@ public final class StreamWrapperScenarios {
 
     /** BufferedWriter(OutputStreamWriter(socket stream, charset)) and a PrintWriter around it. */
     @Coroutine
-    static String bufferedWriter(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(s.getOutputStream(),
+    static String bufferedWriter(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out(s),
                     StandardCharsets.UTF_16BE));
             PrintWriter p = new PrintWriter(w);
             ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
@@ -333,16 +402,16 @@ public final class StreamWrapperScenarios {
             mw.write('x');
             w.flush();
             mw.flush();
-            s.shutdownOutput();
+            shutdownOutput(s);
             return "checkError=" + p.checkError() + "\n" + answer(s, mirrorBytes.toByteArray());
         }
     }
 
     /** Every DataOutput call through DataOutputStream(BufferedOutputStream(socket stream)) to a slow reader. */
     @Coroutine
-    static String dataOut(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 4096));
+    static String dataOut(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(out(s), 4096));
             ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
             DataOutputStream mirror = new DataOutputStream(mirrorBytes);
             byte[] block = new byte[3000];
@@ -383,10 +452,10 @@ public final class StreamWrapperScenarios {
             }
             out.flush();
             StringBuilder log = new StringBuilder("size=" + out.size() + " mirror=" + mirror.size() + "\n");
-            s.shutdownOutput();
+            shutdownOutput(s);
             log.append(answer(s, mirrorBytes.toByteArray()));
             out.close();
-            log.append("socket closed=").append(s.isClosed()).append('\n');
+            log.append("socket closed=").append(closed(s)).append('\n');
             out.writeInt(1); // into the buffer
             try {
                 out.flush();
@@ -402,9 +471,9 @@ public final class StreamWrapperScenarios {
      * reader; then its close, and calls after it (the JDK's swallowed "Stream closed").
      */
     @Coroutine
-    static String printStream(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            PrintStream out = new PrintStream(s.getOutputStream(), true, "UTF-8");
+    static String printStream(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            PrintStream out = new PrintStream(out(s), true, "UTF-8");
             ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
             PrintStream mirror = new PrintStream(mirrorBytes, true, "UTF-8");
             StringBuilder log = new StringBuilder();
@@ -471,13 +540,13 @@ public final class StreamWrapperScenarios {
             } catch (RuntimeException e) {
                 log.append("bad bounds: ").append(ex(e)).append('\n');
             }
-            s.shutdownOutput();
+            shutdownOutput(s);
             log.append(answer(s, mirrorBytes.toByteArray()));
             out.close();
             out.println("after close");
             out.write(1);
             log.append("after close checkError=").append(out.checkError()).append(" socket closed=")
-                    .append(s.isClosed()).append('\n');
+                    .append(closed(s)).append('\n');
             return log.toString();
         }
     }
@@ -487,9 +556,9 @@ public final class StreamWrapperScenarios {
      * before the buffer fills or a flush; a UTF-16 charset; writes to a peer that is gone set checkError.
      */
     @Coroutine
-    static String printStreamBuffered(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            PrintStream out = new PrintStream(new BufferedOutputStream(s.getOutputStream(), 100), false,
+    static String printStreamBuffered(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            PrintStream out = new PrintStream(new BufferedOutputStream(out(s), 100), false,
                     StandardCharsets.UTF_16LE);
             ByteArrayOutputStream mirrorBytes = new ByteArrayOutputStream();
             PrintStream mirror = new PrintStream(new BufferedOutputStream(mirrorBytes, 100), false,
@@ -506,7 +575,7 @@ public final class StreamWrapperScenarios {
             out.flush();
             mirror.flush();
             log.append("checkError=").append(out.checkError()).append('\n');
-            s.shutdownOutput();
+            shutdownOutput(s);
             log.append(answer(s, mirrorBytes.toByteArray()));
             out.println("to a shut down socket");
             log.append("after shutdown checkError=").append(out.checkError()).append('\n');
@@ -521,12 +590,12 @@ public final class StreamWrapperScenarios {
      * close.
      */
     @Coroutine
-    static String pushbackStream(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(s.getInputStream()), 8);
+    static String pushbackStream(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(in(s)), 8);
             StringBuilder log = new StringBuilder();
             try {
-                new PushbackInputStream(s.getInputStream(), 0);
+                new PushbackInputStream(in(s), 0);
             } catch (IllegalArgumentException e) {
                 log.append("size 0: ").append(ex(e)).append('\n');
             }
@@ -583,7 +652,7 @@ public final class StreamWrapperScenarios {
             } catch (IOException e) {
                 log.append("unread after close: ").append(ex(e)).append('\n');
             }
-            log.append("socket closed=").append(s.isClosed()).append('\n');
+            log.append("socket closed=").append(closed(s)).append('\n');
             return log.toString();
         }
     }
@@ -593,9 +662,9 @@ public final class StreamWrapperScenarios {
      * ends a word pushed back, several pushed back and read again, overflow, EOF, close.
      */
     @Coroutine
-    static String pushbackReader(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            PushbackReader r = new PushbackReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8),
+    static String pushbackReader(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            PushbackReader r = new PushbackReader(new InputStreamReader(in(s), StandardCharsets.UTF_8),
                     4);
             StringBuilder log = new StringBuilder();
             char[] two = new char[2];
@@ -640,7 +709,7 @@ public final class StreamWrapperScenarios {
             } catch (IOException e) {
                 log.append("after close: ").append(ex(e)).append('\n');
             }
-            log.append("socket closed=").append(s.isClosed()).append('\n');
+            log.append("socket closed=").append(closed(s)).append('\n');
             return log.toString();
         }
     }
@@ -650,9 +719,9 @@ public final class StreamWrapperScenarios {
      * peer: the frames read back, bad arguments, EOF.
      */
     @Coroutine
-    static String streamLoops(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16));
+    static String streamLoops(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(in(s), 16));
             StringBuilder log = new StringBuilder();
             int len = in.readInt();
             log.append(len).append(' ').append(Arrays.toString(in.readNBytes(len))).append(' ').append(in.readUTF());
@@ -715,9 +784,9 @@ public final class StreamWrapperScenarios {
      * number, setLineNumber, arrays, readLine, the last line without terminator counted at EOF, skip, close.
      */
     @Coroutine
-    static String lineNumbers(int port) throws Exception {
-        try (Socket s = connect(port)) {
-            LineNumberReader r = new LineNumberReader(new InputStreamReader(s.getInputStream(),
+    static String lineNumbers(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            LineNumberReader r = new LineNumberReader(new InputStreamReader(in(s),
                     StandardCharsets.UTF_8));
             StringBuilder log = new StringBuilder("at start ").append(r.getLineNumber()).append('\n');
             StringBuilder first = new StringBuilder();
@@ -773,7 +842,7 @@ public final class StreamWrapperScenarios {
                 log.append("read after close: ").append(ex(e)).append('\n');
             }
             log.append("skip(0) after close ").append(r.skip(0)).append(" line ").append(r.getLineNumber())
-                    .append(" socket closed=").append(s.isClosed()).append('\n');
+                    .append(" socket closed=").append(closed(s)).append('\n');
             return log.toString();
         }
     }
@@ -783,10 +852,10 @@ public final class StreamWrapperScenarios {
      * it), read in arrays; a PushbackReader, one char at a time; both counting lines the JDK's way.
      */
     @Coroutine
-    static String lineNumbersAround(int port) throws Exception {
+    static String lineNumbersAround(String over, int port) throws Exception {
         StringBuilder log = new StringBuilder();
-        try (Socket s = connect(port)) {
-            LineNumberReader r = new LineNumberReader(new BufferedReader(new InputStreamReader(s.getInputStream(),
+        try (Closeable s = connect(over, port)) {
+            LineNumberReader r = new LineNumberReader(new BufferedReader(new InputStreamReader(in(s),
                     StandardCharsets.UTF_8)), 4);
             StringBuilder all = new StringBuilder();
             char[] buf = new char[5];
@@ -796,8 +865,8 @@ public final class StreamWrapperScenarios {
             log.append(shown(all)).append("\nlines ").append(r.getLineNumber()).append(' ').append(r.read(buf))
                     .append(' ').append(r.getLineNumber()).append('\n');
         }
-        try (Socket s = connect(port)) {
-            LineNumberReader r = new LineNumberReader(new PushbackReader(new InputStreamReader(s.getInputStream(),
+        try (Closeable s = connect(over, port)) {
+            LineNumberReader r = new LineNumberReader(new PushbackReader(new InputStreamReader(in(s),
                     StandardCharsets.UTF_8), 2));
             StringBuilder all = new StringBuilder();
             for (int c; (c = r.read()) >= 0;) {
@@ -808,7 +877,7 @@ public final class StreamWrapperScenarios {
             }
             log.append(shown(all)).append("\nlines ").append(r.getLineNumber()).append('\n');
             try {
-                new LineNumberReader(new InputStreamReader(s.getInputStream()), 0);
+                new LineNumberReader(new InputStreamReader(in(s)), 0);
             } catch (IllegalArgumentException e) {
                 log.append("size 0: ").append(ex(e)).append('\n');
             }
@@ -822,17 +891,17 @@ public final class StreamWrapperScenarios {
      */
     @Coroutine
     @SuppressWarnings("deprecation")
-    static String dataLines(int port) throws Exception {
+    static String dataLines(String over, int port) throws Exception {
         StringBuilder log = new StringBuilder();
-        try (Socket s = connect(port)) {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+        try (Closeable s = connect(over, port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(in(s)));
             for (String line; (line = in.readLine()) != null;) {
                 log.append('[').append(line).append("]\n");
             }
             log.append("eof: ").append(in.readLine()).append(' ').append(in.read()).append('\n');
         }
-        try (Socket s = connect(port)) {
-            DataInputStream in = new DataInputStream(s.getInputStream());
+        try (Closeable s = connect(over, port)) {
+            DataInputStream in = new DataInputStream(in(s));
             log.append('[').append(in.readLine()).append("][").append(in.readLine()).append("] then ")
                     .append((char) in.read()).append(" [").append(in.readLine()).append("] ")
                     .append(in.readUnsignedByte()).append(' ');
@@ -856,8 +925,8 @@ public final class StreamWrapperScenarios {
                 log.append(" after close: ").append(ex(e)).append('\n');
             }
         }
-        try (Socket s = connect(port)) {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 5));
+        try (Closeable s = connect(over, port)) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(in(s), 5));
             log.append("markSupported=").append(in.markSupported());
             in.mark(100);
             log.append(" [").append(in.readLine()).append("] ");
@@ -882,10 +951,10 @@ public final class StreamWrapperScenarios {
      * their checks, EOF, close.
      */
     @Coroutine
-    static String readerLoops(int port) throws Exception {
+    static String readerLoops(String over, int port) throws Exception {
         StringBuilder log = new StringBuilder();
-        try (Socket s = connect(port)) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        try (Closeable s = connect(over, port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in(s), StandardCharsets.UTF_8));
             log.append("skip ").append(r.skip(12)).append(' ').append(r.skip(0)).append(" [").append(r.readLine())
                     .append("]\n");
             try {
@@ -914,8 +983,8 @@ public final class StreamWrapperScenarios {
                 log.append("transferTo after close: ").append(ex(e)).append('\n');
             }
         }
-        try (Socket s = connect(port)) {
-            InputStreamReader r = new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8);
+        try (Closeable s = connect(over, port)) {
+            InputStreamReader r = new InputStreamReader(in(s), StandardCharsets.UTF_8);
             log.append("skip ").append(r.skip(25)).append(' ').append((char) r.read());
             StringWriter w = new StringWriter();
             log.append(" transferred ").append(r.transferTo(w)).append(' ').append(shown(w.toString())).append('\n');
@@ -927,8 +996,8 @@ public final class StreamWrapperScenarios {
                 log.append(" skip(1): ").append(ex(e)).append('\n');
             }
         }
-        try (Socket s = connect(port)) {
-            PushbackReader r = new PushbackReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8),
+        try (Closeable s = connect(over, port)) {
+            PushbackReader r = new PushbackReader(new InputStreamReader(in(s), StandardCharsets.UTF_8),
                     4);
             char[] two = new char[2];
             int n = 0;
@@ -947,8 +1016,8 @@ public final class StreamWrapperScenarios {
                 log.append("skip(0) after close: ").append(ex(e)).append('\n');
             }
         }
-        try (Socket s = connect(port)) {
-            LineNumberReader r = new LineNumberReader(new InputStreamReader(s.getInputStream(),
+        try (Closeable s = connect(over, port)) {
+            LineNumberReader r = new LineNumberReader(new InputStreamReader(in(s),
                     StandardCharsets.UTF_8));
             log.append("lines skip ").append(r.skip(13)).append(" line ").append(r.getLineNumber()).append(" [")
                     .append(r.readLine()).append("] line ").append(r.getLineNumber());
@@ -958,5 +1027,86 @@ public final class StreamWrapperScenarios {
             log.append("eof skip ").append(r.skip(2)).append(" line ").append(r.getLineNumber()).append('\n');
         }
         return log.toString();
+    }
+
+    /**
+     * BufferedReader's buffer against a trickling peer, with a buffer of 4 chars (lines longer than it): reset
+     * without a mark, a negative limit, a mark whose read-ahead limit a line passes while readLine waits for its
+     * end, a line read again after reset (the '\n' before it dropped once), ready() over reset chars,
+     * skip, a '\n' still to drop restored by reset, arrays larger than the buffer, EOF, close.
+     */
+    @Coroutine
+    static String bufferMarks(String over, int port) throws Exception {
+        try (Closeable s = connect(over, port)) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in(s), StandardCharsets.UTF_8), 4);
+            StringBuilder log = new StringBuilder("markSupported=").append(r.markSupported()).append('\n');
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append("reset: ").append(ex(e)).append('\n');
+            }
+            try {
+                r.mark(-1);
+            } catch (IllegalArgumentException e) {
+                log.append("mark(-1): ").append(ex(e)).append('\n');
+            }
+            r.mark(3); // "first line": the limit is passed while readLine waits for the line's end
+            log.append('[').append(r.readLine()).append("] ");
+            try {
+                r.reset();
+                log.append("reset [").append(r.readLine()).append("]\n");
+            } catch (IOException e) {
+                log.append("reset past the limit: ").append(ex(e)).append('\n');
+            }
+            r.mark(100);
+            log.append('[').append(r.readLine()).append("] ");
+            r.reset();
+            log.append("reset [").append(r.readLine()).append("] then ").append((char) r.read()).append(" [")
+                    .append(r.readLine()).append("]\n");
+            r.mark(50);
+            char[] five = new char[5];
+            int n = 0;
+            while (n < five.length) {
+                n += r.read(five, n, five.length - n);
+            }
+            log.append(shown(new String(five))).append(" skip ").append(r.skip(3));
+            r.reset();
+            log.append(" reset: ready=").append(r.ready()).append(" [").append(r.readLine()).append("][")
+                    .append(r.readLine()).append("]\n");
+            r.mark(2); // after a line ended at '\r': the '\n' is still to drop, and again after reset
+            log.append("after the line's \\r ").append((char) r.read());
+            r.reset();
+            log.append(" reset ").append((char) r.read()).append('\n');
+            StringBuilder rest = new StringBuilder();
+            char[] big = new char[64];
+            for (int k; (k = r.read(big, 0, big.length)) > 0;) {
+                rest.append(big, 0, k);
+            }
+            log.append(shown(rest)).append("\neof: ").append(r.read()).append(' ').append(r.read(big, 0, 64))
+                    .append(' ').append(r.readLine()).append(' ').append(r.skip(2));
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append(" reset: ").append(ex(e));
+            }
+            r.close();
+            try {
+                r.ready();
+            } catch (IOException e) {
+                log.append("\nready after close: ").append(ex(e));
+            }
+            try {
+                r.mark(1);
+            } catch (IOException e) {
+                log.append("\nmark after close: ").append(ex(e));
+            }
+            try {
+                r.reset();
+            } catch (IOException e) {
+                log.append("\nreset after close: ").append(ex(e));
+            }
+            log.append("\nsocket closed=").append(closed(s)).append('\n');
+            return log.toString();
+        }
     }
 }
