@@ -51,6 +51,8 @@ public final class Loop {
     private CoTask<?> root;
     /** The stack a task runs on until it first suspends; then it keeps it, and the loop makes a new spare. */
     private Stack spare = new Stack(null);
+    /** A wait node a hand-off on this loop finished with, for the next wait (a ping-pong then allocates none). */
+    WaitNode spareNode;
     private CoTask<?> liveHead;
     private int liveCount;
     /** Waits that only another thread can end (a join on a task of another loop, a blocked offload...). */

@@ -240,7 +240,14 @@ public final class Suspend {
             throw Pinning.cannotSuspend(what);
         }
         t.loop.suspend(t, what);
-        WaitNode n = new WaitNode(s);
+        WaitNode spare = t.loop.spareNode;
+        WaitNode n;
+        if (spare != null) {
+            t.loop.spareNode = null;
+            n = spare.reuse(s);
+        } else {
+            n = new WaitNode(s);
+        }
         s.waitNode = n;
         return n;
     }
@@ -274,7 +281,11 @@ public final class Suspend {
         // Decide first, with the same CAS a completer uses: either the node is ours to give up, or somebody handed
         // us a value (or is handing it right now), which must be returned even if we were cancelled meanwhile.
         if (n != null && n.isDone()) {
-            return n.outcome(); // the common case, a hand-off that already happened: no CAS needed to see it
+            Object outcome = n.outcome(); // the common case, a hand-off that already happened: no CAS to see it
+            if (n.reusable) {
+                t.loop.spareNode = n;
+            }
+            return outcome;
         }
         if (n != null && !n.abandon() && !n.isAbandoned()) {
             n.awaitDone();

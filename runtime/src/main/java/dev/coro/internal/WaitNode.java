@@ -28,9 +28,14 @@ public class WaitNode implements Runnable {
     }
 
     private volatile int state;
-    final CoTask<?> task;
-    private final int seq;
+    CoTask<?> task;
+    private int seq;
     private final Thread thread;
+    /**
+     * Completed on its loop's thread by {@link #completeAlone} while no other thread could ever see it: once its task
+     * has taken the outcome, nothing refers to it, and the loop may hand it to its next wait ({@link #reuse}).
+     */
+    boolean reusable;
     /** What the waiter gets (a received item), or what it gives (an item a sender offers). */
     public Object value;
     private Throwable failure;
@@ -87,8 +92,21 @@ public class WaitNode implements Runnable {
         value = v;
         source = by;
         STATE.setRelease(this, DONE);
+        reusable = true;
         run(); // on its loop's thread already: wake it now, not through the loop's door
         return true;
+    }
+
+    /** This node, {@link #reusable}, made new for the running task of {@code s} (on its loop's thread). */
+    WaitNode reuse(Stack s) {
+        task = s.task;
+        seq = task.waitSeq;
+        value = null;
+        source = null;
+        queue = null;
+        reusable = false;
+        STATE.setRelease(this, WAITING); // whoever is handed the node later gets it through a lock or the loop's door
+        return this;
     }
 
     public boolean fail(Throwable t) {
