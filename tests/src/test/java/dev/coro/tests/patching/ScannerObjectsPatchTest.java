@@ -239,6 +239,58 @@ class ScannerObjectsPatchTest {
         }));
     }
 
+    @Coroutine
+    static int sumOverHttp(String url) throws IOException {
+        Scanner sc = new Scanner(new java.net.URL(url).openStream(), UTF_8);
+        int sum = 0;
+        while (sc.hasNextInt()) {
+            sum += sc.nextInt();
+        }
+        sc.close();
+        return sum;
+    }
+
+    /** A Scanner around {@code URL.openStream()} (a stream coro offloads) is cooperative too. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void scannersAroundUrlStreamsOverlap() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 100);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/", ex -> {
+            byte[] body = "1 2 3 4".getBytes(UTF_8);
+            ex.sendResponseHeaders(200, 0); // chunked: the Scanner's reads wait for the rest
+            try (java.io.OutputStream o = ex.getResponseBody()) {
+                o.write(body, 0, 4);
+                o.flush();
+                Thread.sleep(100);
+                o.write(body, 4, body.length - 4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        try {
+            int n = 20;
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            Ticked<List<Integer>> r = ticking(() -> {
+                List<dev.coro.Task<Integer>> tasks = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    tasks.add(Coro.spawn(() -> sumOverHttp(url)));
+                }
+                List<Integer> sums = new ArrayList<>();
+                for (dev.coro.Task<Integer> t : tasks) {
+                    sums.add(t.join());
+                }
+                return sums;
+            });
+            assertEquals(Collections.nCopies(n, 10), r.value);
+            assertOverlapped(r, n, 100);
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** A Scanner around a stream coro does not make cooperative still blocks the loop, and that is reported. */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
