@@ -273,6 +273,8 @@ class ScannerObjectsPatchTest {
         try {
             int n = 20;
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            assertEquals(10, sumOverHttp(url)); // on this thread first: the JDK's HTTP classes load untimed
+            assertEquals(10, (int) Coro.run(() -> sumOverHttp(url))); // and coro's offload paths
             Ticked<List<Integer>> r = ticking(() -> {
                 List<dev.coro.Task<Integer>> tasks = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
@@ -288,6 +290,65 @@ class ScannerObjectsPatchTest {
             assertOverlapped(r, n, 100);
         } finally {
             server.stop(0);
+        }
+    }
+
+    /**
+     * Another task closes the socket while a Scanner (on a worker) and an ObjectInputStream wait on a silent peer:
+     * both calls end as the JDK's do when another thread closes the socket.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCloseFromAnotherTaskEndsAWaitingScannerAndObjectStream() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        Socket a = silent.accept();
+                        accepted.add(a);
+                        if (i == 1) {
+                            new ObjectOutputStream(a.getOutputStream()).flush(); // a header, then nothing
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String got = Coro.run(() -> {
+                Socket a = new Socket(java.net.InetAddress.getLoopbackAddress(), silent.getLocalPort());
+                Socket b = new Socket(java.net.InetAddress.getLoopbackAddress(), silent.getLocalPort());
+                ObjectInputStream in = new ObjectInputStream(b.getInputStream()); // the header comes at once
+                dev.coro.Task<Void> closer = Coro.spawn(() -> {
+                    Thread.sleep(150);
+                    a.close(); // while the Scanner waits
+                    Thread.sleep(150);
+                    b.close(); // while readObject waits
+                    return null;
+                });
+                Scanner sc = new Scanner(a.getInputStream(), UTF_8);
+                String first;
+                try {
+                    first = sc.nextLine();
+                } catch (java.util.NoSuchElementException e) {
+                    first = e.getClass().getSimpleName() + ": " + e.getMessage() + " / " + sc.ioException();
+                }
+                String second;
+                try {
+                    second = String.valueOf(in.readObject());
+                } catch (IOException e) {
+                    second = e.getClass().getName() + ": " + e.getMessage();
+                }
+                closer.join();
+                return first + " | " + second;
+            });
+            assertEquals("NoSuchElementException: No line found / java.net.SocketException: Socket closed | "
+                    + "java.net.SocketException: Socket closed", got);
+            for (Socket x : accepted) {
+                x.close();
+            }
         }
     }
 
