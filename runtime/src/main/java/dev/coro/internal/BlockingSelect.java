@@ -56,6 +56,19 @@ final class BlockingSelect {
         }
     }
 
+    /** Closes this thread's selector, if it has one: for a pool's thread that retires. */
+    static void release() {
+        Selector sel = SELECTORS.get();
+        if (sel != null) {
+            SELECTORS.remove();
+            try {
+                sel.close();
+            } catch (IOException ignored) {
+                // nothing to do: the thread is going away
+            }
+        }
+    }
+
     /** Wakes the plain threads waiting on {@code ch} (just closed): each finds it closed. */
     static void wakeUp(SelectableChannel ch) {
         Set<Selector> s = WAITING.get(ch);

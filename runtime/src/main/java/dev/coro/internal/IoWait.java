@@ -87,6 +87,11 @@ public final class IoWait {
         BlockingSelect.wakeUp(ch);
     }
 
+    /** Closes the private selector this thread's blocking waits used, if any (a worker thread that retires). */
+    public static void releaseBlockingSelector() {
+        BlockingSelect.release();
+    }
+
     /**
      * Registers {@code action}, to run on {@code key} once the running task's loop ended and closed its selector,
      * so every channel it waited on is deregistered (once per key and loop; the key is held weakly). Returns the

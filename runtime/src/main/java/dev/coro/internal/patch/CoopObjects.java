@@ -126,6 +126,14 @@ public final class CoopObjects {
         }
 
         private void work() {
+            try {
+                serve();
+            } finally {
+                dev.coro.internal.IoWait.releaseBlockingSelector(); // its socket waits' selector: no fds left behind
+            }
+        }
+
+        private void serve() {
             for (;;) {
                 Runnable r;
                 synchronized (this) {
