@@ -61,6 +61,37 @@ public final class Blocking {
     }
 
     /**
+     * As {@link #call(Stack, Callable)} on {@code executor} rather than the bounded pool: for calls that may wait a
+     * long time on a peer (a {@code Scanner} or {@code ObjectInputStream} over a socket), which must not take the
+     * pool's few threads from short offloaded work. Pinned code (which cannot suspend) just makes the call.
+     */
+    public static Object call(Stack s, Callable<?> call, java.util.concurrent.Executor executor) throws Exception {
+        if (s.mode == Stack.RESUMING) {
+            try {
+                return Suspend.resumeWait(s, null);
+            } catch (Checked e) {
+                throw (Exception) e.getCause();
+            }
+        }
+        if (s.task == null || s.pinned > 0) {
+            return call.call();
+        }
+        WaitNode node = Suspend.prepareWait(s, "a blocking call on a worker thread");
+        node.markExternal();
+        executor.execute(() -> {
+            if (!node.isWaiting()) {
+                return; // its task gave up before it started
+            }
+            try {
+                node.complete(call.call());
+            } catch (Throwable e) {
+                node.fail(e instanceof RuntimeException || e instanceof Error ? e : new Checked(e));
+            }
+        });
+        return null;
+    }
+
+    /**
      * Runs {@code r} on the pool, for waits that several callers may share (a TLS engine's delegated tasks): wait
      * for the future with {@link #await}.
      */

@@ -80,6 +80,19 @@ public final class IoWait {
     }
 
     /**
+     * Wakes the plain threads (a worker running a Scanner's or an ObjectInputStream's call, say) blocked waiting
+     * on {@code ch}, which was just closed: each finds it closed, as a thread blocked in the JDK's read would.
+     */
+    public static void wakeBlocked(SelectableChannel ch) {
+        BlockingSelect.wakeUp(ch);
+    }
+
+    /** Closes the private selector this thread's blocking waits used, if any (a worker thread that retires). */
+    public static void releaseBlockingSelector() {
+        BlockingSelect.release();
+    }
+
+    /**
      * Registers {@code action}, to run on {@code key} once the running task's loop ended and closed its selector,
      * so every channel it waited on is deregistered (once per key and loop; the key is held weakly). Returns the
      * loop, or null on a plain thread.

@@ -131,6 +131,7 @@ public final class Patches {
         tls();
         channels();
         socketStreams();
+        scannerAndObjectStreams();
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -537,6 +538,119 @@ public final class Patches {
         for (String t : new String[] {"Z", "C", "I", "J", "F", "D", "[C", str, "Ljava/lang/Object;"}) {
             TABLE.put(ps + ".print(" + t + ")V", new Target("sockets", STREAMS, "print", true, ps));
             TABLE.put(ps + ".println(" + t + ")V", new Target("sockets", STREAMS, "println", true, ps));
+        }
+    }
+
+    /**
+     * {@code Scanner}, {@code ObjectInputStream} and {@code ObjectOutputStream} around a coro socket's streams
+     * (runtime PatchedScanner, CoopObjects): the constructors, then the calls that may wait, dispatched at run time
+     * (anything else's run unchanged). A Scanner's and an ObjectInputStream's waits run on worker threads; an
+     * ObjectOutputStream writes through coro's sink.
+     */
+    private static void scannerAndObjectStreams() {
+        String scanner = "dev/coro/internal/patch/PatchedScanner";
+        String objects = "dev/coro/internal/patch/CoopObjects";
+        String is = "Ljava/io/InputStream;";
+        for (String desc : new String[] {"(" + is + ")V", "(" + is + "Ljava/lang/String;)V",
+                "(" + is + "Ljava/nio/charset/Charset;)V", "(Ljava/lang/Readable;)V"}) {
+            TABLE.put("java/util/Scanner.<init>" + desc, new Target("sockets", scanner, "newScanner", false));
+        }
+        String[][] scans = {
+            {"hasNext", "()Z"},
+            {"hasNext", "(Ljava/lang/String;)Z"},
+            {"hasNext", "(Ljava/util/regex/Pattern;)Z"},
+            {"next", "()Ljava/lang/String;"},
+            {"next", "(Ljava/lang/String;)Ljava/lang/String;"},
+            {"next", "(Ljava/util/regex/Pattern;)Ljava/lang/String;"},
+            {"hasNextLine", "()Z"},
+            {"nextLine", "()Ljava/lang/String;"},
+            {"findInLine", "(Ljava/lang/String;)Ljava/lang/String;"},
+            {"findInLine", "(Ljava/util/regex/Pattern;)Ljava/lang/String;"},
+            {"findWithinHorizon", "(Ljava/lang/String;I)Ljava/lang/String;"},
+            {"findWithinHorizon", "(Ljava/util/regex/Pattern;I)Ljava/lang/String;"},
+            {"skip", "(Ljava/lang/String;)Ljava/util/Scanner;"},
+            {"skip", "(Ljava/util/regex/Pattern;)Ljava/util/Scanner;"},
+            {"hasNextBoolean", "()Z"},
+            {"nextBoolean", "()Z"},
+            {"hasNextByte", "()Z"},
+            {"hasNextByte", "(I)Z"},
+            {"nextByte", "()B"},
+            {"nextByte", "(I)B"},
+            {"hasNextShort", "()Z"},
+            {"hasNextShort", "(I)Z"},
+            {"nextShort", "()S"},
+            {"nextShort", "(I)S"},
+            {"hasNextInt", "()Z"},
+            {"hasNextInt", "(I)Z"},
+            {"nextInt", "()I"},
+            {"nextInt", "(I)I"},
+            {"hasNextLong", "()Z"},
+            {"hasNextLong", "(I)Z"},
+            {"nextLong", "()J"},
+            {"nextLong", "(I)J"},
+            {"hasNextFloat", "()Z"},
+            {"nextFloat", "()F"},
+            {"hasNextDouble", "()Z"},
+            {"nextDouble", "()D"},
+            {"hasNextBigInteger", "()Z"},
+            {"hasNextBigInteger", "(I)Z"},
+            {"nextBigInteger", "()Ljava/math/BigInteger;"},
+            {"nextBigInteger", "(I)Ljava/math/BigInteger;"},
+            {"hasNextBigDecimal", "()Z"},
+            {"nextBigDecimal", "()Ljava/math/BigDecimal;"}};
+        for (String[] m : scans) {
+            TABLE.put("java/util/Scanner." + m[0] + m[1], new Target("sockets", scanner, m[0], true));
+        }
+        TABLE.put("java/io/ObjectInputStream.<init>(" + is + ")V", new Target("sockets", objects,
+                "newObjectInputStream", true));
+        TABLE.put("java/io/ObjectOutputStream.<init>(Ljava/io/OutputStream;)V", new Target("sockets", objects,
+                "newObjectOutputStream", true));
+        String ois = "java/io/ObjectInputStream";
+        String oi = "java/io/ObjectInput";
+        String obj = "Ljava/lang/Object;";
+        String[][] objectIn = {{"readObject", "()" + obj}, {"read", "()I"}, {"read", "([B)I"}, {"read", "([BII)I"},
+            {"skip", "(J)J"}};
+        for (String owner : new String[] {ois, oi}) {
+            for (String[] m : objectIn) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", objects, m[0], true, oi));
+            }
+        }
+        TABLE.put(ois + ".readUnshared()" + obj, new Target("sockets", objects, "readUnshared", true));
+        for (String[] m : new String[][] {{"readAllBytes", "()[B"}, {"readNBytes", "(I)[B"},
+                {"readNBytes", "([BII)I"}}) {
+            TABLE.put(ois + '.' + m[0] + m[1], new Target("sockets", objects, m[0], true, "java/io/InputStream"));
+        }
+        String str = "Ljava/lang/String;";
+        String[][] dataIn = {{"readFully", "([B)V"}, {"readFully", "([BII)V"}, {"skipBytes", "(I)I"},
+            {"readBoolean", "()Z"}, {"readByte", "()B"}, {"readUnsignedByte", "()I"}, {"readShort", "()S"},
+            {"readUnsignedShort", "()I"}, {"readChar", "()C"}, {"readInt", "()I"}, {"readLong", "()J"},
+            {"readFloat", "()F"}, {"readDouble", "()D"}, {"readUTF", "()" + str}, {"readLine", "()" + str}};
+        // DataInput calls on an ObjectInputStream here; any other DataInput's go on to SocketStreams' twins
+        for (String owner : new String[] {"java/io/DataInput", oi, ois}) {
+            for (String[] m : dataIn) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", objects, m[0], true, "java/io/DataInput"));
+            }
+        }
+        String oos = "java/io/ObjectOutputStream";
+        String oo = "java/io/ObjectOutput";
+        String[][] objectOut = {{"writeObject", "(" + obj + ")V"}, {"write", "(I)V"}, {"write", "([B)V"},
+            {"write", "([BII)V"}, {"flush", "()V"}, {"close", "()V"}};
+        for (String owner : new String[] {oos, oo}) {
+            for (String[] m : objectOut) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", objects, m[0], true, oo));
+            }
+        }
+        TABLE.put(oos + ".writeUnshared(" + obj + ")V", new Target("sockets", objects, "writeUnshared", true));
+        TABLE.put(oos + ".reset()V", new Target("sockets", objects, "reset", true));
+        // primitives: coro's DataOutputStream twins, which run any CoopOutput's (an ObjectOutputStream's) calls
+        String[][] dataOut = {{"writeBoolean", "(Z)V"}, {"writeByte", "(I)V"}, {"writeShort", "(I)V"},
+            {"writeChar", "(I)V"}, {"writeInt", "(I)V"}, {"writeLong", "(J)V"}, {"writeFloat", "(F)V"},
+            {"writeDouble", "(D)V"}, {"writeBytes", "(" + str + ")V"}, {"writeChars", "(" + str + ")V"},
+            {"writeUTF", "(" + str + ")V"}};
+        for (String owner : new String[] {oos, oo}) {
+            for (String[] m : dataOut) {
+                TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, "java/io/DataOutput"));
+            }
         }
     }
 

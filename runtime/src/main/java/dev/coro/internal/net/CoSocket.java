@@ -249,6 +249,7 @@ public final class CoSocket extends Socket {
         ch.close();
         IoWait.channelClosed(reader);
         IoWait.channelClosed(writer);
+        IoWait.wakeBlocked(ch); // a plain thread (a worker) blocked in a read or write: it finds the socket closed
     }
 
 

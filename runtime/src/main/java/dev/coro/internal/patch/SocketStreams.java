@@ -215,11 +215,11 @@ public final class SocketStreams {
      * Whether wrapping {@code in} makes a cooperative object: a coro socket's stream, a socket channel's
      * ({@code Channels.newInputStream}: a {@link Source} itself), or a cooperative wrapper.
      */
-    private static boolean coop(InputStream in) {
+    static boolean coop(InputStream in) {
         return in instanceof SocketInput || in instanceof ChannelStreams.In || in instanceof CoopInput;
     }
 
-    private static boolean coop(OutputStream out) {
+    static boolean coop(OutputStream out) {
         // not around coro's PrintStream: it swallows its stream's errors, a wrapper's failed send would not
         return out instanceof SocketOutput || out instanceof ChannelStreams.Out
                 || out instanceof CoopOutput && !(out instanceof PrintStream);
@@ -234,11 +234,11 @@ public final class SocketStreams {
         return ((CoopInput) stream).source();
     }
 
-    private static OutputStream stream(OutputStream out) {
+    static OutputStream stream(OutputStream out) {
         return out instanceof SocketOutput ? sinkOf((SocketOutput) out) : out;
     }
 
-    private static Sink sink(Object stream) {
+    static Sink sink(Object stream) {
         return stream instanceof Sink ? (Sink) stream : ((CoopOutput) stream).sink();
     }
 

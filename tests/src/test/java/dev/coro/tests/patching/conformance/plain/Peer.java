@@ -106,6 +106,19 @@ public final class Peer implements AutoCloseable {
         };
     }
 
+    /** Sends {@code msg} one byte at a time, a millisecond apart, then neither writes nor closes (until EOF). */
+    public static Behaviour trickleThenStall(byte[] msg) {
+        return s -> {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            for (byte b : msg) {
+                out.write(b);
+                Thread.sleep(1);
+            }
+            drain(s.getInputStream());
+        };
+    }
+
     /** Announces a 4-byte big-endian length of {@code announced}, sends only {@code sent} bytes, then closes. */
     public static Behaviour closeMidMessage(int announced, int sent) {
         return s -> {
