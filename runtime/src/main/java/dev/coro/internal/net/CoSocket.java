@@ -173,7 +173,9 @@ public final class CoSocket extends Socket {
         try {
             return ch.write(ByteBuffer.wrap(b, off, len));
         } catch (ClosedChannelException e) {
-            throw new SocketException("Socket closed");
+            // after shutdownOutput the channel refuses the write (JDK 25; 17's makes the system call), where the JDK's
+            // socket makes the system call, which fails with EPIPE
+            throw new SocketException(!closed && isOutputShutdown() ? "Broken pipe" : "Socket closed");
         } catch (SocketException e) {
             throw e;
         } catch (IOException e) {

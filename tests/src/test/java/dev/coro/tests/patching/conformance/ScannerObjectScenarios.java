@@ -365,8 +365,13 @@ public final class ScannerObjectScenarios {
             StringBuilder log = new StringBuilder();
             log.append("count ").append(count).append(" as written ").append(count == mirrorBytes.size())
                     .append(", crc as written ").append(crc == expected.getValue()).append('\n');
-            // (a write after shutdownOutput is left out: coro's socket says "Socket closed" where the JDK's says
-            // "Broken pipe", a difference of the socket's own stream, not of the object stream)
+            try {
+                out.writeUTF("after");
+                out.flush();
+                log.append("write after shutdownOutput: no exception\n");
+            } catch (IOException e) {
+                log.append("write after shutdownOutput: ").append(e).append('\n');
+            }
             return log.toString();
         }
     }

@@ -143,7 +143,7 @@ public final class Scenarios {
         try {
             out.write(1);
         } catch (IOException e) {
-            log.append("write after shutdownOutput: ").append(e.getClass().getName()).append('\n');
+            log.append("write after shutdownOutput: ").append(ex(e)).append('\n');
         }
         a.getOutputStream().write("xyz".getBytes(StandardCharsets.US_ASCII));
         a.close();
