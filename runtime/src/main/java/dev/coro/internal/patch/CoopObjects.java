@@ -194,7 +194,7 @@ public final class CoopObjects {
      * offloads ({@code URL.openStream()}, {@code patch=files}).
      */
     static boolean coop(InputStream in) {
-        return SocketStreams.coop(in) || in instanceof OffloadedInputStream;
+        return SocketStreams.coop(in) || in instanceof OffloadedInputStream || CoopFilters.is(in);
     }
 
     // ---- ObjectInputStream ----
