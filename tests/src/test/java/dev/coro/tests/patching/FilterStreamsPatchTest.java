@@ -362,6 +362,116 @@ class FilterStreamsPatchTest {
         }
     }
 
+    private static final javax.crypto.spec.SecretKeySpec KEY = new javax.crypto.spec.SecretKeySpec(
+            "0123456789abcdef".getBytes(UTF_8), "AES");
+    private static final javax.crypto.spec.IvParameterSpec IV = new javax.crypto.spec.IvParameterSpec(new byte[16]);
+
+    private static javax.crypto.Cipher cipher(int mode) throws Exception {
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+        c.init(mode, KEY, IV);
+        return c;
+    }
+
+    /**
+     * Sends its mode as one plain byte, then, encrypted and gzip-compressed, either text (two parts {@code delayMs}
+     * apart) or a serialized list.
+     */
+    @Coroutine
+    static String nestedClient(Socket s, int mode, long delayMs) throws Exception {
+        s.setTcpNoDelay(true);
+        OutputStream raw = s.getOutputStream();
+        raw.write(mode);
+        javax.crypto.CipherOutputStream enc = new javax.crypto.CipherOutputStream(raw,
+                cipher(javax.crypto.Cipher.ENCRYPT_MODE));
+        GZIPOutputStream gz = new GZIPOutputStream(enc, true);
+        if (mode == 2) {
+            java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(gz);
+            o.writeObject(List.of("a", 1, 2L));
+            o.flush();
+            Thread.sleep(delayMs);
+            o.writeObject("end");
+            o.flush();
+        } else {
+            gz.write("10 20 ".getBytes(UTF_8));
+            gz.flush();
+            Thread.sleep(delayMs);
+            gz.write("30 x".getBytes(UTF_8));
+        }
+        gz.finish();
+        enc.flush();
+        s.shutdownOutput();
+        return enc.getClass().getSimpleName();
+    }
+
+    /** Reads by the mode: a Scanner, a BufferedInputStream or an ObjectInputStream over the inflated plaintext. */
+    @Coroutine
+    static String nestedServer(Socket s) throws Exception {
+        InputStream raw = s.getInputStream();
+        int mode = raw.read();
+        GZIPInputStream gz = new GZIPInputStream(new javax.crypto.CipherInputStream(raw,
+                cipher(javax.crypto.Cipher.DECRYPT_MODE)));
+        switch (mode) {
+            case 0 -> {
+                java.util.Scanner sc = new java.util.Scanner(gz, UTF_8);
+                int sum = 0;
+                while (sc.hasNextInt()) {
+                    sum += sc.nextInt();
+                }
+                return "scanner " + sum + " " + sc.next();
+            }
+            case 1 -> {
+                InputStream in = new java.io.BufferedInputStream(gz, 4);
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                byte[] buf = new byte[3];
+                for (int n; (n = in.read(buf, 0, buf.length)) >= 0;) {
+                    got.write(buf, 0, n);
+                }
+                return "buffered " + got.toString(UTF_8) + " " + in.getClass().getSimpleName();
+            }
+            default -> {
+                java.io.ObjectInputStream o = new java.io.ObjectInputStream(gz);
+                return "objects " + o.readObject() + " " + o.readObject() + " " + o.getClass().getSimpleName();
+            }
+        }
+    }
+
+    /**
+     * Filters nested in filters, and the JDK's wrappers around them: a GZIPInputStream over a CipherInputStream, read
+     * by a Scanner, a BufferedInputStream or an ObjectInputStream (and the output side mirrored).
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void nestedFiltersAndWrappersAroundThemOverlap() throws Exception {
+        ScannerObjectsPatchTest.warmUpSerialization();
+        int n = 30;
+        long delay = 100;
+        AtomicInteger next = new AtomicInteger();
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        List<String> served = Collections.synchronizedList(new ArrayList<>());
+        Consumer<String> previous = Diagnostics.setSink(warnings::add);
+        Ticked<List<String>> r;
+        try {
+            r = ticking(() -> serveAndConnect(n, s -> {
+                String v = nestedServer(s);
+                served.add(v);
+                return v;
+            }, s -> nestedClient(s, next.getAndIncrement() % 3, delay)));
+        } finally {
+            Diagnostics.setSink(previous);
+        }
+        assertEquals(Collections.nCopies(n, "CipherOut"), r.value);
+        List<String> got = new ArrayList<>(served);
+        Collections.sort(got);
+        List<String> want = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            want.add(List.of("buffered 10 20 30 x BufIn", "scanner 60 x", "objects [a, 1, 2] end ObjIn").get(i % 3));
+        }
+        Collections.sort(want);
+        assertEquals(want, got);
+        assertOverlapped(r, n, delay);
+        assertEquals(List.of(), pinned(warnings), "no pinned call");
+    }
+
     @Coroutine
     static Socket connect(int port) throws IOException {
         return new Socket(InetAddress.getLoopbackAddress(), port); // coro's socket, even on a plain thread
