@@ -84,6 +84,20 @@ class FilterStreamsPatchTest {
         return gz.getClass().getSimpleName();
     }
 
+    /** Reads the gzip-compressed text through an InputStreamReader's {@code read(char[])}, typed as Reader. */
+    @Coroutine
+    static String gzipChars(Socket s) throws IOException {
+        java.io.Reader r = new InputStreamReader(new GZIPInputStream(s.getInputStream()), UTF_8);
+        assertEquals("PeerReader", r.getClass().getSimpleName());
+        StringBuilder got = new StringBuilder();
+        char[] buf = new char[5];
+        for (int n; (n = r.read(buf)) >= 0;) {
+            got.append(buf, 0, n);
+        }
+        r.close();
+        return got.toString().replace('\n', '|') + "|";
+    }
+
     /** Reads the gzip-compressed lines: through a BufferedReader, or the GZIPInputStream read directly. */
     @Coroutine
     static String gzipServer(Socket s, boolean lines) throws IOException {
@@ -124,7 +138,8 @@ class FilterStreamsPatchTest {
         Ticked<List<String>> r;
         try {
             r = ticking(() -> serveAndConnect(n, s -> {
-                String v = gzipServer(s, nextServer.getAndIncrement() % 2 == 0);
+                int k = nextServer.getAndIncrement() % 3;
+                String v = k == 2 ? gzipChars(s) : gzipServer(s, k == 0);
                 served.add(v);
                 return v;
             }, s -> gzipClient(s, nextClient.getAndIncrement(), delay)));
