@@ -132,6 +132,7 @@ public final class Patches {
         channels();
         socketStreams();
         scannerAndObjectStreams();
+        filterStreams();
         TABLE.put("java/net/InetAddress.getByName(Ljava/lang/String;)Ljava/net/InetAddress;",
                 new Target("sockets", NET, "getByName", true));
         TABLE.put("java/net/InetAddress.getAllByName(Ljava/lang/String;)[Ljava/net/InetAddress;",
@@ -651,6 +652,72 @@ public final class Patches {
             for (String[] m : dataOut) {
                 TABLE.put(owner + '.' + m[0] + m[1], new Target("sockets", STREAMS, m[0], true, "java/io/DataOutput"));
             }
+        }
+    }
+
+    /**
+     * The JDK's other filter streams around a coro socket's streams (runtime CoopFilters): the input filters' calls
+     * run on worker threads in coroutines (GZIPInputStream's constructor too, it reads the header), the output
+     * filters write through coro's sink; their calls at the filter types go to the twins of InputStream's and
+     * OutputStream's calls, which dispatch on the object.
+     */
+    private static void filterStreams() {
+        String filters = "dev/coro/internal/patch/CoopFilters";
+        String is = "Ljava/io/InputStream;";
+        String os = "Ljava/io/OutputStream;";
+        String inf = "Ljava/util/zip/Inflater;";
+        String def = "Ljava/util/zip/Deflater;";
+        String[][] ctors = {
+            {"java/util/zip/GZIPInputStream", "newGZIPInputStream", "true", "(" + is + ")V", "(" + is + "I)V"},
+            {"java/util/zip/InflaterInputStream", "newInflaterInputStream", "false", "(" + is + ")V",
+                "(" + is + inf + ")V", "(" + is + inf + "I)V"},
+            {"java/util/zip/CheckedInputStream", "newCheckedInputStream", "false",
+                "(" + is + "Ljava/util/zip/Checksum;)V"},
+            {"java/security/DigestInputStream", "newDigestInputStream", "false",
+                "(" + is + "Ljava/security/MessageDigest;)V"},
+            {"javax/crypto/CipherInputStream", "newCipherInputStream", "false", "(" + is + "Ljavax/crypto/Cipher;)V"},
+            {"java/util/zip/GZIPOutputStream", "newGZIPOutputStream", "true", "(" + os + ")V", "(" + os + "I)V",
+                "(" + os + "Z)V", "(" + os + "IZ)V"},
+            {"java/util/zip/DeflaterOutputStream", "newDeflaterOutputStream", "false", "(" + os + ")V",
+                "(" + os + "Z)V", "(" + os + def + ")V", "(" + os + def + "Z)V", "(" + os + def + "I)V",
+                "(" + os + def + "IZ)V"},
+            {"java/util/zip/CheckedOutputStream", "newCheckedOutputStream", "false",
+                "(" + os + "Ljava/util/zip/Checksum;)V"},
+            {"java/security/DigestOutputStream", "newDigestOutputStream", "false",
+                "(" + os + "Ljava/security/MessageDigest;)V"},
+            {"javax/crypto/CipherOutputStream", "newCipherOutputStream", "false",
+                "(" + os + "Ljavax/crypto/Cipher;)V"}};
+        for (String[] c : ctors) {
+            for (int i = 3; i < c.length; i++) {
+                TABLE.put(c[0] + ".<init>" + c[i], new Target("sockets", filters, c[1], Boolean.parseBoolean(c[2])));
+            }
+        }
+        String in = "java/io/InputStream";
+        String out = "java/io/OutputStream";
+        for (String owner : new String[] {"java/util/zip/GZIPInputStream", "java/util/zip/InflaterInputStream",
+                "java/util/zip/CheckedInputStream", "java/security/DigestInputStream", "javax/crypto/CipherInputStream"}) {
+            TABLE.put(owner + ".read()I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".read([B)I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".read([BII)I", new Target("sockets", NET, "read", true, in));
+            TABLE.put(owner + ".readAllBytes()[B", new Target("sockets", NET, "readAllBytes", true, in));
+            TABLE.put(owner + ".readNBytes([BII)I", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".readNBytes(I)[B", new Target("sockets", STREAMS, "readNBytes", true, in));
+            TABLE.put(owner + ".skip(J)J", new Target("sockets", STREAMS, "skip", true, in));
+            TABLE.put(owner + ".transferTo(Ljava/io/OutputStream;)J", new Target("sockets", STREAMS, "transferTo",
+                    true, in));
+        }
+        for (String owner : new String[] {"java/util/zip/GZIPOutputStream", "java/util/zip/DeflaterOutputStream",
+                "java/util/zip/CheckedOutputStream", "java/security/DigestOutputStream",
+                "javax/crypto/CipherOutputStream"}) {
+            TABLE.put(owner + ".write(I)V", new Target("sockets", NET, "write", true, out));
+            TABLE.put(owner + ".write([B)V", new Target("sockets", NET, "write", true, out));
+            TABLE.put(owner + ".write([BII)V", new Target("sockets", NET, "write", true, out));
+            TABLE.put(owner + ".flush()V", new Target("sockets", STREAMS, "flush", true, out));
+            TABLE.put(owner + ".close()V", new Target("sockets", STREAMS, "close", true, out));
+        }
+        for (String owner : new String[] {"java/util/zip/GZIPOutputStream", "java/util/zip/DeflaterOutputStream"}) {
+            TABLE.put(owner + ".finish()V", new Target("sockets", filters, "finish", true,
+                    "java/util/zip/DeflaterOutputStream"));
         }
     }
 

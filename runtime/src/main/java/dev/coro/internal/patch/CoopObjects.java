@@ -61,7 +61,8 @@ public final class CoopObjects {
 
     /**
      * Where calls that wait on a peer for an unknown time run for coroutines ({@code Scanner}'s, an
-     * {@code ObjectInputStream}'s): {@link Workers}, up to {@code coro.streams.threads} (default 512).
+     * {@code ObjectInputStream}'s, the zip, digest and cipher filters' of {@link CoopFilters}): {@link Workers}, up
+     * to {@code coro.streams.threads} (default 512).
      */
     static final Executor EXECUTOR = new Workers(Math.max(1, Integer.getInteger("coro.streams.threads", 512)));
 
@@ -194,7 +195,7 @@ public final class CoopObjects {
      * offloads ({@code URL.openStream()}, {@code patch=files}).
      */
     static boolean coop(InputStream in) {
-        return SocketStreams.coop(in) || in instanceof OffloadedInputStream;
+        return SocketStreams.coop(in) || in instanceof OffloadedInputStream || CoopFilters.is(in);
     }
 
     // ---- ObjectInputStream ----

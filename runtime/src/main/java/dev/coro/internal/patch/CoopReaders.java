@@ -76,7 +76,7 @@ public final class CoopReaders {
     /** {@code skip(n)}: the reader's reads until {@code n} chars are skipped or EOF, as the JDK's skips do. */
     public static long skip(Reader r, long n, Stack st) throws IOException {
         if (!coop(r) || ChannelStreams.plain(st)) {
-            return r.skip(n);
+            return CoopFilters.offloads(r, st) ? CoopFilters.runLong(st, () -> r.skip(n)) : r.skip(n);
         }
         if (!Suspend.isResuming(st) && n <= 0) {
             return r.skip(n); // the checks, never a wait: a negative value, a closed reader (as each JDK class)
@@ -123,7 +123,7 @@ public final class CoopReaders {
      */
     public static long transferTo(Reader r, Writer out, Stack st) throws IOException {
         if (!coop(r) || ChannelStreams.plain(st)) {
-            return r.transferTo(out);
+            return CoopFilters.offloads(r, st) ? CoopFilters.runLong(st, () -> r.transferTo(out)) : r.transferTo(out);
         }
         if (!Suspend.isResuming(st)) {
             Objects.requireNonNull(out, "out");

@@ -238,10 +238,16 @@ public final class PatchedFileText {
     // (around a reader or writer over a socket channel, ChannelStreams' marked ones: groups files and sockets)
 
     public static BufferedReader newBufferedReader(Reader in) {
+        if (in instanceof CoopFilters.Peer) { // around a reader of a GZIPInputStream (...) over a socket
+            return new CoopFilters.PeerBufferedReader(in);
+        }
         return in instanceof Offloaded ? new OffloadedBufferedReader(in) : ChannelStreams.bufferedReader(in);
     }
 
     public static BufferedReader newBufferedReader(Reader in, int size) {
+        if (in instanceof CoopFilters.Peer) {
+            return new CoopFilters.PeerBufferedReader(in, size);
+        }
         return in instanceof Offloaded ? new OffloadedBufferedReader(in, size)
                 : ChannelStreams.bufferedReader(in, size);
     }
@@ -343,6 +349,11 @@ public final class PatchedFileText {
         return r == null ? 0 : r; // null: suspending, the value is not used
     }
 
+    /** A marked reader's call: a reader over a socket's filter stream on coro's stream workers, else the pool. */
+    private static int runInt(Reader r, Stack s, Callable<Integer> call) throws IOException {
+        return r instanceof CoopFilters.Peer ? CoopFilters.runInt(s, call) : runInt(s, call);
+    }
+
     private static void runVoid(Stack s, IoRunnable call) throws IOException {
         run(s, () -> {
             call.run();
@@ -373,32 +384,40 @@ public final class PatchedFileText {
         if (r instanceof ChannelStreams.Text) {
             return ChannelStreams.read(r, s);
         }
-        return r instanceof Offloaded ? runInt(s, r::read) : r.read();
+        return r instanceof Offloaded ? runInt(r, s, r::read) : r.read();
     }
 
     public static int read(Reader r, char[] c, Stack s) throws IOException {
         if (r instanceof ChannelStreams.Text) {
             return ChannelStreams.read(r, c, s);
         }
-        return r instanceof Offloaded ? runInt(s, () -> r.read(c)) : r.read(c);
+        return r instanceof Offloaded ? runInt(r, s, () -> r.read(c)) : r.read(c);
     }
 
     public static int read(Reader r, char[] c, int off, int len, Stack s) throws IOException {
         if (r instanceof ChannelStreams.Text) {
             return ChannelStreams.read(r, c, off, len, s);
         }
-        return r instanceof Offloaded ? runInt(s, () -> r.read(c, off, len)) : r.read(c, off, len);
+        return r instanceof Offloaded ? runInt(r, s, () -> r.read(c, off, len)) : r.read(c, off, len);
     }
 
     public static String readLine(BufferedReader r, Stack s) throws IOException {
         if (r instanceof ChannelStreams.Text) {
             return ChannelStreams.readLine(r, s);
         }
+        if (r instanceof CoopFilters.Peer) {
+            return CoopFilters.run(s, r::readLine);
+        }
         return r instanceof Offloaded ? run(s, r::readLine) : r.readLine();
     }
 
     public static void close(Reader r, Stack s) throws IOException {
-        if (r instanceof Offloaded) {
+        if (r instanceof CoopFilters.Peer) { // it takes the reader's lock, which a read on a worker may hold
+            CoopFilters.run(s, () -> {
+                r.close();
+                return null;
+            });
+        } else if (r instanceof Offloaded) {
             runVoid(s, r::close);
         } else {
             r.close();

@@ -216,6 +216,9 @@ public final class PatchedNet {
             Integer r = (Integer) PatchedHttp.offload(st, inner::read);
             return r == null ? 0 : r; // null: suspending, the value is not used
         }
+        if (CoopFilters.offloads(in, st)) { // a GZIPInputStream, CipherInputStream, ...: on a worker
+            return CoopFilters.runInt(st, in::read);
+        }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(st) : in.read();
     }
 
@@ -238,6 +241,9 @@ public final class PatchedNet {
             Integer r = (Integer) PatchedHttp.offload(st, () -> inner.read(b, off, len));
             return r == null ? 0 : r; // null: suspending, the value is not used
         }
+        if (CoopFilters.offloads(in, st)) {
+            return CoopFilters.runInt(st, () -> in.read(b, off, len));
+        }
         return in instanceof CoInputStream ? ((CoInputStream) in).read(b, off, len, st) : in.read(b, off, len);
     }
 
@@ -257,7 +263,7 @@ public final class PatchedNet {
             return (byte[]) PatchedHttp.offload(st, inner::readAllBytes);
         }
         if (!(in instanceof CoInputStream)) {
-            return in.readAllBytes();
+            return CoopFilters.offloads(in, st) ? CoopFilters.run(st, in::readAllBytes) : in.readAllBytes();
         }
         CoInputStream co = (CoInputStream) in;
         ByteArrayOutputStream acc;

@@ -863,7 +863,7 @@ public final class SocketStreams {
 
     public static InputStreamReader newInputStreamReader(InputStream in) {
         if (!coop(in)) {
-            return new InputStreamReader(in);
+            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in) : new InputStreamReader(in);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s));
@@ -871,7 +871,7 @@ public final class SocketStreams {
 
     public static InputStreamReader newInputStreamReader(InputStream in, Charset cs) {
         if (!coop(in)) {
-            return new InputStreamReader(in, cs);
+            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, cs) : new InputStreamReader(in, cs);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), cs);
@@ -880,7 +880,7 @@ public final class SocketStreams {
     public static InputStreamReader newInputStreamReader(InputStream in, String csName)
             throws UnsupportedEncodingException {
         if (!coop(in)) {
-            return new InputStreamReader(in, csName);
+            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, csName) : new InputStreamReader(in, csName);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), csName);
@@ -888,7 +888,7 @@ public final class SocketStreams {
 
     public static InputStreamReader newInputStreamReader(InputStream in, CharsetDecoder dec) {
         if (!coop(in)) {
-            return new InputStreamReader(in, dec);
+            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, dec) : new InputStreamReader(in, dec);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), dec);
@@ -929,7 +929,7 @@ public final class SocketStreams {
 
     public static BufferedInputStream newBufferedInputStream(InputStream in) {
         if (!coop(in)) {
-            return new BufferedInputStream(in);
+            return CoopFilters.is(in) ? new CoopFilters.BufIn(in) : new BufferedInputStream(in);
         }
         InputStream s = stream(in);
         return new BufferedIn(s, sourceOf(s));
@@ -937,7 +937,7 @@ public final class SocketStreams {
 
     public static BufferedInputStream newBufferedInputStream(InputStream in, int size) {
         if (!coop(in)) {
-            return new BufferedInputStream(in, size);
+            return CoopFilters.is(in) ? new CoopFilters.BufIn(in, size) : new BufferedInputStream(in, size);
         }
         InputStream s = stream(in);
         return new BufferedIn(s, size, sourceOf(s));
@@ -1110,7 +1110,8 @@ public final class SocketStreams {
     /** {@code readNBytes(b, off, len)}: how far it got waits on the coroutine's stack. */
     public static int readNBytes(InputStream in, byte[] b, int off, int len, Stack st) throws IOException {
         if (!loops(in) || plain(st)) {
-            return in.readNBytes(b, off, len);
+            return CoopFilters.offloads(in, st) ? CoopFilters.runInt(st, () -> in.readNBytes(b, off, len))
+                    : in.readNBytes(b, off, len);
         }
         int done;
         if (Suspend.isResuming(st)) {
@@ -1139,7 +1140,7 @@ public final class SocketStreams {
     /** {@code readNBytes(len)}: what it has read so far waits on the coroutine's stack. */
     public static byte[] readNBytes(InputStream in, int len, Stack st) throws IOException {
         if (!loops(in) || plain(st)) {
-            return in.readNBytes(len);
+            return CoopFilters.offloads(in, st) ? CoopFilters.run(st, () -> in.readNBytes(len)) : in.readNBytes(len);
         }
         ByteArrayOutputStream acc;
         byte[] buf;
@@ -1184,7 +1185,7 @@ public final class SocketStreams {
             return skipChannel((ChannelStreams.In) in, n, st);
         }
         if (!(in instanceof CoopInput) || plain(st)) {
-            return in.skip(n);
+            return CoopFilters.offloads(in, st) ? CoopFilters.runLong(st, () -> in.skip(n)) : in.skip(n);
         }
         Long k = ChannelStreams.readCoop(((CoopInput) in).source(), () -> in.skip(n), st);
         return k == null ? 0 : k;
@@ -1196,7 +1197,8 @@ public final class SocketStreams {
      */
     public static long transferTo(InputStream in, OutputStream out, Stack st) throws IOException {
         if (!loops(in) || plain(st)) {
-            return in.transferTo(out);
+            return CoopFilters.offloads(in, st) ? CoopFilters.runLong(st, () -> in.transferTo(out))
+                    : in.transferTo(out);
         }
         long total;
         byte[] buf;
