@@ -35,29 +35,7 @@ public final class Blocking {
 
     /** Runs {@code call} on a worker; a coroutine suspends meanwhile, a plain thread just calls it. */
     public static Object call(Stack s, Callable<?> call) throws Exception {
-        if (s.mode == Stack.RESUMING) {
-            try {
-                return Suspend.resumeWait(s, null);
-            } catch (Checked e) {
-                throw (Exception) e.getCause();
-            }
-        }
-        if (s.task == null) {
-            return call.call();
-        }
-        WaitNode node = Suspend.prepareWait(s, "a blocking call on a worker thread");
-        node.markExternal();
-        POOL.execute(() -> {
-            if (!node.isWaiting()) {
-                return; // its task gave up before it started
-            }
-            try {
-                node.complete(call.call());
-            } catch (Throwable e) {
-                node.fail(e instanceof RuntimeException || e instanceof Error ? e : new Checked(e));
-            }
-        });
-        return null;
+        return call(s, call, POOL, false);
     }
 
     /**
@@ -66,6 +44,11 @@ public final class Blocking {
      * pool's few threads from short offloaded work. Pinned code (which cannot suspend) just makes the call.
      */
     public static Object call(Stack s, Callable<?> call, java.util.concurrent.Executor executor) throws Exception {
+        return call(s, call, executor, true);
+    }
+
+    private static Object call(Stack s, Callable<?> call, java.util.concurrent.Executor executor, boolean pinnedCalls)
+            throws Exception {
         if (s.mode == Stack.RESUMING) {
             try {
                 return Suspend.resumeWait(s, null);
@@ -73,10 +56,10 @@ public final class Blocking {
                 throw (Exception) e.getCause();
             }
         }
-        if (s.task == null || s.pinned > 0) {
+        if (s.task == null || pinnedCalls && s.pinned > 0) {
             return call.call();
         }
-        WaitNode node = Suspend.prepareWait(s, "a blocking call on a worker thread");
+        WaitNode node = Suspend.prepareWait(s, "a blocking call on a worker thread"); // pinned: "cannot suspend"
         node.markExternal();
         executor.execute(() -> {
             if (!node.isWaiting()) {
