@@ -67,6 +67,14 @@ public final class IoWait {
      * keeps its latest reader and writer): every task its loop has waiting on the same channel retries, and finds
      * the channel closed.
      */
+    /**
+     * Wakes the tasks waiting on {@code n}'s channel so that they look again: data they wait for is already in a
+     * buffer of the socket (another task read it from the channel), where no readiness will announce it.
+     */
+    public static void wakeWaiters(WaitNode n) {
+        channelClosed(n); // the same wake-up: every waiter re-checks, and one that still has to wait waits again
+    }
+
     public static void channelClosed(WaitNode n) {
         if (n == null) {
             return;

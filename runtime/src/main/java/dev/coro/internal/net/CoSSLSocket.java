@@ -294,7 +294,21 @@ public final class CoSSLSocket extends SSLSocket {
                 }
             } catch (SSLException e) {
                 throw fatal(e);
+            } finally {
+                wakeReaderIfBuffered();
             }
+        }
+    }
+
+    /**
+     * A writer's handshake step may have read the peer's next records from the channel (the client's first data
+     * right behind its Finished, say) while a reader task waits for the channel to become readable: nothing would
+     * wake that reader, since the bytes are no longer in the channel. Wake it to unwrap them.
+     */
+    private void wakeReaderIfBuffered() {
+        WaitNode r = transport.reader;
+        if (r != null && r.isWaiting() && (netIn.position() > 0 || appIn.position() > 0 || inboundDone)) {
+            IoWait.wakeWaiters(r);
         }
     }
 
@@ -314,6 +328,8 @@ public final class CoSSLSocket extends SSLSocket {
                 return handshakeStep(offload);
             } catch (SSLException e) {
                 throw fatal(e);
+            } finally {
+                wakeReaderIfBuffered();
             }
         }
     }

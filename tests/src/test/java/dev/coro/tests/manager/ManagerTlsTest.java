@@ -10,7 +10,6 @@ import dev.coro.tests.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -162,7 +161,6 @@ class ManagerTlsTest {
      * so a handshake does not stall the other connections.
      */
     @Test
-    @Disabled("a known stall, reproduced by ManagerTlsStallTest: one of ten TLS connections made at once from coroutines sometimes waits for readable data on both sides until its connect timeout (also on 118cc0b)")
     void handshakeTasksRunOffTheBrokerThread() throws Exception {
         KeyStore server = TestKeys.keyPair("manager2", "manager2", "dns:localhost,ip:127.0.0.1");
         javax.net.ssl.X509ExtendedKeyManager keys =
@@ -345,7 +343,6 @@ class ManagerTlsTest {
      * per connection on its loop; no threads of their own. Closing a client ends its tasks.
      */
     @Test
-    @Disabled("a known stall, reproduced by ManagerTlsStallTest: one of ten TLS connections made at once from coroutines sometimes waits for readable data on both sides until its connect timeout (also on 118cc0b)")
     void clientConnectionsAreTasksOfOneIoLoopThreadWhateverTheirNumber() throws Exception {
         serveTls(serverContext);
         int n = 10;
