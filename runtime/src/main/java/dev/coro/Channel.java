@@ -28,7 +28,7 @@ public final class Channel<T> {
     private final int capacity;
     private final ArrayDeque<T> buffer = new ArrayDeque<>();
     private final dev.coro.internal.Sharing sharing = new dev.coro.internal.Sharing();
-    /** Made inside a loop, the channel needs no lock until another thread uses it. */
+    /** Owned by the loop that made it or first used it, the channel needs no lock until another thread uses it. */
     private final Affinity affinity = new Affinity();
     private final WaitQueue senders = new WaitQueue(this, sharing);
     private final WaitQueue receivers = new WaitQueue(this, sharing);

@@ -919,4 +919,51 @@ class ChannelTest extends PrimitiveTest {
         assertEquals(rounds, get(a));
         assertEquals(rounds, get(b));
     }
+
+    @Test
+    void aChannelMadeBeforeCoroRunIsUsedWithoutItsLockByTheFirstLoopThatUsesIt() throws Exception {
+        Channel<Integer> ch = Channel.bounded(0); // made on a plain thread, outside any loop
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch loopDone = new CountDownLatch(1);
+        CompletableFuture<Boolean> doneWhileHeld = plainThread("holder", () -> {
+            synchronized (ch) { // the lock every operation would take if the loop did not own the channel
+                held.countDown();
+                return loopDone.await(10, TimeUnit.SECONDS);
+            }
+        });
+        assertTrue(held.await(10, TimeUnit.SECONDS));
+        long sum = Coro.run(() -> {
+            Coro.spawn(() -> {
+                for (int i = 1; i <= 1000; i++) {
+                    ch.send(i);
+                }
+            });
+            long total = 0;
+            for (int i = 1; i <= 1000; i++) {
+                total += ch.receive();
+            }
+            return total;
+        });
+        loopDone.countDown();
+        assertEquals(500_500, sum);
+        assertTrue(get(doneWhileHeld), "the loop waited for the channel's lock");
+    }
+
+    @Test
+    void aChannelClaimedByALoopServesPlainThreadsAndAnotherLoopAfterwards() throws Exception {
+        Channel<String> ch = Channel.unbounded();
+        Coro.run(() -> {
+            ch.send("first"); // this loop claims the channel
+            return null;
+        });
+        CompletableFuture<String> plain = plainThread("plain", () -> {
+            String first = ch.receive(); // the claiming loop has ended: the plain thread locks
+            ch.send("second");
+            return first;
+        });
+        assertEquals("first", get(plain));
+        CompletableFuture<String> other = loopThread("other", () -> ch.receive());
+        assertEquals("second", get(other));
+        assertEquals(0, ch.size());
+    }
 }
