@@ -17,6 +17,9 @@ import dev.coro.internal.WaitQueue;
  * }</pre>
  */
 public final class Lock {
+    // Always its monitor, never a loop's ownership (as Channel's): a plain thread may take this lock while holding a
+    // monitor the loop's thread waits for (coro's stream wrappers nest them so), and revoking ownership would make it
+    // wait for that loop's next turn, which then never comes.
     private final WaitQueue waiters = new WaitQueue(this);
     private Object owner;
     private int holds;

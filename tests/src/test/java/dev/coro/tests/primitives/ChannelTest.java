@@ -923,16 +923,7 @@ class ChannelTest extends PrimitiveTest {
     @Test
     void aChannelMadeBeforeCoroRunIsUsedWithoutItsLockByTheFirstLoopThatUsesIt() throws Exception {
         Channel<Integer> ch = Channel.bounded(0); // made on a plain thread, outside any loop
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch loopDone = new CountDownLatch(1);
-        CompletableFuture<Boolean> doneWhileHeld = plainThread("holder", () -> {
-            synchronized (ch) { // the lock every operation would take if the loop did not own the channel
-                held.countDown();
-                return loopDone.await(10, TimeUnit.SECONDS);
-            }
-        });
-        assertTrue(held.await(10, TimeUnit.SECONDS));
-        long sum = Coro.run(() -> {
+        long sum = runWhileItsMonitorIsHeld(ch, () -> {
             Coro.spawn(() -> {
                 for (int i = 1; i <= 1000; i++) {
                     ch.send(i);
@@ -944,9 +935,7 @@ class ChannelTest extends PrimitiveTest {
             }
             return total;
         });
-        loopDone.countDown();
         assertEquals(500_500, sum);
-        assertTrue(get(doneWhileHeld), "the loop waited for the channel's lock");
     }
 
     @Test

@@ -83,6 +83,31 @@ abstract class PrimitiveTest {
         return f;
     }
 
+    /**
+     * Runs {@code body} in {@code Coro.run} on this thread while a plain thread holds {@code primitive}'s monitor, the
+     * lock its operations take once shared; returns the body's value, and fails if the loop needed that monitor (it
+     * could not finish while the monitor was held: 10 s).
+     */
+    static <T> T runWhileItsMonitorIsHeld(Object primitive, CoroutineCallable<T> body) throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch loopDone = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Boolean> doneWhileHeld = plainThread("monitor-holder", () -> {
+            synchronized (primitive) {
+                held.countDown();
+                return loopDone.await(10, TimeUnit.SECONDS);
+            }
+        });
+        org.junit.jupiter.api.Assertions.assertTrue(held.await(10, TimeUnit.SECONDS));
+        T value;
+        try {
+            value = Coro.run(body);
+        } finally {
+            loopDone.countDown();
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(get(doneWhileHeld), "the loop waited for the monitor of " + primitive);
+        return value;
+    }
+
     /** The future's value within 15 s; its exception rethrown as it is. */
     static <T> T get(CompletableFuture<T> f) throws Exception {
         try {
