@@ -12,6 +12,11 @@ import java.util.Arrays;
  * its entry stale; stale entries are dropped when they reach the top, or all at once when they outnumber the live
  * ones. Polling uses Floyd's hole sift, one comparison per level: the entry lifted from the end is usually the
  * latest timer and belongs near the bottom anyway.
+ *
+ * <p>Timers set in deadline order (every sleeper sleeping the same 100 ms, every read with the same timeout) skip the
+ * heap: they queue up in a <em>run</em>, a ring in the same layout, where adding and polling are O(1) and walk memory
+ * in order. A timer due before the run's last one goes to the heap; polling takes the earlier of the two heads, so
+ * the order is the heap's alone would be.
  */
 final class TimerHeap {
     private TimerNode[] nodes = new TimerNode[16];
@@ -23,19 +28,42 @@ final class TimerHeap {
     private int stale;
     private long order;
 
+    /** The run: a ring of entries in deadline order, from {@code runHead}; stale ones included in runSize. */
+    private TimerNode[] runNodes = new TimerNode[16];
+    private long[] runDeadlines = new long[16];
+    private long[] runOrders = new long[16];
+    private int[] runGens = new int[16];
+    private int runHead;
+    private int runSize;
+    private int runStale;
+    /** The deadline of the run's last entry. */
+    private long runLast;
+
     /** Scheduled timers. */
     int size() {
-        return size - stale;
+        return size - stale + runSize - runStale;
     }
 
     boolean isEmpty() {
-        return size == stale; // stale entries may remain, but no timer is scheduled
+        return size == stale && runSize == runStale; // stale entries may remain, but no timer is scheduled
     }
 
     /** The earliest deadline; only when not empty. */
     long nextDeadline() {
         dropStaleTop();
+        dropStaleRunHead();
+        if (runSize == 0) {
+            return deadlines[0];
+        }
+        if (size == 0 || !heapFirst()) {
+            return runDeadlines[runHead];
+        }
         return deadlines[0];
+    }
+
+    /** Both the heap and the run have a live head: true if the heap's is due first. */
+    private boolean heapFirst() {
+        return less(deadlines[0], orders[0], runDeadlines[runHead], runOrders[runHead]);
     }
 
     void add(TimerNode n, long deadline) {
@@ -43,6 +71,12 @@ final class TimerHeap {
             throw new IllegalStateException("timer already scheduled");
         }
         n.scheduled = true;
+        if (runSize == 0 || deadline - runLast >= 0) {
+            n.inRun = true;
+            addToRun(n, deadline);
+            return;
+        }
+        n.inRun = false;
         if (size == nodes.length) {
             int grown = size * 2;
             nodes = Arrays.copyOf(nodes, grown);
@@ -60,7 +94,11 @@ final class TimerHeap {
         }
         n.scheduled = false;
         n.gen++; // its entry is stale from now on
-        if (++stale > 32 && stale > size >>> 1) {
+        if (n.inRun) {
+            if (++runStale > 32 && runStale > runSize >>> 1) {
+                compactRun();
+            }
+        } else if (++stale > 32 && stale > size >>> 1) {
             compact();
         }
         return true;
@@ -69,10 +107,79 @@ final class TimerHeap {
     /** Removes and returns the earliest timer; only when not empty. */
     TimerNode poll() {
         dropStaleTop();
-        TimerNode top = nodes[0];
-        removeTop();
+        dropStaleRunHead();
+        TimerNode top;
+        if (runSize > 0 && (size == 0 || !heapFirst())) {
+            top = runNodes[runHead];
+            removeRunHead();
+        } else {
+            top = nodes[0];
+            removeTop();
+        }
         top.scheduled = false;
         return top;
+    }
+
+    private void addToRun(TimerNode n, long deadline) {
+        if (runSize == runNodes.length) {
+            growRun();
+        }
+        int i = (runHead + runSize++) & (runNodes.length - 1);
+        runNodes[i] = n;
+        runDeadlines[i] = deadline;
+        runOrders[i] = order++;
+        runGens[i] = n.gen;
+        runLast = deadline;
+    }
+
+    private void removeRunHead() {
+        runNodes[runHead] = null;
+        runHead = (runHead + 1) & (runNodes.length - 1);
+        runSize--;
+    }
+
+    private void dropStaleRunHead() {
+        while (runSize > 0 && runGens[runHead] != runNodes[runHead].gen) {
+            removeRunHead();
+            runStale--;
+        }
+    }
+
+    /** Doubles the ring, its entries moved to the front in order. */
+    private void growRun() {
+        int cap = runNodes.length;
+        copyRun(cap * 2, false);
+    }
+
+    /** Drops every stale entry of the run, keeping the order: O(n), once per n/2 removals at most. */
+    private void compactRun() {
+        copyRun(runNodes.length, true);
+        runStale = 0;
+    }
+
+    private void copyRun(int capacity, boolean liveOnly) {
+        TimerNode[] n = new TimerNode[capacity];
+        long[] d = new long[capacity];
+        long[] o = new long[capacity];
+        int[] g = new int[capacity];
+        int mask = runNodes.length - 1;
+        int kept = 0;
+        for (int k = 0; k < runSize; k++) {
+            int i = (runHead + k) & mask;
+            if (!liveOnly || runGens[i] == runNodes[i].gen) {
+                n[kept] = runNodes[i];
+                d[kept] = runDeadlines[i];
+                o[kept] = runOrders[i];
+                g[kept] = runGens[i];
+                kept++;
+            }
+        }
+        runNodes = n;
+        runDeadlines = d;
+        runOrders = o;
+        runGens = g;
+        runHead = 0;
+        runSize = kept;
     }
 
     private void dropStaleTop() {

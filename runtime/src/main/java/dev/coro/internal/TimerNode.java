@@ -5,6 +5,8 @@ abstract class TimerNode {
     boolean scheduled;
     /** Bumped when it is unscheduled early: the heap's entry for the old schedule is stale from then on. */
     int gen;
+    /** Its current entry is in the heap's run, not in the heap proper. */
+    boolean inRun;
 
     boolean isScheduled() {
         return scheduled;

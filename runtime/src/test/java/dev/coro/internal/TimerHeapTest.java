@@ -37,6 +37,19 @@ class TimerHeapTest {
 
     @Test
     void pollsInDeadlineThenInsertionOrderUnderRandomAddsRemovesAndPolls() {
+        checkAgainstModel(r -> r.nextInt(50)); // few distinct deadlines: ties are common
+    }
+
+    @Test
+    void timersSetMostlyInDeadlineOrderGoThroughTheRunAndStillPollInOrder() {
+        long[] clock = {0};
+        checkAgainstModel(r -> {
+            clock[0] += r.nextInt(3); // time moves on: most timers are due after every earlier one (the run)
+            return r.nextInt(8) == 0 ? clock[0] - r.nextInt(40) : clock[0] + 100; // some are not (the heap)
+        });
+    }
+
+    private static void checkAgainstModel(java.util.function.ToLongFunction<Random> deadlines) {
         for (int seed = 1; seed <= 300; seed++) {
             Random r = new Random(seed);
             TimerHeap heap = new TimerHeap();
@@ -52,7 +65,7 @@ class TimerHeapTest {
                 int op = r.nextInt(10);
                 if (op < 5) {
                     if (!t.isScheduled()) {
-                        t.deadline = r.nextInt(50); // few distinct deadlines: ties are common
+                        t.deadline = deadlines.applyAsLong(r);
                         t.order = order++;
                         heap.add(t, t.deadline);
                         model.add(t);
