@@ -1,5 +1,8 @@
 package dev.coro.tests.patching.conformance;
 
+import dev.coro.Coro;
+import dev.coro.CoroutineFunction;
+import dev.coro.Task;
 import dev.coro.tests.patching.conformance.plain.Peer;
 import dev.coro.tests.patching.conformance.plain.PlainCopy;
 
@@ -70,6 +73,30 @@ final class Harness implements AutoCloseable {
         } catch (InvocationTargetException e) {
             throw (Exception) e.getCause();
         }
+    }
+
+    /** The JDK's transcripts of {@code names}, one after another on this thread. */
+    Map<String, String> jdkAll(String... names) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String n : names) {
+            out.put(n, jdk(n));
+        }
+        return out;
+    }
+
+    /** The transcripts of {@code names} run all at once, one task each on one loop; {@code run} runs one by name. */
+    static Map<String, String> allAtOnce(String[] names, CoroutineFunction<String, String> run) {
+        return Coro.run(() -> {
+            List<Task<String>> tasks = new ArrayList<>();
+            for (String n : names) {
+                tasks.add(Coro.spawn(() -> run.apply(n)));
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (int i = 0; i < names.length; i++) {
+                out.put(names[i], tasks.get(i).join());
+            }
+            return out;
+        });
     }
 
     @Override

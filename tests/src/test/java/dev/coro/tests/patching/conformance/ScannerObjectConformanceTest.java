@@ -1,7 +1,6 @@
 package dev.coro.tests.patching.conformance;
 
 import dev.coro.Coro;
-import dev.coro.Task;
 import dev.coro.internal.Diagnostics;
 import dev.coro.tests.patching.conformance.plain.Peer;
 import org.junit.jupiter.api.AfterAll;
@@ -14,9 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -115,21 +112,6 @@ class ScannerObjectConformanceTest {
 
     @Test
     void allScenariosAtOnceOnOneLoop() throws Exception {
-        Map<String, String> expected = new LinkedHashMap<>();
-        for (String n : NAMES) {
-            expected.put(n, harness.jdk(n));
-        }
-        Map<String, String> got = Coro.run(() -> {
-            List<Task<String>> tasks = new ArrayList<>();
-            for (String n : NAMES) {
-                tasks.add(Coro.spawn(() -> ScannerObjectScenarios.run(n, port(n))));
-            }
-            Map<String, String> out = new LinkedHashMap<>();
-            for (int i = 0; i < NAMES.length; i++) {
-                out.put(NAMES[i], tasks.get(i).join());
-            }
-            return out;
-        });
-        assertEquals(expected, got);
+        assertEquals(harness.jdkAll(NAMES), Harness.allAtOnce(NAMES, n -> ScannerObjectScenarios.run(n, port(n))));
     }
 }
