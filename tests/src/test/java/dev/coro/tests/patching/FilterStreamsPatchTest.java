@@ -3,6 +3,7 @@ package dev.coro.tests.patching;
 import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.internal.Diagnostics;
+import dev.coro.tests.patching.SocketWrappersMorePatchTest.Served;
 import dev.coro.tests.patching.SocketWrappersMorePatchTest.Ticked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,6 +40,7 @@ import java.util.zip.ZipException;
 
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.assertOverlapped;
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.serveAndConnect;
+import static dev.coro.tests.patching.SocketWrappersMorePatchTest.servedTicking;
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.ticking;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -132,20 +134,14 @@ class FilterStreamsPatchTest {
         long delay = 100;
         AtomicInteger nextServer = new AtomicInteger();
         AtomicInteger nextClient = new AtomicInteger();
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        List<String> served = Collections.synchronizedList(new ArrayList<>());
-        Consumer<String> previous = Diagnostics.setSink(warnings::add);
-        Ticked<List<String>> r;
-        try {
-            r = ticking(() -> serveAndConnect(n, s -> {
-                int k = nextServer.getAndIncrement() % 3;
-                String v = k == 2 ? gzipChars(s) : gzipServer(s, k == 0);
-                served.add(v);
-                return v;
-            }, s -> gzipClient(s, nextClient.getAndIncrement(), delay)));
-        } finally {
-            Diagnostics.setSink(previous);
-        }
+        Served run = servedTicking(n, s -> {
+            int k = nextServer.getAndIncrement() % 3;
+            String v = k == 2 ? gzipChars(s) : gzipServer(s, k == 0);
+            return v;
+        }, s -> gzipClient(s, nextClient.getAndIncrement(), delay));
+        Ticked<List<String>> r = run.ticked;
+        List<String> served = run.served;
+        List<String> warnings = run.warnings;
         assertEquals(Collections.nCopies(n, "GzOut"), r.value);
         List<String> got = new ArrayList<>(served);
         got.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.split("[ |]")[1])));
@@ -230,19 +226,10 @@ class FilterStreamsPatchTest {
         long delay = 100;
         String sha = sha256(PAYLOAD);
         AtomicInteger next = new AtomicInteger();
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        List<String> served = Collections.synchronizedList(new ArrayList<>());
-        Consumer<String> previous = Diagnostics.setSink(warnings::add);
-        Ticked<List<String>> r;
-        try {
-            r = ticking(() -> serveAndConnect(n, s -> {
-                String v = checkedServer(s, next.getAndIncrement());
-                served.add(v);
-                return v;
-            }, s -> checkedClient(s, delay)));
-        } finally {
-            Diagnostics.setSink(previous);
-        }
+        Served run = servedTicking(n, s -> checkedServer(s, next.getAndIncrement()), s -> checkedClient(s, delay));
+        Ticked<List<String>> r = run.ticked;
+        List<String> served = run.served;
+        List<String> warnings = run.warnings;
         assertEquals(n, served.size());
         for (int i = 0; i < n; i++) {
             String[] c = r.value.get(i).split(" ");
@@ -461,19 +448,10 @@ class FilterStreamsPatchTest {
         int n = 30;
         long delay = 100;
         AtomicInteger next = new AtomicInteger();
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        List<String> served = Collections.synchronizedList(new ArrayList<>());
-        Consumer<String> previous = Diagnostics.setSink(warnings::add);
-        Ticked<List<String>> r;
-        try {
-            r = ticking(() -> serveAndConnect(n, s -> {
-                String v = nestedServer(s);
-                served.add(v);
-                return v;
-            }, s -> nestedClient(s, next.getAndIncrement() % 3, delay)));
-        } finally {
-            Diagnostics.setSink(previous);
-        }
+        Served run = servedTicking(n, s -> nestedServer(s), s -> nestedClient(s, next.getAndIncrement() % 3, delay));
+        Ticked<List<String>> r = run.ticked;
+        List<String> served = run.served;
+        List<String> warnings = run.warnings;
         assertEquals(Collections.nCopies(n, "CipherOut"), r.value);
         List<String> got = new ArrayList<>(served);
         Collections.sort(got);

@@ -3,6 +3,7 @@ package dev.coro.tests.patching;
 import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.internal.Diagnostics;
+import dev.coro.tests.patching.SocketWrappersMorePatchTest.Served;
 import dev.coro.tests.patching.SocketWrappersMorePatchTest.Ticked;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +26,7 @@ import java.util.function.Consumer;
 import static dev.coro.tests.patching.SocketReadersPatchTest.sendSlowly;
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.assertOverlapped;
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.serveAndConnect;
+import static dev.coro.tests.patching.SocketWrappersMorePatchTest.servedTicking;
 import static dev.coro.tests.patching.SocketWrappersMorePatchTest.ticking;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,22 +61,13 @@ class ScannerObjectsPatchTest {
         int n = 45;
         long delay = 100;
         AtomicInteger next = new AtomicInteger();
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        List<String> served = Collections.synchronizedList(new ArrayList<>());
-        Consumer<String> previous = Diagnostics.setSink(warnings::add);
-        Ticked<List<String>> r;
-        try {
-            r = ticking(() -> serveAndConnect(n, s -> {
-                String v = scanServer(s);
-                served.add(v);
-                return v;
-            }, s -> {
-                int i = next.getAndIncrement();
-                return sendSlowly(s, delay, "hello " + i + " \u00e9\n", (40 + i) + " alp", "ha be", "ta " + i);
-            }));
-        } finally {
-            Diagnostics.setSink(previous);
-        }
+        Served run = servedTicking(n, s -> scanServer(s), s -> {
+            int i = next.getAndIncrement();
+            return sendSlowly(s, delay, "hello " + i + " \u00e9\n", (40 + i) + " alp", "ha be", "ta " + i);
+        });
+        Ticked<List<String>> r = run.ticked;
+        List<String> served = run.served;
+        List<String> warnings = run.warnings;
         assertEquals(Collections.nCopies(n, "sent"), r.value);
         List<String> got = new ArrayList<>(served);
         got.sort(java.util.Comparator.comparingInt(l -> Integer.parseInt(l.split("[ |]")[1])));

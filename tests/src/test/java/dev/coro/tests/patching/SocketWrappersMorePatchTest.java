@@ -126,6 +126,29 @@ class SocketWrappersMorePatchTest {
         return out;
     }
 
+    /** What {@link #servedTicking} saw: the clients' results and the ticker, what each server returned, coro's warnings. */
+    static final class Served {
+        Ticked<List<String>> ticked;
+        final List<String> served = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+    }
+
+    /** {@link #serveAndConnect} while a ticker ticks, recording what each server returned and coro's warnings. */
+    static Served servedTicking(int n, Conn server, Conn client) {
+        Served r = new Served();
+        java.util.function.Consumer<String> previous = dev.coro.internal.Diagnostics.setSink(r.warnings::add);
+        try {
+            r.ticked = ticking(() -> serveAndConnect(n, s -> {
+                String v = server.run(s);
+                r.served.add(v);
+                return v;
+            }, client));
+        } finally {
+            dev.coro.internal.Diagnostics.setSink(previous);
+        }
+        return r;
+    }
+
     static void assertOverlapped(Ticked<?> r, int n, long perClientMs) {
         long sequential = n * perClientMs;
         System.out.println(n + " clients: " + r.ms + " ms (sequential " + sequential + " ms), " + r.ticks
