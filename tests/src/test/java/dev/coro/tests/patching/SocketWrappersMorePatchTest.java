@@ -126,7 +126,7 @@ class SocketWrappersMorePatchTest {
         return out;
     }
 
-    /** What {@link #servedTicking} saw: the clients' results and the ticker, what each server returned, coro's warnings. */
+    /** What {@link #servedTicking} saw: the clients' results and ticks, what each server returned, coro's warnings. */
     static final class Served {
         Ticked<List<String>> ticked;
         final List<String> served = java.util.Collections.synchronizedList(new ArrayList<>());
