@@ -50,7 +50,7 @@ public final class Affinity {
     /** A loop's thread takes an unclaimed primitive for its loop; a plain thread cannot. */
     private boolean claim() {
         Loop mine = Loop.current();
-        return mine != null && !mine.ended && (OWNER.compareAndSet(this, UNCLAIMED, mine) || owner == mine);
+        return mine != null && !mine.ended && OWNER.compareAndSet(this, UNCLAIMED, mine);
     }
 
     /** Before taking the lock: a caller other than the owner loop's thread ends ownership first. */

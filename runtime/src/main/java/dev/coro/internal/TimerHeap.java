@@ -52,18 +52,13 @@ final class TimerHeap {
     long nextDeadline() {
         dropStaleTop();
         dropStaleRunHead();
-        if (runSize == 0) {
-            return deadlines[0];
-        }
-        if (size == 0 || !heapFirst()) {
-            return runDeadlines[runHead];
-        }
-        return deadlines[0];
+        return runFirst() ? runDeadlines[runHead] : deadlines[0];
     }
 
-    /** Both the heap and the run have a live head: true if the heap's is due first. */
-    private boolean heapFirst() {
-        return less(deadlines[0], orders[0], runDeadlines[runHead], runOrders[runHead]);
+    /** After dropping stale heads: true if the next timer due is the run's head rather than the heap's. */
+    private boolean runFirst() {
+        return runSize > 0
+                && (size == 0 || !less(deadlines[0], orders[0], runDeadlines[runHead], runOrders[runHead]));
     }
 
     void add(TimerNode n, long deadline) {
@@ -109,7 +104,7 @@ final class TimerHeap {
         dropStaleTop();
         dropStaleRunHead();
         TimerNode top;
-        if (runSize > 0 && (size == 0 || !heapFirst())) {
+        if (runFirst()) {
             top = runNodes[runHead];
             removeRunHead();
         } else {
@@ -122,7 +117,7 @@ final class TimerHeap {
 
     private void addToRun(TimerNode n, long deadline) {
         if (runSize == runNodes.length) {
-            growRun();
+            copyRun(runNodes.length * 2, false);
         }
         int i = (runHead + runSize++) & (runNodes.length - 1);
         runNodes[i] = n;
@@ -145,18 +140,13 @@ final class TimerHeap {
         }
     }
 
-    /** Doubles the ring, its entries moved to the front in order. */
-    private void growRun() {
-        int cap = runNodes.length;
-        copyRun(cap * 2, false);
-    }
-
     /** Drops every stale entry of the run, keeping the order: O(n), once per n/2 removals at most. */
     private void compactRun() {
         copyRun(runNodes.length, true);
         runStale = 0;
     }
 
+    /** Moves the run into new arrays of {@code capacity}, from index 0, in order; without stale entries if asked. */
     private void copyRun(int capacity, boolean liveOnly) {
         TimerNode[] n = new TimerNode[capacity];
         long[] d = new long[capacity];
