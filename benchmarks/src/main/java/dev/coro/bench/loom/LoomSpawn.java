@@ -35,6 +35,17 @@ public class LoomSpawn {
     @Benchmark
     @OperationsPerInvocation(SPAWNS)
     public long startJoin() {
+        return startAndJoin(false);
+    }
+
+    /** As {@code CoroSpawn.spawnJoin_dropJoined}: each slot cleared once joined. */
+    @Benchmark
+    @OperationsPerInvocation(SPAWNS)
+    public long startJoin_dropJoined() {
+        return startAndJoin(true);
+    }
+
+    private long startAndJoin(boolean dropJoined) {
         Thread parent = VirtualThreads.start(() -> {
             int[] results = new int[SPAWNS];
             Thread[] threads = new Thread[SPAWNS];
@@ -45,6 +56,9 @@ public class LoomSpawn {
             long sum = 0;
             for (int i = 0; i < SPAWNS; i++) {
                 VirtualThreads.join(threads[i]);
+                if (dropJoined) {
+                    threads[i] = null;
+                }
                 sum += results[i];
             }
             sink = sum;

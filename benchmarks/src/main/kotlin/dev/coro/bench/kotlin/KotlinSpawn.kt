@@ -24,14 +24,24 @@ open class KotlinSpawn {
 
     @Benchmark
     @OperationsPerInvocation(SPAWNS)
-    fun asyncAwait(): Long = runBlocking {
+    fun asyncAwait(): Long = asyncAndAwait(false)
+
+    /** As `CoroSpawn.spawnJoin_dropJoined`: each slot cleared once awaited. */
+    @Benchmark
+    @OperationsPerInvocation(SPAWNS)
+    fun asyncAwait_dropJoined(): Long = asyncAndAwait(true)
+
+    private fun asyncAndAwait(dropJoined: Boolean): Long = runBlocking {
         val tasks = arrayOfNulls<Deferred<Int>>(SPAWNS)
         for (i in 0 until SPAWNS) {
             tasks[i] = async { i }
         }
         var sum = 0L
-        for (t in tasks) {
-            sum += t!!.await()
+        for (i in 0 until SPAWNS) {
+            sum += tasks[i]!!.await()
+            if (dropJoined) {
+                tasks[i] = null
+            }
         }
         sum
     }
