@@ -2,6 +2,7 @@ package dev.coro.bench;
 
 import dev.coro.Coro;
 import dev.coro.Coroutine;
+import dev.coro.internal.PreemptSwitch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -28,6 +29,11 @@ import static dev.coro.bench.Shape.LOOP_ITERATIONS;
  * </ul>
  * {@link CoroNoPreempt} runs {@code coroLoop_inCoroutine} in a fork whose agent has {@code preempt=false}. The
  * bound comes from a field, so the JIT cannot fold the loop. Needs the coro agent.
+ *
+ * <p>Until the runtime first asks a running coroutine to yield, the check is a switch the JIT folds away
+ * ({@code dev.coro.internal.PreemptSwitch}), and none of these loops runs long enough to be asked.
+ * {@code coroLoop_inCoroutine_armed} measures the loop after that has happened once in its fork: its trial setup
+ * runs a coroutine past its time slice first, so every check reads its task's flag.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,6 +49,37 @@ public class CoroPreempt {
     @Benchmark
     public long coroLoop_inCoroutine() {
         return Coro.run(() -> coroSumOfSquares(n));
+    }
+
+    /** The same loop in a fork where a coroutine was once preempted: every check reads its flag from then on. */
+    @Benchmark
+    public long coroLoop_inCoroutine_armed(Armed armed) {
+        return Coro.run(() -> coroSumOfSquares(n));
+    }
+
+    @State(Scope.Benchmark)
+    public static class Armed {
+        @Setup(Level.Trial)
+        public void overrunASlice() {
+            // Another method overruns the slice: the measured loop's own profile must not see a preemption, as
+            // in the unarmed case (a loop that does get preempted keeps the yield's path in its compiled code).
+            for (int i = 0; i < 40 && !PreemptSwitch.isArmed(); i++) { // the watchdog's first start is slow
+                Coro.run(() -> spin(50));
+            }
+            if (!PreemptSwitch.isArmed()) {
+                throw new IllegalStateException("a coroutine computed past its time slice, but the checks stayed off");
+            }
+        }
+
+        @Coroutine
+        static long spin(long ms) {
+            long end = System.nanoTime() + ms * 1_000_000L;
+            long x = 0;
+            while (System.nanoTime() < end) {
+                x += x * 31 + 7;
+            }
+            return x;
+        }
     }
 
     @Benchmark

@@ -488,6 +488,7 @@ public final class Loop {
         for (Loop l : ALL) {
             n += l.liveCount;
             l.execute(() -> {
+                PreemptSwitch.arm();
                 for (CoTask<?> t = l.liveHead; t != null; t = t.nextLive) {
                     t.cancelRequested = true;
                     Stack s = t.stack;
@@ -567,17 +568,20 @@ public final class Loop {
     }
 
     void cancelFromAnyThread(CoTask<?> t) {
-        // Reaches it even if it computes without suspending. Racy when it runs on the spare: at worst another task,
-        // started on the spare meanwhile, yields once for nothing.
-        Stack s = t.stack;
-        if (s == null) {
-            Stack running = carrier.current;
-            if (running.task == t) {
+        Stack running = carrier.current;
+        // On the loop's own thread, only the caller runs: another task hears of the cancel where it waits, and only a
+        // task cancelling itself needs its next loop head to check. From another thread, it may be computing now.
+        if (Thread.currentThread() != thread || running.task == t) {
+            // Reaches it even if it computes without suspending. Racy when it runs on the spare: at worst another
+            // task, started on the spare meanwhile, yields once for nothing.
+            Stack s = t.stack;
+            if (s == null && running.task == t) {
                 s = running;
             }
-        }
-        if (s != null) {
-            s.preempt = true;
+            if (s != null) {
+                PreemptSwitch.arm();
+                s.preempt = true;
+            }
         }
         execute(() -> cancelOnLoop(t));
     }
@@ -599,6 +603,7 @@ public final class Loop {
         long stuck = now - stuckSince;
         Stack running = carrier.current;
         if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
+            PreemptSwitch.arm();
             running.preempt = true;
         }
         if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {

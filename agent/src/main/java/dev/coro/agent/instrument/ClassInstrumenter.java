@@ -207,7 +207,7 @@ public final class ClassInstrumenter {
             }
         }
         if (preemption) {
-            calls.addAll(PreemptionPoints.insert(twin, stackLocal));
+            calls.addAll(PreemptionPoints.insert(twin, stackLocal, (cn.version & 0xFFFF) >= Opcodes.V1_7));
         }
         if (calls.isEmpty()) {
             return twin;

@@ -1,9 +1,11 @@
 package dev.coro.agent.instrument;
 
+import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.FieldInsnNode;
 import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
 import org.objectweb.asm.tree.JumpInsnNode;
 import org.objectweb.asm.tree.LabelNode;
 import org.objectweb.asm.tree.MethodInsnNode;
@@ -19,18 +21,26 @@ import java.util.Set;
  * Preemption: on every way back to the head of a loop a twin reads one volatile flag, which the
  * runtime's watchdog raises when a coroutine has run a whole time slice without suspending, or when it is
  * cancelled. Only then does it call the leaf {@code Suspend.preempt}, which yields; that call is an ordinary
- * suspension point for the {@link StateMachine}.
+ * suspension point for the {@link StateMachine}. In class files that can carry one (Java 7 and later), an
+ * {@code invokedynamic} of the runtime's {@code PreemptSwitch} comes first: a constant false, folded away by the
+ * JIT, until the runtime first raises a flag anywhere.
  */
 final class PreemptionPoints {
     static final String OWNER = "dev/coro/internal/Suspend";
     static final String NAME = "preempt";
     static final String DESC = "()V";
+    private static final Handle SWITCH = new Handle(Opcodes.H_INVOKESTATIC, "dev/coro/internal/PreemptSwitch",
+            "bootstrap", "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;)"
+            + "Ljava/lang/invoke/CallSite;", false);
 
     private PreemptionPoints() {
     }
 
-    /** Inserts the checks; returns the leaf calls, to be rewritten as suspension points. */
-    static List<MethodInsnNode> insert(MethodNode m, int stackLocal) {
+    /**
+     * Inserts the checks; returns the leaf calls, to be rewritten as suspension points. {@code switched}: the class
+     * file may carry an {@code invokedynamic}.
+     */
+    static List<MethodInsnNode> insert(MethodNode m, int stackLocal, boolean switched) {
         // An unconditional jump back gets the check just before it; a loop closed by a conditional jump back (a
         // do-while) gets it at its head, since the condition's operands are pending at the jump.
         Set<AbstractInsnNode> checks = new LinkedHashSet<>(); // each check goes just before one of these
@@ -58,6 +68,10 @@ final class PreemptionPoints {
         for (AbstractInsnNode before : checks) {
             InsnList check = new InsnList();
             LabelNode skip = new LabelNode();
+            if (switched) {
+                check.add(new InvokeDynamicInsnNode("armed", "()Z", SWITCH));
+                check.add(new JumpInsnNode(Opcodes.IFEQ, skip));
+            }
             check.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
             check.add(new FieldInsnNode(Opcodes.GETFIELD, Insns.STACK, "preempt", "Z"));
             check.add(new JumpInsnNode(Opcodes.IFEQ, skip));

@@ -1,0 +1,124 @@
+package dev.coro.tests.loop;
+
+import dev.coro.Coro;
+import dev.coro.Coroutine;
+import dev.coro.Task;
+import dev.coro.internal.PreemptSwitch;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The preemption checks stay folded away until a coroutine first overruns its time slice; then the loop it runs in,
+ * compiled by then without any check, is deoptimized and preempted all the same. In a fresh JVM, since the switch
+ * turns on once per JVM.
+ */
+class PreemptSwitchTest {
+
+    /** The child JVM's program. */
+    public static final class Main {
+        @Coroutine
+        static long chunk(int n) {
+            long x = 0;
+            for (int i = 0; i < n; i++) {
+                x += x * 31 + i;
+            }
+            return x;
+        }
+
+        public static void main(String[] args) throws Exception {
+            if (args.length > 0) {
+                cancelFromAnotherThread();
+                return;
+            }
+            Coro.run(() -> chunk(10)); // loads and rewrites the classes first: that takes a while, once
+            // Far more than the JIT needs to compile the loop, in pieces of well under a slice.
+            long warm = Coro.run(() -> {
+                long s = 0;
+                for (int r = 0; r < 3_000; r++) {
+                    s += chunk(20_000);
+                    Coro.yield();
+                }
+                return s;
+            });
+            System.out.println("armed after short pieces: " + PreemptSwitch.isArmed() + " (" + (warm & 1) + ")");
+            int[] ticks = {0};
+            long done = Coro.run(() -> {
+                Task<Long> cpu = Coro.spawn(() -> chunk(2_000_000_000));
+                Coro.spawn(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        Coro.sleep(5);
+                        ticks[0]++;
+                    }
+                });
+                long r = cpu.join();
+                return ticks[0] + (r == 42 ? 1L : 0L);
+            });
+            System.out.println("ticks while the loop computed: " + done);
+            System.out.println("armed after a long loop: " + PreemptSwitch.isArmed());
+        }
+
+        /** With no time slice at all, only the cancel itself can stop the loop. */
+        static void cancelFromAnotherThread() throws Exception {
+            java.util.concurrent.CompletableFuture<Task<Long>> started = new java.util.concurrent.CompletableFuture<>();
+            Thread canceller = new Thread(() -> {
+                Task<Long> t = started.join();
+                try {
+                    Thread.sleep(300); // long enough for the JIT to compile the loop without its check
+                } catch (InterruptedException e) {
+                    return;
+                }
+                t.cancel();
+            });
+            canceller.start();
+            try {
+                Coro.run(() -> {
+                    Task<Long> cpu = Coro.spawn(PreemptionTest::computeForever);
+                    started.complete(cpu);
+                    return cpu.join();
+                });
+            } catch (java.util.concurrent.CancellationException e) {
+                System.out.println("cancelled while computing; armed: " + PreemptSwitch.isArmed());
+            }
+        }
+    }
+
+    private static String runChild(String slice, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-javaagent:" + System.getProperty("coro.agent.jar"), "-Dcoro.preempt.slice=" + slice,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(done, "the child JVM did not finish in 60 s:\n" + out);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void aLoopCompiledWhileNothingWasPreemptedIsStillPreemptedOnceItOverrunsItsSlice() throws Exception {
+        // A long slice, so that loading classes on a loop's first turns never counts as an overrun.
+        String out = runChild("200");
+        assertTrue(out.contains("armed after short pieces: false"), out);
+        // the sleeper's three ticks need three preemptions of the loop: 2e9 iterations take well over a second
+        assertTrue(out.contains("ticks while the loop computed: 3"), out);
+        assertTrue(out.contains("armed after a long loop: true"), out);
+    }
+
+    @Test
+    void aCancelFromAnotherThreadReachesACompiledLoopEvenWithPreemptionOff() throws Exception {
+        String out = runChild("0", "cancel");
+        assertTrue(out.contains("cancelled while computing; armed: true"), out);
+    }
+}
