@@ -66,7 +66,9 @@ public class LaunchEcho {
     @Setup(Level.Trial)
     public void start() throws Exception {
         int port;
-        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        // a wildcard probe, as the workers bind: a port free on loopback alone may be held on another local address
+        // (a previous benchmark's client sockets in TIME_WAIT), and the workers' bind would fail
+        try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
