@@ -603,15 +603,17 @@ public final class Loop {
         long stuck = now - stuckSince;
         Stack running = carrier.current;
         if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
-            PreemptSwitch.arm();
-            running.preempt = true;
+            // The first preemption costs the whole JVM its folded checks (PreemptSwitch): not for a task that only
+            // loads classes on first use, which is over soon and would not even reach a loop head meanwhile.
+            if (PreemptSwitch.isArmed() || !loadingClasses(thread.getStackTrace())) {
+                PreemptSwitch.arm();
+                running.preempt = true;
+            }
         }
         if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {
             StackTraceElement[] trace = thread.getStackTrace();
-            for (StackTraceElement e : trace) {
-                if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")) {
-                    return; // loading (and rewriting) classes on first use: a one-time cost; look again later
-                }
+            if (loadingClasses(trace)) {
+                return; // loading (and rewriting) classes on first use: a one-time cost; look again later
             }
             reportedStuck = true;
             StringBuilder b = new StringBuilder("the loop on thread ").append(thread.getName())
@@ -627,6 +629,15 @@ public final class Loop {
             }
             Diagnostics.warn(b.toString());
         }
+    }
+
+    private static boolean loadingClasses(StackTraceElement[] trace) {
+        for (StackTraceElement e : trace) {
+            if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void cancelOnLoop(CoTask<?> t) {
