@@ -32,6 +32,16 @@ class PreemptSwitchTest {
             return x;
         }
 
+        /** Computes until another task of its loop has ticked {@code n} times: only preemption can end it. */
+        @Coroutine
+        static long untilTicks(int[] ticks, int n) {
+            long x = 0;
+            while (ticks[0] < n) {
+                x += x * 31 + 7;
+            }
+            return x;
+        }
+
         public static void main(String[] args) throws Exception {
             if (args.length > 0) {
                 cancelFromAnotherThread();
@@ -50,7 +60,7 @@ class PreemptSwitchTest {
             System.out.println("armed after short pieces: " + PreemptSwitch.isArmed() + " (" + (warm & 1) + ")");
             int[] ticks = {0};
             long done = Coro.run(() -> {
-                Task<Long> cpu = Coro.spawn(() -> chunk(2_000_000_000));
+                Task<Long> cpu = Coro.spawn(() -> untilTicks(ticks, 3));
                 Coro.spawn(() -> {
                     for (int i = 0; i < 3; i++) {
                         Coro.sleep(5);
@@ -108,10 +118,11 @@ class PreemptSwitchTest {
 
     @Test
     void aLoopCompiledWhileNothingWasPreemptedIsStillPreemptedOnceItOverrunsItsSlice() throws Exception {
-        // A long slice, so that loading classes on a loop's first turns never counts as an overrun.
-        String out = runChild("200");
+        // A long slice, so that neither the first turns (loading classes) nor a busy machine's scheduling makes an
+        // overrun of the short pieces.
+        String out = runChild("500");
         assertTrue(out.contains("armed after short pieces: false"), out);
-        // the sleeper's three ticks need three preemptions of the loop: 2e9 iterations take well over a second
+        // the loop ends only once the sleeper has ticked three times, which needs three preemptions
         assertTrue(out.contains("ticks while the loop computed: 3"), out);
         assertTrue(out.contains("armed after a long loop: true"), out);
     }
