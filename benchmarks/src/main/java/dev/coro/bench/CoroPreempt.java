@@ -34,6 +34,7 @@ import static dev.coro.bench.Shape.LOOP_ITERATIONS;
  * ({@code dev.coro.internal.PreemptSwitch}), and none of these loops runs long enough to be asked.
  * {@code coroLoop_inCoroutine_armed} measures the loop after that has happened once in its fork: its trial setup
  * runs a coroutine past its time slice first, so every check reads its task's flag.
+ * {@code coroLoop_inCoroutine_preempted}: its setup runs the measured loop itself past many slices first.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -79,6 +80,25 @@ public class CoroPreempt {
                 x += x * 31 + 7;
             }
             return x;
+        }
+    }
+
+    /** The same loop after it was itself preempted: its own profile has seen the yield. */
+    @Benchmark
+    public long coroLoop_inCoroutine_preempted(Preempted preempted) {
+        return Coro.run(() -> coroSumOfSquares(n));
+    }
+
+    @State(Scope.Benchmark)
+    public static class Preempted {
+        @Setup(Level.Trial)
+        public void overrunASliceInTheMeasuredLoop() {
+            for (int i = 0; i < 3; i++) {
+                Coro.run(() -> coroSumOfSquares(Integer.MAX_VALUE)); // ~0.7 s each: many slices
+            }
+            if (!PreemptSwitch.isArmed()) {
+                throw new IllegalStateException("the loop computed past its time slice, but the checks stayed off");
+            }
         }
     }
 

@@ -206,8 +206,10 @@ public final class ClassInstrumenter {
                 }
             }
         }
+        Set<MethodInsnNode> preemptions = new HashSet<>();
         if (preemption) {
-            calls.addAll(PreemptionPoints.insert(twin, stackLocal, (cn.version & 0xFFFF) >= Opcodes.V1_7));
+            preemptions.addAll(PreemptionPoints.insert(twin, stackLocal, (cn.version & 0xFFFF) >= Opcodes.V1_7));
+            calls.addAll(preemptions);
         }
         if (calls.isEmpty()) {
             return twin;
@@ -249,7 +251,7 @@ public final class ClassInstrumenter {
             sitePending.add(pending.at(call));
         }
         if (!sites.isEmpty()) {
-            new StateMachine(twin, stackLocal).rewrite(sites, siteFrames, siteLive, sitePending, keepArgs);
+            new StateMachine(twin, stackLocal, preemptions).rewrite(sites, siteFrames, siteLive, sitePending, keepArgs);
         }
         for (java.util.Map.Entry<MethodInsnNode, String> d : dynamic.entrySet()) {
             MethodInsnNode call = d.getKey();

@@ -32,6 +32,7 @@ import java.util.List;
  *  dispatch:  switch (stack.popI()) { case k: goto RESTORE_k }
  *  RESTORE_k: pop locals and receiver into place, operand values back onto the stack;
  *             push zero arguments (the callee restores its own); goto CALL_k
+ *             (a preemption check's leaf: goto a second call of it, off the loop's path)
  *
  * A pending value that the resume can make again (a constant, a copy of a local restored anyway: see
  * {@link PendingValues}) is not saved: the restore makes it.
@@ -46,9 +47,12 @@ final class StateMachine {
     private final boolean isStatic;
     private final boolean thisIsConstant;
     private final Type returnType;
+    /** The leaf calls of preemption checks ({@link PreemptionPoints}). */
+    private final java.util.Set<MethodInsnNode> preemptions;
 
-    StateMachine(MethodNode twin, int stackLocal) {
+    StateMachine(MethodNode twin, int stackLocal, java.util.Set<MethodInsnNode> preemptions) {
         this.m = twin;
+        this.preemptions = preemptions;
         this.stackLocal = stackLocal;
         this.isStatic = (twin.access & Opcodes.ACC_STATIC) != 0;
         this.thisIsConstant = !isStatic && !storesTo(twin, 0);
@@ -153,8 +157,26 @@ final class StateMachine {
         InsnList post = new InsnList();
         post.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
         post.add(new FieldInsnNode(Opcodes.GETFIELD, Insns.STACK, "mode", "I"));
-        post.add(new JumpInsnNode(Opcodes.IFNE, save));
+        JumpInsnNode toSave = new JumpInsnNode(Opcodes.IFNE, save);
+        post.add(toSave);
         m.instructions.insert(call, post);
+        LabelNode resumeAt = callLabel;
+        if (preemptions.contains(call)) {
+            // A preemption resumes through a second call of the leaf, next to the first (so inside the same
+            // exception ranges) and off the loop's path. The first call then leads out of the loop (it suspends;
+            // only a pinned task goes on after it, which the JIT leaves to a rare path), and a loop that has been
+            // preempted compiles without a call in it, where a shared call would be on its path at every resume.
+            LabelNode second = new LabelNode();
+            LabelNode after = new LabelNode();
+            InsnList split = new InsnList();
+            split.add(new JumpInsnNode(Opcodes.GOTO, after));
+            split.add(second);
+            split.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
+            split.add(new MethodInsnNode(Opcodes.INVOKESTATIC, call.owner, call.name, call.desc, false));
+            split.add(after);
+            m.instructions.insert(toSave, split);
+            resumeAt = second;
+        }
 
         // SAVE_k: the callee returned a dummy; the values below the call are still on the operand stack. They go
         // first (top down, as they come off), so that the restore, popping in reverse, has the locals back before
@@ -272,7 +294,7 @@ final class StateMachine {
         for (int a = 0; a < args.length; a++) {
             restoreCode.add(keepArgs ? Insns.load(args[a], argLocals[a]) : Insns.zero(args[a]));
         }
-        restoreCode.add(new JumpInsnNode(Opcodes.GOTO, callLabel));
+        restoreCode.add(new JumpInsnNode(Opcodes.GOTO, resumeAt));
     }
 
     /**

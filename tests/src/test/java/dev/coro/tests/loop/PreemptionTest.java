@@ -72,6 +72,34 @@ class PreemptionTest {
         assertTrue(System.nanoTime() - start < 10_000_000_000L, "the cancel did not reach the computing loop");
     }
 
+    @Coroutine
+    static long computeForeverThenCleanUp(boolean[] cleaned) {
+        long x = 0;
+        try {
+            for (;;) {
+                x += x * 31 + 7;
+                if (x == 42) {
+                    return x; // never
+                }
+            }
+        } finally {
+            cleaned[0] = true;
+        }
+    }
+
+    /** The cancel arrives where the loop resumes after a preemption: inside its try block, so finally runs. */
+    @Test
+    void aCancelledComputingLoopRunsItsFinallyBlock() {
+        boolean[] cleaned = {false};
+        assertThrows(CancellationException.class, () -> Coro.run(() -> {
+            Task<Long> cpu = Coro.spawn(() -> computeForeverThenCleanUp(cleaned));
+            Coro.sleep(50);
+            cpu.cancel();
+            return cpu.join();
+        }));
+        assertTrue(cleaned[0], "the computing loop's finally block did not run");
+    }
+
     @Test
     void aTimeoutReachesACoroutineThatNeverSuspends() {
         TimeoutExpiredException e = assertThrows(TimeoutExpiredException.class,
