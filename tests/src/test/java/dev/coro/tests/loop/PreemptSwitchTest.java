@@ -43,8 +43,13 @@ class PreemptSwitchTest {
         }
 
         public static void main(String[] args) throws Exception {
-            if (args.length > 0) {
+            if (args.length > 0 && args[0].equals("cancel")) {
                 cancelFromAnotherThread();
+                return;
+            }
+            if (args.length > 0 && args[0].equals("classload")) {
+                Coro.run(() -> Class.forName(Derived.class.getName(), true, new SlowLoader()));
+                System.out.println("armed after a slow class definition: " + PreemptSwitch.isArmed());
                 return;
             }
             Coro.run(() -> chunk(10)); // loads and rewrites the classes first: that takes a while, once
@@ -72,6 +77,48 @@ class PreemptSwitchTest {
             });
             System.out.println("ticks while the loop computed: " + done);
             System.out.println("armed after a long loop: " + PreemptSwitch.isArmed());
+        }
+
+        public static class Base {
+        }
+
+        public static class Derived extends Base {
+        }
+
+        /**
+         * Defines its own copies of Base and Derived; defining Derived loads Base, which takes 600 ms: a loop thread
+         * inside {@code defineClass} for that long, as when a big class is loaded and rewritten on first use.
+         */
+        static final class SlowLoader extends ClassLoader {
+            SlowLoader() {
+                super(Main.class.getClassLoader());
+            }
+
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                synchronized (getClassLoadingLock(name)) {
+                    Class<?> c = findLoadedClass(name);
+                    if (c != null) {
+                        return c;
+                    }
+                    if (name.equals(Base.class.getName())) {
+                        try {
+                            Thread.sleep(600);
+                        } catch (InterruptedException e) {
+                            throw new ClassNotFoundException(name, e);
+                        }
+                    } else if (!name.equals(Derived.class.getName())) {
+                        return super.loadClass(name, resolve);
+                    }
+                    try (java.io.InputStream in = Main.class.getResourceAsStream(
+                            "/" + name.replace('.', '/') + ".class")) {
+                        byte[] b = in.readAllBytes();
+                        return defineClass(name, b, 0, b.length);
+                    } catch (java.io.IOException e) {
+                        throw new ClassNotFoundException(name, e);
+                    }
+                }
+            }
         }
 
         /** With no time slice at all, only the cancel itself can stop the loop. */
@@ -125,6 +172,12 @@ class PreemptSwitchTest {
         // the loop ends only once the sleeper has ticked three times, which needs three preemptions
         assertTrue(out.contains("ticks while the loop computed: 3"), out);
         assertTrue(out.contains("armed after a long loop: true"), out);
+    }
+
+    @Test
+    void aTaskThatOverranItsSliceOnlyWhileClassesWereDefinedLeavesTheSwitchOff() throws Exception {
+        String out = runChild("100", "classload");
+        assertTrue(out.contains("armed after a slow class definition: false"), out);
     }
 
     @Test
