@@ -603,9 +603,11 @@ public final class Loop {
         long stuck = now - stuckSince;
         Stack running = carrier.current;
         if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
-            // The first preemption costs the whole JVM its folded checks (PreemptSwitch): not for a task that only
-            // loads classes on first use, which is over soon and would not even reach a loop head meanwhile.
-            if (PreemptSwitch.isArmed() || !loadingClasses(thread.getStackTrace())) {
+            // The first preemption costs the whole JVM its folded checks (PreemptSwitch): not for a task that is not
+            // computing (its thread waits in a pinned call) or only loads classes on first use, which is over soon;
+            // neither would reach a loop head meanwhile.
+            if (PreemptSwitch.isArmed()
+                    || thread.getState() == Thread.State.RUNNABLE && !loadingClasses(thread.getStackTrace())) {
                 PreemptSwitch.arm();
                 running.preempt = true;
             }

@@ -47,6 +47,11 @@ class PreemptSwitchTest {
                 cancelFromAnotherThread();
                 return;
             }
+            if (args.length > 0 && args[0].equals("pinned")) {
+                Coro.run(() -> waitPinned(600));
+                System.out.println("armed after a pinned wait: " + PreemptSwitch.isArmed());
+                return;
+            }
             if (args.length > 0 && args[0].equals("classload")) {
                 Coro.run(() -> Class.forName(Derived.class.getName(), true, new SlowLoader()));
                 System.out.println("armed after a slow class definition: " + PreemptSwitch.isArmed());
@@ -77,6 +82,15 @@ class PreemptSwitchTest {
             });
             System.out.println("ticks while the loop computed: " + done);
             System.out.println("armed after a long loop: " + PreemptSwitch.isArmed());
+        }
+
+        /** Plain code, so the wait is the JDK's own: it holds the loop's thread without computing. */
+        static int waitPinned(long ms) throws InterruptedException {
+            Object lock = new Object();
+            synchronized (lock) {
+                lock.wait(ms);
+            }
+            return 0;
         }
 
         public static class Base {
@@ -178,6 +192,12 @@ class PreemptSwitchTest {
     void aTaskThatOverranItsSliceOnlyWhileClassesWereDefinedLeavesTheSwitchOff() throws Exception {
         String out = runChild("100", "classload");
         assertTrue(out.contains("armed after a slow class definition: false"), out);
+    }
+
+    @Test
+    void aTaskThatOverranItsSliceWaitingInAPinnedCallLeavesTheSwitchOff() throws Exception {
+        String out = runChild("100", "pinned");
+        assertTrue(out.contains("armed after a pinned wait: false"), out);
     }
 
     @Test
