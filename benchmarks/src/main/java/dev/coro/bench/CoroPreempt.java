@@ -30,11 +30,11 @@ import static dev.coro.bench.Shape.LOOP_ITERATIONS;
  * {@link CoroNoPreempt} runs {@code coroLoop_inCoroutine} in a fork whose agent has {@code preempt=false}. The
  * bound comes from a field, so the JIT cannot fold the loop. Needs the coro agent.
  *
- * <p>Until the runtime first asks a running coroutine to yield, the check is a switch the JIT folds away
- * ({@code dev.coro.internal.PreemptSwitch}), and none of these loops runs long enough to be asked.
- * {@code coroLoop_inCoroutine_armed} measures the loop after that has happened once in its fork: its trial setup
- * runs a coroutine past its time slice first, so every check reads its task's flag.
- * {@code coroLoop_inCoroutine_preempted}: its setup runs the measured loop itself past many slices first.
+ * <p>Until the runtime has to stop a task while a method runs, that method's checks are a switch the JIT folds away
+ * ({@code dev.coro.internal.PreemptSwitch}), and none of these loops runs long enough for that. The trial setups of
+ * the others change that first: {@code _otherPreempted} runs another method past its time slice;
+ * {@code _armed} cancels a computing task from another thread, which switches on every method's checks;
+ * {@code _preempted} runs the measured loop itself past many slices.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,23 +52,27 @@ public class CoroPreempt {
         return Coro.run(() -> coroSumOfSquares(n));
     }
 
-    /** The same loop in a fork where a coroutine was once preempted: every check reads its flag from then on. */
+    /**
+     * The same loop in a fork where another method's loop was preempted: that method's checks read their flag from
+     * then on, this one's stay folded.
+     */
     @Benchmark
-    public long coroLoop_inCoroutine_armed(Armed armed) {
+    public long coroLoop_inCoroutine_otherPreempted(OtherPreempted other) {
         return Coro.run(() -> coroSumOfSquares(n));
     }
 
     @State(Scope.Benchmark)
-    public static class Armed {
+    public static class OtherPreempted {
         @Setup(Level.Trial)
-        public void overrunASlice() {
-            // Another method overruns the slice: the measured loop's own profile must not see a preemption, as
-            // in the unarmed case (a loop that does get preempted keeps the yield's path in its compiled code).
-            for (int i = 0; i < 40 && !PreemptSwitch.isArmed(); i++) { // the watchdog's first start is slow
-                Coro.run(() -> spin(50));
+        public void overrunASliceElsewhere() {
+            for (int i = 0; i < 40 && !PreemptSwitch.isArmed(OtherPreempted.class, "spin"); i++) {
+                Coro.run(() -> spin(50)); // the watchdog's first start is slow
             }
-            if (!PreemptSwitch.isArmed()) {
-                throw new IllegalStateException("a coroutine computed past its time slice, but the checks stayed off");
+            if (!PreemptSwitch.isArmed(OtherPreempted.class, "spin")) {
+                throw new IllegalStateException("a coroutine computed past its time slice, but its checks stayed off");
+            }
+            if (PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
+                throw new IllegalStateException("the measured loop's checks are on, though it never overran a slice");
             }
         }
 
@@ -80,6 +84,40 @@ public class CoroPreempt {
                 x += x * 31 + 7;
             }
             return x;
+        }
+    }
+
+    /**
+     * The same loop with its checks on, though its own profile never saw a preemption: the state every loop is in
+     * after a cancel from another thread, which may find a task computing in any method.
+     */
+    @Benchmark
+    public long coroLoop_inCoroutine_armed(Armed armed) {
+        return Coro.run(() -> coroSumOfSquares(n));
+    }
+
+    @State(Scope.Benchmark)
+    public static class Armed {
+        @Setup(Level.Trial)
+        public void cancelFromAnotherThread() throws InterruptedException {
+            java.util.concurrent.CompletableFuture<dev.coro.Task<Long>> started =
+                    new java.util.concurrent.CompletableFuture<>();
+            Thread canceller = new Thread(() -> started.join().cancel(), "canceller");
+            canceller.start();
+            try {
+                Coro.run(() -> {
+                    dev.coro.Task<Long> t = Coro.spawn(() -> OtherPreempted.spin(60_000));
+                    started.complete(t);
+                    return t.join();
+                });
+                throw new IllegalStateException("the computing task was not cancelled");
+            } catch (java.util.concurrent.CancellationException expected) {
+                // the cancel reached it
+            }
+            canceller.join();
+            if (!PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
+                throw new IllegalStateException("a cancel from another thread left the measured loop's checks off");
+            }
         }
     }
 
@@ -96,8 +134,8 @@ public class CoroPreempt {
             for (int i = 0; i < 3; i++) {
                 Coro.run(() -> coroSumOfSquares(Integer.MAX_VALUE)); // ~0.7 s each: many slices
             }
-            if (!PreemptSwitch.isArmed()) {
-                throw new IllegalStateException("the loop computed past its time slice, but the checks stayed off");
+            if (!PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
+                throw new IllegalStateException("the loop computed past its time slice, but its checks stayed off");
             }
         }
     }

@@ -488,7 +488,7 @@ public final class Loop {
         for (Loop l : ALL) {
             n += l.liveCount;
             l.execute(() -> {
-                PreemptSwitch.arm();
+                PreemptSwitch.armAll();
                 for (CoTask<?> t = l.liveHead; t != null; t = t.nextLive) {
                     t.cancelRequested = true;
                     Stack s = t.stack;
@@ -579,7 +579,7 @@ public final class Loop {
                 s = running;
             }
             if (s != null) {
-                PreemptSwitch.arm();
+                PreemptSwitch.armAll(); // it may compute anywhere, and with preemption off no watchdog follows it
                 s.preempt = true;
             }
         }
@@ -603,13 +603,16 @@ public final class Loop {
         long stuck = now - stuckSince;
         Stack running = carrier.current;
         if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
-            // The first preemption costs the whole JVM its folded checks (PreemptSwitch): not for a task that is not
-            // computing (its thread waits in a pinned call) or only loads classes on first use, which is over soon;
-            // neither would reach a loop head meanwhile.
-            if (PreemptSwitch.isArmed()
-                    || thread.getState() == Thread.State.RUNNABLE && !loadingClasses(thread.getStackTrace())) {
-                PreemptSwitch.arm();
-                running.preempt = true;
+            if (!running.preempt) {
+                running.preempt = true; // enough where the running methods' checks already read it
+            } else if (thread.getState() == Thread.State.RUNNABLE) {
+                // Still running a tick later: its checks are folded away (PreemptSwitch), so switch on those of the
+                // methods it runs. Not while it only loads classes on first use, which is over soon, nor while its
+                // thread waits in a pinned call: neither reaches a loop head meanwhile.
+                StackTraceElement[] trace = thread.getStackTrace();
+                if (!loadingClasses(trace)) {
+                    PreemptSwitch.arm(trace);
+                }
             }
         }
         if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {

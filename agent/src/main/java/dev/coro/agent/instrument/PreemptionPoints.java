@@ -22,16 +22,17 @@ import java.util.Set;
  * runtime's watchdog raises when a coroutine has run a whole time slice without suspending, or when it is
  * cancelled. Only then does it call the leaf {@code Suspend.preempt}, which yields; that call is an ordinary
  * suspension point for the {@link StateMachine}. In class files that can carry one (Java 7 and later), an
- * {@code invokedynamic} of the runtime's {@code PreemptSwitch} comes first: a constant false, folded away by the
- * JIT, until the runtime first raises a flag anywhere.
+ * {@code invokedynamic} of the runtime's {@code PreemptSwitch} comes first, bound to one call site per method
+ * (named by its static argument): a constant false, folded away by the JIT, until a task has to be stopped while
+ * that method runs.
  */
 final class PreemptionPoints {
     static final String OWNER = "dev/coro/internal/Suspend";
     static final String NAME = "preempt";
     static final String DESC = "()V";
     private static final Handle SWITCH = new Handle(Opcodes.H_INVOKESTATIC, "dev/coro/internal/PreemptSwitch",
-            "bootstrap", "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;)"
-            + "Ljava/lang/invoke/CallSite;", false);
+            "bootstrap", "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;"
+            + "Ljava/lang/String;)Ljava/lang/invoke/CallSite;", false);
 
     private PreemptionPoints() {
     }
@@ -69,7 +70,7 @@ final class PreemptionPoints {
             InsnList check = new InsnList();
             LabelNode skip = new LabelNode();
             if (switched) {
-                check.add(new InvokeDynamicInsnNode("armed", "()Z", SWITCH));
+                check.add(new InvokeDynamicInsnNode("armed", "()Z", SWITCH, m.name));
                 check.add(new JumpInsnNode(Opcodes.IFEQ, skip));
             }
             check.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));

@@ -15,9 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The preemption checks stay folded away until a coroutine first overruns its time slice; then the loop it runs in,
- * compiled by then without any check, is deoptimized and preempted all the same. In a fresh JVM, since the switch
- * turns on once per JVM.
+ * A method's preemption checks stay folded away until a coroutine overruns its time slice in it; then its loop,
+ * compiled by then without any check, is deoptimized and preempted all the same, and only its checks read their flag
+ * from then on. In a fresh JVM, since a switch, once on, stays on.
  */
 class PreemptSwitchTest {
 
@@ -49,12 +49,12 @@ class PreemptSwitchTest {
             }
             if (args.length > 0 && args[0].equals("pinned")) {
                 Coro.run(() -> waitPinned(600));
-                System.out.println("armed after a pinned wait: " + PreemptSwitch.isArmed());
+                System.out.println("methods armed after a pinned wait: " + PreemptSwitch.armedCount());
                 return;
             }
             if (args.length > 0 && args[0].equals("classload")) {
                 Coro.run(() -> Class.forName(Derived.class.getName(), true, new SlowLoader()));
-                System.out.println("armed after a slow class definition: " + PreemptSwitch.isArmed());
+                System.out.println("methods armed after a slow class definition: " + PreemptSwitch.armedCount());
                 return;
             }
             Coro.run(() -> chunk(10)); // loads and rewrites the classes first: that takes a while, once
@@ -67,7 +67,7 @@ class PreemptSwitchTest {
                 }
                 return s;
             });
-            System.out.println("armed after short pieces: " + PreemptSwitch.isArmed() + " (" + (warm & 1) + ")");
+            System.out.println("methods armed after short pieces: " + PreemptSwitch.armedCount() + " (" + (warm & 1) + ")");
             int[] ticks = {0};
             long done = Coro.run(() -> {
                 Task<Long> cpu = Coro.spawn(() -> untilTicks(ticks, 3));
@@ -81,7 +81,8 @@ class PreemptSwitchTest {
                 return ticks[0] + (r == 42 ? 1L : 0L);
             });
             System.out.println("ticks while the loop computed: " + done);
-            System.out.println("armed after a long loop: " + PreemptSwitch.isArmed());
+            System.out.println("long loop armed: " + PreemptSwitch.isArmed(Main.class, "untilTicks"));
+            System.out.println("short loop armed: " + PreemptSwitch.isArmed(Main.class, "chunk"));
         }
 
         /** Plain code, so the wait is the JDK's own: it holds the loop's thread without computing. */
@@ -155,7 +156,8 @@ class PreemptSwitchTest {
                     return cpu.join();
                 });
             } catch (java.util.concurrent.CancellationException e) {
-                System.out.println("cancelled while computing; armed: " + PreemptSwitch.isArmed());
+                System.out.println("cancelled while computing; armed: "
+                        + PreemptSwitch.isArmed(PreemptionTest.class, "computeForever"));
             }
         }
     }
@@ -182,22 +184,24 @@ class PreemptSwitchTest {
         // A long slice, so that neither the first turns (loading classes) nor a busy machine's scheduling makes an
         // overrun of the short pieces.
         String out = runChild("500");
-        assertTrue(out.contains("armed after short pieces: false"), out);
+        assertTrue(out.contains("methods armed after short pieces: 0 "), out);
         // the loop ends only once the sleeper has ticked three times, which needs three preemptions
         assertTrue(out.contains("ticks while the loop computed: 3"), out);
-        assertTrue(out.contains("armed after a long loop: true"), out);
+        assertTrue(out.contains("long loop armed: true"), out);
+        // only the method that ran past its slice pays for its checks from now on
+        assertTrue(out.contains("short loop armed: false"), out);
     }
 
     @Test
     void aTaskThatOverranItsSliceOnlyWhileClassesWereDefinedLeavesTheSwitchOff() throws Exception {
         String out = runChild("100", "classload");
-        assertTrue(out.contains("armed after a slow class definition: false"), out);
+        assertTrue(out.contains("methods armed after a slow class definition: 0\n"), out);
     }
 
     @Test
     void aTaskThatOverranItsSliceWaitingInAPinnedCallLeavesTheSwitchOff() throws Exception {
         String out = runChild("100", "pinned");
-        assertTrue(out.contains("armed after a pinned wait: false"), out);
+        assertTrue(out.contains("methods armed after a pinned wait: 0\n"), out);
     }
 
     @Test
