@@ -35,6 +35,7 @@ public class CoroNoPreempt {
     @Setup(Level.Trial)
     public void check() {
         CoroPreempt.checkAgentOptions(true);
+        CoroPreempt.warmUpInPieces(); // as CoroPreempt's loops are warmed up
     }
 
     @Benchmark

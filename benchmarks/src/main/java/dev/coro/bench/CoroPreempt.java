@@ -5,12 +5,14 @@ import dev.coro.Coroutine;
 import dev.coro.internal.PreemptSwitch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +35,8 @@ import static dev.coro.bench.Shape.LOOP_ITERATIONS;
  * <p>Until the runtime has to stop a task while a method runs, that method's checks are a switch the JIT folds away
  * ({@code dev.coro.internal.PreemptSwitch}), and none of these loops runs long enough for that. The trial setups of
  * the others change that first: {@code _otherPreempted} runs another method past its time slice;
- * {@code _armed} cancels a computing task from another thread, which switches on every method's checks;
+ * {@code _armed} cancels a computing task from another thread, which, in its fork without a watchdog, switches on
+ * every method's checks;
  * {@code _preempted} runs the measured loop itself past many slices.
  */
 @State(Scope.Benchmark)
@@ -48,8 +51,40 @@ public class CoroPreempt {
     }
 
     @Benchmark
-    public long coroLoop_inCoroutine() {
+    public long coroLoop_inCoroutine(Folded folded) {
         return Coro.run(() -> coroSumOfSquares(n));
+    }
+
+    /** The measured loop's checks stay folded, from a warm-up to the end of the trial. */
+    @State(Scope.Benchmark)
+    public static class Folded {
+        @Setup(Level.Trial)
+        public void warmUp() {
+            warmUpInPieces();
+        }
+
+        @TearDown(Level.Trial)
+        public void stillFolded() {
+            if (PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
+                throw new IllegalStateException("the measured loop overran a time slice: its checks are on");
+            }
+        }
+    }
+
+    /**
+     * Compiles the measured loop in pieces well under a time slice: a first call of a million iterations runs
+     * partly interpreted, can overrun the slice, and then switches on the loop's checks for good, in some forks and
+     * not in others.
+     */
+    static long warmUpInPieces() {
+        return Coro.run(() -> {
+            long s = 0;
+            for (int r = 0; r < 3_000; r++) {
+                s += coroSumOfSquares(20_000);
+                Coro.yield();
+            }
+            return s;
+        });
     }
 
     /**
@@ -65,15 +100,19 @@ public class CoroPreempt {
     public static class OtherPreempted {
         @Setup(Level.Trial)
         public void overrunASliceElsewhere() {
+            warmUpInPieces();
             for (int i = 0; i < 40 && !PreemptSwitch.isArmed(OtherPreempted.class, "spin"); i++) {
                 Coro.run(() -> spin(50)); // the watchdog's first start is slow
             }
             if (!PreemptSwitch.isArmed(OtherPreempted.class, "spin")) {
                 throw new IllegalStateException("a coroutine computed past its time slice, but its checks stayed off");
             }
-            if (PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
-                throw new IllegalStateException("the measured loop's checks are on, though it never overran a slice");
-            }
+            new Folded().stillFolded();
+        }
+
+        @TearDown(Level.Trial)
+        public void stillFolded() {
+            new Folded().stillFolded();
         }
 
         @Coroutine
@@ -89,9 +128,11 @@ public class CoroPreempt {
 
     /**
      * The same loop with its checks on, though its own profile never saw a preemption: the state every loop is in
-     * after a cancel from another thread, which may find a task computing in any method.
+     * after a cancel from another thread in a JVM without a watchdog to follow the task to where it computes (time
+     * slices and blocked-loop reports both off, as in this fork), which then switches on every method's checks.
      */
     @Benchmark
+    @Fork(jvmArgsPrepend = {"-Dcoro.preempt.slice=0", "-Dcoro.watchdog.blocked=0"})
     public long coroLoop_inCoroutine_armed(Armed armed) {
         return Coro.run(() -> coroSumOfSquares(n));
     }
@@ -100,9 +141,18 @@ public class CoroPreempt {
     public static class Armed {
         @Setup(Level.Trial)
         public void cancelFromAnotherThread() throws InterruptedException {
+            warmUpInPieces(); // as for the others: only the switch differs
             java.util.concurrent.CompletableFuture<dev.coro.Task<Long>> started =
                     new java.util.concurrent.CompletableFuture<>();
-            Thread canceller = new Thread(() -> started.join().cancel(), "canceller");
+            Thread canceller = new Thread(() -> {
+                dev.coro.Task<Long> t = started.join();
+                try {
+                    Thread.sleep(200); // until it computes
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                t.cancel();
+            }, "canceller");
             canceller.start();
             try {
                 Coro.run(() -> {
@@ -131,6 +181,7 @@ public class CoroPreempt {
     public static class Preempted {
         @Setup(Level.Trial)
         public void overrunASliceInTheMeasuredLoop() {
+            warmUpInPieces(); // as for the others: then it overruns compiled
             for (int i = 0; i < 3; i++) {
                 Coro.run(() -> coroSumOfSquares(Integer.MAX_VALUE)); // ~0.7 s each: many slices
             }

@@ -579,7 +579,9 @@ public final class Loop {
                 s = running;
             }
             if (s != null) {
-                PreemptSwitch.armAll(); // it may compute anywhere, and with preemption off no watchdog follows it
+                if (!Watchdog.ENABLED) {
+                    PreemptSwitch.armAll(); // it may compute anywhere, and no watchdog follows it there (see watch)
+                }
                 s.preempt = true;
             }
         }
@@ -602,13 +604,17 @@ public final class Loop {
         }
         long stuck = now - stuckSince;
         Stack running = carrier.current;
-        if (sliceNanos > 0 && stuck >= sliceNanos && running != carrier.plain) {
-            if (!running.preempt) {
+        if (running != carrier.plain) {
+            boolean overrun = sliceNanos > 0 && stuck >= sliceNanos;
+            CoTask<?> t = running.task;
+            if (overrun && !running.preempt) {
                 running.preempt = true; // enough where the running methods' checks already read it
-            } else if (thread.getState() == Thread.State.RUNNABLE) {
-                // Still running a tick later: its checks are folded away (PreemptSwitch), so switch on those of the
-                // methods it runs. Not while it only loads classes on first use, which is over soon, nor while its
-                // thread waits in a pinned call: neither reaches a loop head meanwhile.
+            } else if (running.preempt && (overrun || t != null && t.cancelRequested)
+                    && thread.getState() == Thread.State.RUNNABLE) {
+                // Asked to stop, by its slice or a cancel, and still running a tick later: the checks of the methods
+                // it runs are folded away (PreemptSwitch), so switch them on. Not while it only loads classes on
+                // first use, which is over soon, nor while its thread waits in a pinned call: neither reaches a loop
+                // head meanwhile.
                 StackTraceElement[] trace = thread.getStackTrace();
                 if (!loadingClasses(trace)) {
                     PreemptSwitch.arm(trace);

@@ -6,7 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One daemon thread watching every loop: a coroutine that runs longer than a time slice without suspending is asked
- * to yield (system property {@code coro.preempt.slice}, ms, default 10, 0 = off), and a loop that has not turned for
+ * to yield (system property {@code coro.preempt.slice}, ms, default 10, 0 = off), as is a cancelled one that still
+ * computes (see {@code Loop.watch} and {@link PreemptSwitch}), and a loop that has not turned for
  * {@code coro.watchdog.blocked} ms (default 100, 0 = off) is reported once, with its thread's stack: that call
  * blocked every coroutine of the loop. When the watchdog itself wakes far too late, the whole process stood still
  * (a collector's pause, an overloaded machine): that time is nobody's fault, and every loop's clock starts again.
@@ -14,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 final class Watchdog implements Runnable {
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.preempt.slice", 10));
     static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.watchdog.blocked", 100));
+    /** Whether the watchdog watches the loops at all. */
+    static final boolean ENABLED = SLICE_NANOS > 0 || BLOCKED_NANOS > 0;
     private static final Set<Loop> LOOPS = ConcurrentHashMap.newKeySet();
     private static Thread thread;
 
@@ -21,7 +24,7 @@ final class Watchdog implements Runnable {
     }
 
     static void register(Loop loop) {
-        if (SLICE_NANOS <= 0 && BLOCKED_NANOS <= 0) {
+        if (!ENABLED) {
             return;
         }
         LOOPS.add(loop);

@@ -157,16 +157,22 @@ class PreemptSwitchTest {
                 });
             } catch (java.util.concurrent.CancellationException e) {
                 System.out.println("cancelled while computing; armed: "
-                        + PreemptSwitch.isArmed(PreemptionTest.class, "computeForever"));
+                        + PreemptSwitch.isArmed(PreemptionTest.class, "computeForever")
+                        + "; elsewhere: " + PreemptSwitch.isArmed(Main.class, "chunk"));
             }
         }
     }
 
     private static String runChild(String slice, String... args) throws Exception {
+        return runChild(List.of("-Dcoro.preempt.slice=" + slice), args);
+    }
+
+    private static String runChild(List<String> properties, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-javaagent:" + System.getProperty("coro.agent.jar"), "-Dcoro.preempt.slice=" + slice,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-javaagent:" + System.getProperty("coro.agent.jar")));
+        cmd.addAll(properties);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         boolean done = p.waitFor(60, TimeUnit.SECONDS);
@@ -207,6 +213,13 @@ class PreemptSwitchTest {
     @Test
     void aCancelFromAnotherThreadReachesACompiledLoopEvenWithPreemptionOff() throws Exception {
         String out = runChild("0", "cancel");
-        assertTrue(out.contains("cancelled while computing; armed: true"), out);
+        // the watchdog, there to report blocked loops, follows the cancelled task to the method it computes in
+        assertTrue(out.contains("cancelled while computing; armed: true; elsewhere: false"), out);
+    }
+
+    @Test
+    void withoutAWatchdogACancelFromAnotherThreadSwitchesOnEveryCheck() throws Exception {
+        String out = runChild(List.of("-Dcoro.preempt.slice=0", "-Dcoro.watchdog.blocked=0"), "cancel");
+        assertTrue(out.contains("cancelled while computing; armed: true; elsewhere: true"), out);
     }
 }
