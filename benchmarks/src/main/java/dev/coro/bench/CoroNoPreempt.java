@@ -35,11 +35,16 @@ public class CoroNoPreempt {
     @Setup(Level.Trial)
     public void check() {
         CoroPreempt.checkAgentOptions(true);
-        CoroPreempt.warmUpInPieces(); // as CoroPreempt's loops are warmed up
     }
 
     @Benchmark
     public long coroLoop_inCoroutine() {
         return Coro.run(() -> CoroPreempt.coroSumOfSquares(n));
+    }
+
+    /** {@link CoroPreempt#coroLongLoop_inCoroutine} without checks: never preempted. */
+    @Benchmark
+    public long coroLongLoop_inCoroutine() {
+        return Coro.run(() -> CoroPreempt.coroSumOfSquares(n * CoroPreempt.LONG_LOOP_FACTOR));
     }
 }

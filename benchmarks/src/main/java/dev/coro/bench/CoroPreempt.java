@@ -37,12 +37,14 @@ import static dev.coro.bench.Shape.LOOP_ITERATIONS;
  * the others change that first: {@code _otherPreempted} runs another method past its time slice;
  * {@code _armed} cancels a computing task from another thread, which, in its fork without a watchdog, switches on
  * every method's checks;
- * {@code _preempted} runs the measured loop itself past many slices.
+ * {@code _preempted} runs the measured loop itself past many slices (its checks go off again after a quiet period,
+ * see {@code PreemptSwitch}). {@code coroLongLoop_inCoroutine} is a loop that overruns its slice on every call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CoroPreempt {
+    static final int LONG_LOOP_FACTOR = 300;
     int n = LOOP_ITERATIONS;
 
     @Setup(Level.Trial)
@@ -55,36 +57,18 @@ public class CoroPreempt {
         return Coro.run(() -> coroSumOfSquares(n));
     }
 
-    /** The measured loop's checks stay folded, from a warm-up to the end of the trial. */
+    /**
+     * Fails the trial if the measured loop's checks are on at its end. A first call, partly interpreted, can overrun
+     * its slice and switch them on; they go off again after the quiet period, well within the warm-up.
+     */
     @State(Scope.Benchmark)
     public static class Folded {
-        @Setup(Level.Trial)
-        public void warmUp() {
-            warmUpInPieces();
-        }
-
         @TearDown(Level.Trial)
         public void stillFolded() {
             if (PreemptSwitch.isArmed(CoroPreempt.class, "coroSumOfSquares")) {
-                throw new IllegalStateException("the measured loop overran a time slice: its checks are on");
+                throw new IllegalStateException("the measured loop's checks are on at the end of the trial");
             }
         }
-    }
-
-    /**
-     * Compiles the measured loop in pieces well under a time slice: a first call of a million iterations runs
-     * partly interpreted, can overrun the slice, and then switches on the loop's checks for good, in some forks and
-     * not in others.
-     */
-    static long warmUpInPieces() {
-        return Coro.run(() -> {
-            long s = 0;
-            for (int r = 0; r < 3_000; r++) {
-                s += coroSumOfSquares(20_000);
-                Coro.yield();
-            }
-            return s;
-        });
     }
 
     /**
@@ -100,14 +84,12 @@ public class CoroPreempt {
     public static class OtherPreempted {
         @Setup(Level.Trial)
         public void overrunASliceElsewhere() {
-            warmUpInPieces();
             for (int i = 0; i < 40 && !PreemptSwitch.isArmed(OtherPreempted.class, "spin"); i++) {
                 Coro.run(() -> spin(50)); // the watchdog's first start is slow
             }
             if (!PreemptSwitch.isArmed(OtherPreempted.class, "spin")) {
                 throw new IllegalStateException("a coroutine computed past its time slice, but its checks stayed off");
             }
-            new Folded().stillFolded();
         }
 
         @TearDown(Level.Trial)
@@ -141,7 +123,6 @@ public class CoroPreempt {
     public static class Armed {
         @Setup(Level.Trial)
         public void cancelFromAnotherThread() throws InterruptedException {
-            warmUpInPieces(); // as for the others: only the switch differs
             java.util.concurrent.CompletableFuture<dev.coro.Task<Long>> started =
                     new java.util.concurrent.CompletableFuture<>();
             Thread canceller = new Thread(() -> {
@@ -171,7 +152,10 @@ public class CoroPreempt {
         }
     }
 
-    /** The same loop after it was itself preempted: its own profile has seen the yield. */
+    /**
+     * The same loop after it was itself preempted, many times, in its trial setup: its own profile has seen the
+     * yield. Its checks go off again a quiet period later, within the warm-up.
+     */
     @Benchmark
     public long coroLoop_inCoroutine_preempted(Preempted preempted) {
         return Coro.run(() -> coroSumOfSquares(n));
@@ -181,7 +165,6 @@ public class CoroPreempt {
     public static class Preempted {
         @Setup(Level.Trial)
         public void overrunASliceInTheMeasuredLoop() {
-            warmUpInPieces(); // as for the others: then it overruns compiled
             for (int i = 0; i < 3; i++) {
                 Coro.run(() -> coroSumOfSquares(Integer.MAX_VALUE)); // ~0.7 s each: many slices
             }
@@ -189,6 +172,21 @@ public class CoroPreempt {
                 throw new IllegalStateException("the loop computed past its time slice, but its checks stayed off");
             }
         }
+    }
+
+    /**
+     * The loop over {@link #LONG_LOOP_FACTOR} times as many iterations, about 100 ms a call: preempted every time
+     * slice, alone on its loop, so each preemption is a yield straight back to it. Its checks are on for as long as
+     * it keeps overrunning, with brief returns to off (see {@code PreemptSwitch}).
+     */
+    @Benchmark
+    public long coroLongLoop_inCoroutine() {
+        return Coro.run(() -> coroSumOfSquares(n * LONG_LOOP_FACTOR));
+    }
+
+    @Benchmark
+    public long plainLongLoop_onThread() {
+        return plainSumOfSquares(n * LONG_LOOP_FACTOR);
     }
 
     @Benchmark

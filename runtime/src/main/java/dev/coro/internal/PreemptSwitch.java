@@ -7,8 +7,10 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.MutableCallSite;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Whether the preemption checks at a method's loop back-edges look at their task's flag at all. Each check starts
@@ -18,17 +20,32 @@ import java.util.Map;
  * a stack to return true (the watchdog's, for a task past its time slice), {@link #armAll} every site, now and
  * later (a cancel, which may reach a task anywhere). The JVM then deoptimizes the compiled code that relied on the
  * old targets, running loops included, at their next safepoint poll, and those checks read their flag from then
- * on. A site never goes back to false: a loop that ran past a slice once will again. Class files older than Java 7
- * cannot carry an {@code invokedynamic}; their checks read the flag always.
+ * on. The watchdog switches a method's site off again after a quiet period ({@link #relax}): a loop that overran
+ * its slice once, perhaps while it still ran interpreted, need not pay for its checks for good. If it overruns
+ * again, the watchdog switches it on again, one tick later than the first time, and the next quiet period is twice
+ * as long (system property {@code coro.preempt.quiet}, ms, the first period, default 1,000; at most 64 times that).
+ * Class files older than Java 7 cannot carry an {@code invokedynamic}; their checks read the flag always.
  */
 public final class PreemptSwitch {
     private static final MethodType TYPE = MethodType.methodType(boolean.class);
     private static final MethodHandle OFF = MethodHandles.constant(boolean.class, false);
-    private static final MethodHandle ON = MethodHandles.constant(boolean.class, true);
-    /** "class.method", as a stack trace names a frame; the key's sites, once armed, stay armed. Guarded by the class. */
-    private static final Map<String, MutableCallSite> SITES = new HashMap<>();
-    private static boolean allArmed; // guarded by the class
-    private static volatile int armedCount;
+    private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
+    private static final long QUIET_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Math.max(1, Long.getLong("coro.preempt.quiet", 1_000)));
+    private static final long MAX_QUIET_NANOS = QUIET_NANOS * 64;
+    /** One method's switch. */
+    private static final class Site {
+        final MutableCallSite callSite = new MutableCallSite(OFF);
+        long quiet = QUIET_NANOS; // how long it stays on the next time
+        long offAt; // when it goes off again, if on
+    }
+
+    /** "class.method", as a stack trace names a frame. Guarded by the class, as is everything below. */
+    private static final Map<String, Site> SITES = new HashMap<>();
+    private static final List<Site> ON = new ArrayList<>(); // on, and going off again
+    private static boolean allArmed;
+    private static final long NONE = Long.MAX_VALUE;
+    private static volatile long nextOff = NONE; // the earliest offAt in ON, or NONE
 
     private PreemptSwitch() {
     }
@@ -44,70 +61,115 @@ public final class PreemptSwitch {
         }
         String key = caller.lookupClass().getName() + '.' + method;
         synchronized (PreemptSwitch.class) {
-            MutableCallSite site = SITES.get(key);
+            Site site = SITES.get(key);
             if (site == null) {
-                site = new MutableCallSite(allArmed ? ON : OFF);
+                site = new Site();
+                if (allArmed) {
+                    site.callSite.setTarget(TRUE);
+                }
                 SITES.put(key, site);
             }
-            return site;
+            return site.callSite;
         }
     }
 
     /**
-     * Makes the checks of every method on {@code trace} read their task's flag from now on; call before raising the
-     * flag. Any thread. Returns whether a site was switched on just now.
+     * Makes the checks of every method on {@code trace} read their task's flag, for its quiet period; call before
+     * raising the flag. Any thread. Returns whether a site was switched on just now.
      */
     static boolean arm(StackTraceElement[] trace) {
-        List<MutableCallSite> on = new ArrayList<>();
+        long now = System.nanoTime();
+        List<MutableCallSite> changed = new ArrayList<>();
         synchronized (PreemptSwitch.class) {
             for (StackTraceElement e : trace) {
-                MutableCallSite site = SITES.get(e.getClassName() + '.' + e.getMethodName());
-                if (site != null && site.getTarget() == OFF) {
-                    site.setTarget(ON);
-                    on.add(site);
+                Site site = SITES.get(e.getClassName() + '.' + e.getMethodName());
+                if (site != null && site.callSite.getTarget() == OFF) {
+                    site.callSite.setTarget(TRUE);
+                    changed.add(site.callSite);
+                    site.offAt = now + site.quiet;
+                    site.quiet = Math.min(site.quiet * 2, MAX_QUIET_NANOS);
+                    ON.add(site);
+                    nextOff = earlier(nextOff, site.offAt);
                 }
             }
-            return switchOn(on);
+            sync(changed);
         }
+        return !changed.isEmpty();
     }
 
-    /** Makes every check read its flag, now and in classes loaded later. Any thread. */
+    /** Makes every check read its flag, now and in classes loaded later, for good. Any thread. */
     static void armAll() {
         synchronized (PreemptSwitch.class) {
             if (allArmed) {
                 return;
             }
             allArmed = true;
-            List<MutableCallSite> on = new ArrayList<>();
-            for (MutableCallSite site : SITES.values()) {
-                if (site.getTarget() == OFF) {
-                    site.setTarget(ON);
-                    on.add(site);
+            ON.clear();
+            nextOff = NONE;
+            List<MutableCallSite> changed = new ArrayList<>();
+            for (Site site : SITES.values()) {
+                if (site.callSite.getTarget() == OFF) {
+                    site.callSite.setTarget(TRUE);
+                    changed.add(site.callSite);
                 }
             }
-            switchOn(on);
+            sync(changed);
         }
     }
 
-    private static boolean switchOn(List<MutableCallSite> on) {
-        if (on.isEmpty()) {
-            return false;
+    /** Switches off the sites whose quiet period is over. The watchdog's thread, on every tick. */
+    static void relax(long now) {
+        long due = nextOff;
+        if (due == NONE || now - due < 0) {
+            return;
         }
-        MutableCallSite.syncAll(on.toArray(new MutableCallSite[0]));
-        armedCount += on.size();
-        return true;
+        synchronized (PreemptSwitch.class) {
+            List<MutableCallSite> changed = new ArrayList<>();
+            long next = NONE;
+            for (Iterator<Site> it = ON.iterator(); it.hasNext();) {
+                Site site = it.next();
+                if (now - site.offAt >= 0) {
+                    site.callSite.setTarget(OFF);
+                    changed.add(site.callSite);
+                    it.remove();
+                } else {
+                    next = earlier(next, site.offAt);
+                }
+            }
+            nextOff = next;
+            sync(changed);
+        }
+    }
+
+    /** The earlier of two nanoTime instants, {@code a} perhaps NONE. */
+    private static long earlier(long a, long b) {
+        return a == NONE || b - a < 0 ? b : a;
+    }
+
+    private static void sync(List<MutableCallSite> changed) {
+        if (!changed.isEmpty()) {
+            MutableCallSite.syncAll(changed.toArray(new MutableCallSite[0]));
+        }
     }
 
     /** How many methods' checks read their flag. */
     public static int armedCount() {
-        return armedCount;
+        synchronized (PreemptSwitch.class) {
+            int n = 0;
+            for (Site site : SITES.values()) {
+                if (site.callSite.getTarget() == TRUE) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     /** Whether the checks of {@code method} (any overload) in {@code owner} read their flag. */
     public static boolean isArmed(Class<?> owner, String method) {
         synchronized (PreemptSwitch.class) {
-            MutableCallSite site = SITES.get(owner.getName() + '.' + method);
-            return site != null ? site.getTarget() == ON : allArmed;
+            Site site = SITES.get(owner.getName() + '.' + method);
+            return site != null ? site.callSite.getTarget() == TRUE : allArmed;
         }
     }
 }

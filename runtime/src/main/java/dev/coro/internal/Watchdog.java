@@ -56,6 +56,7 @@ final class Watchdog implements Runnable {
             }
             long now = System.nanoTime();
             tick(LOOPS, now, now - last > late, SLICE_NANOS, BLOCKED_NANOS);
+            PreemptSwitch.relax(now);
             last = now;
         }
     }

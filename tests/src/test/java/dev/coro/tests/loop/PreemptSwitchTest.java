@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A method's preemption checks stay folded away until a coroutine overruns its time slice in it; then its loop,
  * compiled by then without any check, is deoptimized and preempted all the same, and only its checks read their flag
- * from then on. In a fresh JVM, since a switch, once on, stays on.
+ * for a quiet period. In a fresh JVM each, since switches once on stay so for a while.
  */
 class PreemptSwitchTest {
 
@@ -47,6 +47,15 @@ class PreemptSwitchTest {
                 cancelFromAnotherThread();
                 return;
             }
+            if (args.length > 0 && args[0].equals("relax")) {
+                System.out.println("first run: ticks " + computeUntilTicks() + "; armed: "
+                        + PreemptSwitch.isArmed(Main.class, "untilTicks"));
+                Thread.sleep(2_500); // more than the quiet period of 1 s
+                System.out.println("after a quiet period, armed: " + PreemptSwitch.isArmed(Main.class, "untilTicks"));
+                System.out.println("second run: ticks " + computeUntilTicks() + "; armed: "
+                        + PreemptSwitch.isArmed(Main.class, "untilTicks"));
+                return;
+            }
             if (args.length > 0 && args[0].equals("pinned")) {
                 Coro.run(() -> waitPinned(600));
                 System.out.println("methods armed after a pinned wait: " + PreemptSwitch.armedCount());
@@ -68,8 +77,15 @@ class PreemptSwitchTest {
                 return s;
             });
             System.out.println("methods armed after short pieces: " + PreemptSwitch.armedCount() + " (" + (warm & 1) + ")");
+            System.out.println("ticks while the loop computed: " + computeUntilTicks());
+            System.out.println("long loop armed: " + PreemptSwitch.isArmed(Main.class, "untilTicks"));
+            System.out.println("short loop armed: " + PreemptSwitch.isArmed(Main.class, "chunk"));
+        }
+
+        /** Runs {@link #untilTicks} beside a task that sleeps and ticks three times; returns the ticks seen. */
+        static long computeUntilTicks() {
             int[] ticks = {0};
-            long done = Coro.run(() -> {
+            return Coro.run(() -> {
                 Task<Long> cpu = Coro.spawn(() -> untilTicks(ticks, 3));
                 Coro.spawn(() -> {
                     for (int i = 0; i < 3; i++) {
@@ -80,9 +96,6 @@ class PreemptSwitchTest {
                 long r = cpu.join();
                 return ticks[0] + (r == 42 ? 1L : 0L);
             });
-            System.out.println("ticks while the loop computed: " + done);
-            System.out.println("long loop armed: " + PreemptSwitch.isArmed(Main.class, "untilTicks"));
-            System.out.println("short loop armed: " + PreemptSwitch.isArmed(Main.class, "chunk"));
         }
 
         /** Plain code, so the wait is the JDK's own: it holds the loop's thread without computing. */
@@ -164,7 +177,8 @@ class PreemptSwitchTest {
     }
 
     private static String runChild(String slice, String... args) throws Exception {
-        return runChild(List.of("-Dcoro.preempt.slice=" + slice), args);
+        // a switch turned on stays on for the whole run
+        return runChild(List.of("-Dcoro.preempt.slice=" + slice, "-Dcoro.preempt.quiet=600000"), args);
     }
 
     private static String runChild(List<String> properties, String... args) throws Exception {
@@ -196,6 +210,15 @@ class PreemptSwitchTest {
         assertTrue(out.contains("long loop armed: true"), out);
         // only the method that ran past its slice pays for its checks from now on
         assertTrue(out.contains("short loop armed: false"), out);
+    }
+
+    @Test
+    void aMethodsChecksGoOffAfterAQuietPeriodAndOnAgainWhenItOverrunsAgain() throws Exception {
+        String out = runChild(List.of("-Dcoro.preempt.slice=50", "-Dcoro.preempt.quiet=1000"), "relax");
+        assertTrue(out.contains("first run: ticks 3; armed: true"), out);
+        assertTrue(out.contains("after a quiet period, armed: false"), out);
+        // the loop compiled without checks again, and is preempted all the same
+        assertTrue(out.contains("second run: ticks 3; armed: true"), out);
     }
 
     @Test
