@@ -267,8 +267,9 @@ public final class Coro {
 
     /**
      * Every live task of every loop in this JVM: its name, state and what it waits on; with
-     * {@code -Dcoro.debug.frames=true}, also the frames (with line numbers) where each suspended task stopped. The
-     * same text is available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}.
+     * {@code -Dcoro.debug.frames=true}, also the frames (with line numbers) where each suspended task stopped; and
+     * the methods whose preemption checks are on, since a task overran its time slice there. The same text is
+     * available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}.
      */
     public static String dump() {
         return Loop.dumpAll();

@@ -508,7 +508,10 @@ public final class Loop {
         for (Loop l : ALL) {
             b.append(l.dump());
         }
-        return b.length() == 0 ? "no coro loop is running\n" : b.toString();
+        if (b.length() == 0) {
+            b.append("no coro loop is running\n");
+        }
+        return b.append(PreemptSwitch.describe()).toString();
     }
 
     /** Reads task fields racily from another thread: good enough for a diagnostic snapshot. */

@@ -165,6 +165,30 @@ public final class PreemptSwitch {
         }
     }
 
+    /** For {@code Coro.dump()}: the methods whose checks are on, if any; else the empty string. */
+    static String describe() {
+        long now = System.nanoTime();
+        synchronized (PreemptSwitch.class) {
+            if (allArmed) {
+                return "preemption checks on in every method, for good (a task was cancelled from another thread "
+                        + "while no watchdog ran, or the JVM is shutting down)\n";
+            }
+            if (ON.isEmpty()) {
+                return "";
+            }
+            StringBuilder b = new StringBuilder("preemption checks on in ").append(ON.size())
+                    .append(ON.size() == 1 ? " method" : " methods").append(" (a task overran its time slice there):");
+            for (Map.Entry<String, Site> e : SITES.entrySet()) {
+                Site site = e.getValue();
+                if (ON.contains(site)) {
+                    b.append("\n  ").append(e.getKey()).append(", off again in ")
+                            .append(Math.max(0, TimeUnit.NANOSECONDS.toMillis(site.offAt - now))).append(" ms");
+                }
+            }
+            return b.append('\n').toString();
+        }
+    }
+
     /** Whether the checks of {@code method} (any overload) in {@code owner} read their flag. */
     public static boolean isArmed(Class<?> owner, String method) {
         synchronized (PreemptSwitch.class) {

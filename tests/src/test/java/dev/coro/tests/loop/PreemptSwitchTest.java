@@ -80,6 +80,7 @@ class PreemptSwitchTest {
             System.out.println("ticks while the loop computed: " + computeUntilTicks());
             System.out.println("long loop armed: " + PreemptSwitch.isArmed(Main.class, "untilTicks"));
             System.out.println("short loop armed: " + PreemptSwitch.isArmed(Main.class, "chunk"));
+            System.out.print(Coro.dump());
         }
 
         /** Runs {@link #untilTicks} beside a task that sleeps and ticks three times; returns the ticks seen. */
@@ -210,6 +211,9 @@ class PreemptSwitchTest {
         assertTrue(out.contains("long loop armed: true"), out);
         // only the method that ran past its slice pays for its checks from now on
         assertTrue(out.contains("short loop armed: false"), out);
+        // and Coro.dump() says where the checks are on
+        assertTrue(out.contains("preemption checks on in 1 method (a task overran its time slice there):\n  "
+                + Main.class.getName() + ".untilTicks, off again in "), out);
     }
 
     @Test
