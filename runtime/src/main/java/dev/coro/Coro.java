@@ -266,10 +266,23 @@ public final class Coro {
     }
 
     /**
-     * Every live task of every loop in this JVM: its name, state and what it waits on; with
-     * {@code -Dcoro.debug.frames=true}, also the frames (with line numbers) where each suspended task stopped; and
-     * the methods whose preemption checks are on, since a task overran its time slice there. The same text is
-     * available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}.
+     * Every live task of every loop in this JVM: its name, state and what it waits on, and below that, for a task
+     * that is not running, the frames it is suspended in, innermost first, with line numbers, as in a thread dump;
+     * then the methods whose preemption checks are on, since a task overran its time slice there. The same text is
+     * available over JMX: MBean {@code dev.coro:type=Coro}, operation {@code dump}. Callable from any thread.
+     *
+     * <pre>
+     * loop on thread main: 2 live tasks
+     *   main: running
+     *   fetcher-3: suspended on receive on an empty channel
+     *       at dev.coro.Channel.receive
+     *       at com.example.Crawler.nextUrl(Crawler.java:41)
+     *       at com.example.Crawler.lambda$crawl$0(Crawler.java:27)
+     * </pre>
+     *
+     * The frames come from what each frame saved when it suspended (its resume point names the call it stopped at),
+     * so they cost nothing until a dump reads them. Frames of the runtime's own code are left out, except the call the
+     * innermost frame waits in.
      */
     public static String dump() {
         return Loop.dumpAll();

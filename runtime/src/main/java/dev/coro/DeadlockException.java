@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Thrown by {@link Coro#run(CoroutineCallable)} when every task of the loop waits and nothing can ever wake any of
- * them: no ready task, no timer, no pending work from another thread. The message lists each task and its wait.
+ * them: no ready task, no timer, no pending work from another thread. The message lists each task, its wait and the
+ * frames it is suspended in.
  *
  * <pre>{@code
  * try {
@@ -23,7 +24,10 @@ public final class DeadlockException extends IllegalStateException {
         this.tasks = List.copyOf(tasks);
     }
 
-    /** One line per suspended task: its name and what it waits on. */
+    /**
+     * One entry per task: its name and what it waits on, then, one per line, the frames it is suspended in (as
+     * {@link Coro#dump()} shows them).
+     */
     public List<String> tasks() {
         return tasks;
     }

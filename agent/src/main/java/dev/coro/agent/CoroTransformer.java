@@ -39,6 +39,8 @@ final class CoroTransformer implements ClassFileTransformer {
     private final Map<String, Set<String>> pendingTargets = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    /** Taken here, before this transformer sees a class: the registry's classes must not load inside a transform. */
+    private final dev.coro.agent.instrument.SiteRegistry sites = dev.coro.agent.instrument.SiteRegistry.RUNTIME;
 
     CoroTransformer(AgentOptions options, PrintStream err) {
         this.options = options;
@@ -70,7 +72,7 @@ final class CoroTransformer implements ClassFileTransformer {
         seen.add(className);
         Set<String> extra = pendingTargets.getOrDefault(className, Set.of());
         ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins, options::inScope), options.preempt,
-                new dev.coro.agent.instrument.Patches(options.patches)).instrument(classFile, extra);
+                new dev.coro.agent.instrument.Patches(options.patches), sites).instrument(classFile, extra);
         for (String[] target : r.foreignTargets) {
             String owner = target[0];
             String method = target[1];

@@ -60,11 +60,6 @@ public final class Loop {
 
     /** Every running loop, for dumps. */
     private static final java.util.Set<Loop> ALL = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Capture where each task suspends (costly; for debugging). */
-    static final boolean DEBUG_FRAMES = Boolean.getBoolean("coro.debug.frames");
-    /** With {@link #DEBUG_FRAMES}: where each suspended task last suspended (kept aside: tasks carry no slot for it). */
-    private static final java.util.Map<CoTask<?>, String[]> SUSPENDED_AT =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private Loop(Carrier carrier) {
         this.thread = Thread.currentThread();
@@ -451,9 +446,6 @@ public final class Loop {
             s.waitingOn = what; // a task often waits on the same thing again: skip the store and its GC barrier
         }
         s.mode = Stack.SUSPENDING;
-        if (DEBUG_FRAMES) {
-            SUSPENDED_AT.put(t, Frames.capture());
-        }
     }
 
     /**
@@ -519,13 +511,7 @@ public final class Loop {
         StringBuilder b = new StringBuilder("loop on thread ").append(thread.getName()).append(": ")
                 .append(liveCount).append(" live tasks\n");
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
-            b.append("  ").append(t.name()).append(": ").append(t.stateName()).append('\n');
-            String[] frames = DEBUG_FRAMES ? SUSPENDED_AT.get(t) : null;
-            if (frames != null && t.state == CoTask.SUSPENDED) {
-                for (String f : frames) {
-                    b.append("      at ").append(f).append('\n');
-                }
-            }
+            b.append("  ").append(describe(t)).append('\n');
         }
         return b.toString();
     }
@@ -711,10 +697,25 @@ public final class Loop {
         }
     }
 
+    /**
+     * Its name and state and, unless it is running (its frames are live on the thread then, not saved), the frames it
+     * is suspended in, one per line below.
+     */
+    private static String describe(CoTask<?> t) {
+        StringBuilder b = new StringBuilder(t.name()).append(": ").append(t.stateName());
+        Stack s = t.stack;
+        if (s != null && t.state != CoTask.RUNNING) {
+            for (String f : s.savedFrames()) {
+                b.append("\n      at ").append(f);
+            }
+        }
+        return b.toString();
+    }
+
     private DeadlockException deadlock() {
         List<String> lines = new ArrayList<>();
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
-            lines.add(t.name() + ": " + t.stateName());
+            lines.add(describe(t));
         }
         return new DeadlockException(lines);
     }

@@ -269,6 +269,14 @@ public class Stack {
         pinned = 0;
     }
 
+    /**
+     * The instrumented frames saved here, innermost first, as stack-trace elements (see {@link Sites#frames}); any
+     * thread, racily.
+     */
+    java.util.List<String> savedFrames() {
+        return Sites.frames(ints, ip);
+    }
+
     boolean isEmpty() {
         return ip == 0 && lp == 0 && rp == 0;
     }

@@ -39,6 +39,7 @@ public final class ClassInstrumenter {
     private final Policy policy;
     private final boolean preemption;
     private final Patches patches;
+    private final SiteRegistry sites;
 
     /** With preemption checks at loop heads, without patches. */
     public ClassInstrumenter(Policy policy) {
@@ -46,9 +47,14 @@ public final class ClassInstrumenter {
     }
 
     public ClassInstrumenter(Policy policy, boolean preemption, Patches patches) {
+        this(policy, preemption, patches, SiteRegistry.RUNTIME);
+    }
+
+    public ClassInstrumenter(Policy policy, boolean preemption, Patches patches, SiteRegistry sites) {
         this.policy = policy;
         this.preemption = preemption;
         this.patches = patches;
+        this.sites = sites;
     }
 
     /** The outcome for one class. */
@@ -187,6 +193,7 @@ public final class ClassInstrumenter {
 
         Set<MethodInsnNode> calls = new LinkedHashSet<>();
         java.util.Map<MethodInsnNode, String> dynamic = new java.util.HashMap<>(); // call -> its original desc
+        java.util.Map<MethodInsnNode, String> patched = new java.util.HashMap<>(); // call -> what the source called
         Set<MethodInsnNode> keepArgs = new HashSet<>(patches.redirectConstructors(twin));
         calls.addAll(keepArgs);
         for (AbstractInsnNode insn = twin.instructions.getFirst(); insn != null; insn = insn.getNext()) {
@@ -195,7 +202,9 @@ public final class ClassInstrumenter {
                 if (keepArgs.contains(call)) {
                     continue;
                 }
+                String called = calleeName(call);
                 if (patches.redirect(call, policy.hierarchy())) {
+                    patched.put(call, called);
                     calls.add(call);
                     keepArgs.add(call); // a patched leaf retries the JDK call on resume: it needs its arguments
                 } else if (policy.isSuspending(call.getOpcode(), call.owner, call.name, call.desc)) {
@@ -251,7 +260,9 @@ public final class ClassInstrumenter {
             sitePending.add(pending.at(call));
         }
         if (!sites.isEmpty()) {
-            new StateMachine(twin, stackLocal, preemptions).rewrite(sites, siteFrames, siteLive, sitePending, keepArgs);
+            new StateMachine(cn.name, cn.sourceFile, twin, stackLocal, preemptions,
+                    call -> patched.getOrDefault(call, calleeName(call)), this.sites)
+                    .rewrite(sites, siteFrames, siteLive, sitePending, keepArgs);
         }
         for (java.util.Map.Entry<MethodInsnNode, String> d : dynamic.entrySet()) {
             MethodInsnNode call = d.getKey();
@@ -260,6 +271,10 @@ public final class ClassInstrumenter {
             }
         }
         return twin;
+    }
+
+    private static String calleeName(MethodInsnNode call) {
+        return (call.owner.replace('/', '.') + "." + call.name).intern(); // a few distinct callees, many sites
     }
 
     /** A copy of {@code m}'s body in a new method with a trailing Stack parameter, locals shifted up by one. */

@@ -8,6 +8,7 @@ import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.JumpInsnNode;
 import org.objectweb.asm.tree.LabelNode;
+import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.LineNumberNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
@@ -28,8 +29,8 @@ import java.util.List;
  *  entry:     if (stack.mode != RUNNING) goto dispatch           -- the only cost on entry
  *  call k:    [spill receiver]  CALL_k: aload stack; invoke m(args, stack)
  *             if (stack.mode != RUNNING) goto SAVE_k             -- the only cost per call
- *  SAVE_k:    pop result; push operand values below the call, receiver, live locals, then k; return zero
- *  dispatch:  switch (stack.popI()) { case k: goto RESTORE_k }
+ *  SAVE_k:    pop result; push operand values below the call, receiver, live locals, then id_k; return zero
+ *  dispatch:  switch (stack.popI()) { case id_k: goto RESTORE_k }
  *  RESTORE_k: pop locals and receiver into place, operand values back onto the stack;
  *             push zero arguments (the callee restores its own); goto CALL_k
  *             (a preemption check's leaf: goto a second call of it, off the loop's path)
@@ -37,6 +38,9 @@ import java.util.List;
  * A pending value that the resume can make again (a constant, a copy of a local restored anyway: see
  * {@link PendingValues}) is not saved: the restore makes it.
  * </pre>
+ *
+ * The resume point {@code id_k} is the id the {@link SiteRegistry} gave suspension point k: it names the point, so
+ * a dump can read the frames a coroutine is suspended in from what they saved.
  *
  * Save, dispatch and restore code lies after the method's last instruction, outside every exception range; the
  * jump back lands inside the call's ranges, so exceptions thrown after a resume reach the original handlers.
@@ -49,8 +53,21 @@ final class StateMachine {
     private final Type returnType;
     /** The leaf calls of preemption checks ({@link PreemptionPoints}). */
     private final java.util.Set<MethodInsnNode> preemptions;
+    private final String owner;
+    private final String sourceFile;
+    private final SiteRegistry registry;
+    /** The method each site calls, as the source names it (before any patch redirected it). */
+    private final java.util.function.Function<MethodInsnNode, String> callees;
+    /** Ints (and floats) the site being rewritten saves so far, besides its resume point. */
+    private int savedInts;
 
-    StateMachine(MethodNode twin, int stackLocal, java.util.Set<MethodInsnNode> preemptions) {
+    StateMachine(String owner, String sourceFile, MethodNode twin, int stackLocal,
+                 java.util.Set<MethodInsnNode> preemptions, java.util.function.Function<MethodInsnNode, String> callees,
+                 SiteRegistry registry) {
+        this.owner = owner;
+        this.sourceFile = sourceFile;
+        this.callees = callees;
+        this.registry = registry;
         this.m = twin;
         this.preemptions = preemptions;
         this.stackLocal = stackLocal;
@@ -75,11 +92,24 @@ final class StateMachine {
         InsnList tail = new InsnList();
         List<LabelNode> restores = new ArrayList<>();
         InsnList restoreCode = new InsnList();
-        for (int k = 0; k < sites.size(); k++) {
+        int n = sites.size();
+        LdcInsnNode[] ids = new LdcInsnNode[n];
+        int[] lines = new int[n];
+        String[] called = new String[n];
+        int[] ints = new int[n];
+        for (int k = 0; k < n; k++) {
             LabelNode restore = new LabelNode();
             restores.add(restore);
-            rewriteSite(k, sites.get(k), frames.get(k), live.get(k), pending.get(k),
+            savedInts = 0;
+            ids[k] = rewriteSite(k, sites.get(k), frames.get(k), live.get(k), pending.get(k),
                     keepArgs.contains(sites.get(k)), tail, restore, restoreCode);
+            lines[k] = Math.max(0, Insns.lineOf(sites.get(k)));
+            called[k] = callees.apply(sites.get(k));
+            ints[k] = savedInts;
+        }
+        int first = registry.register(owner, m.name, sourceFile, lines, called, ints);
+        for (int k = 0; k < n; k++) {
+            ids[k].cst = first + k;
         }
         LabelNode dispatch = new LabelNode();
         InsnList entry = new InsnList();
@@ -92,7 +122,7 @@ final class StateMachine {
         tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
         tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "popI", "()I", false));
         LabelNode corrupt = new LabelNode();
-        tail.add(new TableSwitchInsnNode(0, sites.size() - 1, corrupt, restores.toArray(new LabelNode[0])));
+        tail.add(new TableSwitchInsnNode(first, first + n - 1, corrupt, restores.toArray(new LabelNode[0])));
         tail.add(corrupt);
         tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
         tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "corrupt",
@@ -102,7 +132,8 @@ final class StateMachine {
         m.instructions.add(tail);
     }
 
-    private void rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, AbstractInsnNode[] again,
+    /** Rewrites site {@code k}; returns the constant its frame saves as its resume point, which the caller sets. */
+    private LdcInsnNode rewriteSite(int k, MethodInsnNode call, Frame<BasicValue> f, BitSet live, AbstractInsnNode[] again,
                              boolean patched, InsnList tail, LabelNode restore,
                              InsnList restoreCode) throws InstrumentationException {
         int line = Insns.lineOf(call);
@@ -235,7 +266,8 @@ final class StateMachine {
             i += size;
         }
         tail.add(new VarInsnNode(Opcodes.ALOAD, stackLocal));
-        tail.add(Insns.intConst(k));
+        LdcInsnNode id = new LdcInsnNode(k);
+        tail.add(id);
         tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, Insns.STACK, "pushI", "(I)V", false));
         AbstractInsnNode zero = Insns.zero(returnType);
         if (zero != null) {
@@ -295,6 +327,7 @@ final class StateMachine {
             restoreCode.add(keepArgs ? Insns.load(args[a], argLocals[a]) : Insns.zero(args[a]));
         }
         restoreCode.add(new JumpInsnNode(Opcodes.GOTO, resumeAt));
+        return id;
     }
 
     /**
@@ -362,9 +395,12 @@ final class StateMachine {
         }
     }
 
-    /** Stack.pushI/F/J/D/A for a value of this kind. */
-    private static MethodInsnNode push(BasicValue v) {
+    /** Stack.pushI/F/J/D/A for a value of this kind; counts the ints (and floats) the site saves. */
+    private MethodInsnNode push(BasicValue v) {
         String slot = slot(v.getType());
+        if (slot.equals("I") || slot.equals("F")) {
+            savedInts++;
+        }
         return stackCall("push" + (slot.length() == 1 ? slot : "A"), "(" + slot + ")V");
     }
 
