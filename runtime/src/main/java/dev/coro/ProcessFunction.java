@@ -10,6 +10,14 @@ import java.io.Serializable;
  * would not exist in the worker. Unlike {@link java.util.function.Function}, it may throw checked exceptions: they
  * fail the item, like unchecked ones.
  *
+ * <pre>{@code
+ * ProcessFunction<String, Integer> length = String::length;   // travels: an unbound method of the item
+ * ProcessFunction<Long, Long> square = Squares::square;        // travels: a static method
+ * int base = 10;
+ * ProcessFunction<Long, Long> shifted = x -> x + base;         // submit throws IllegalArgumentException: captures
+ * List<Integer> lengths = Coro.run(() -> pool.map(length, List.of("a", "bb", "ccc")));   // [1, 2, 3]
+ * }</pre>
+ *
  * @param <T> the item type
  * @param <R> the result type
  */
