@@ -178,6 +178,40 @@ class DumpTest {
     }
 
     @Test
+    void aJmxClientGetsTheSameDumpFromTheCoroMBean() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName("dev.coro:type=Coro");
+        CompletableFuture<Object[]> fromJmx = new CompletableFuture<>();
+        Coro.run(() -> {
+            Channel<Integer> ch = Channel.unbounded();
+            var t = Coro.spawn("deep", () -> outer(ch, 1, 2L));
+            Thread client = new Thread(() -> {
+                try {
+                    // the watchdog registers the MBean when it starts, off the loop's thread
+                    for (int i = 0; i < 500 && !server.isRegistered(name); i++) {
+                        Thread.sleep(10);
+                    }
+                    fromJmx.complete(new Object[] {server.invoke(name, "dump", null, null),
+                            server.getAttribute(name, "LoopCount")});
+                } catch (Exception | Error e) {
+                    fromJmx.completeExceptionally(e);
+                }
+            });
+            Coro.sleep(10);
+            client.start();
+            Coro.await(fromJmx);
+            ch.send(1);
+            return t.join();
+        });
+        Object[] got = fromJmx.get(10, TimeUnit.SECONDS);
+        String dump = (String) got[0];
+        List<String> deep = section(dump, "deep");
+        assertEquals("at " + ME + ".middle(DumpTest.java:" + middleLine + ")", deep.get(2), dump);
+        assertEquals("at " + ME + ".outer(DumpTest.java:" + outerLine + ")", deep.get(3), dump);
+        assertTrue((Integer) got[1] >= 1, "LoopCount while a loop ran: " + got[1]);
+    }
+
+    @Test
     void aDeadlockListsTheFramesOfEachTask() {
         DeadlockException e = assertThrows(DeadlockException.class, () -> Coro.run(() -> {
             Channel<Integer> ch = Channel.unbounded();
