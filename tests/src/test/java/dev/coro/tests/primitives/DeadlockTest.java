@@ -93,6 +93,31 @@ class DeadlockTest extends PrimitiveTest {
     }
 
     @Test
+    void aWaitForAnOffloadedCallIsNeverADeadlock() {
+        // the only task waits, with no timer, IO or other task: only the worker thread can end its wait
+        int r = Coro.run(() -> Coro.blocking(() -> {
+            Thread.sleep(100);
+            return 5;
+        }));
+        assertEquals(5, r);
+    }
+
+    @Test
+    void aWaitForAFutureAnotherThreadCompletesIsNeverADeadlock() {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        Thread completer = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            f.complete("done");
+        });
+        completer.start();
+        assertEquals("done", Coro.run(() -> Coro.await(f)));
+    }
+
+    @Test
     void aJoinOnATaskOfAnotherLoopIsNotADeadlock() throws Exception {
         CompletableFuture<Task<String>> taskOfB = new CompletableFuture<>();
         CompletableFuture<String> loopB = loopThread("loop-B", () -> {

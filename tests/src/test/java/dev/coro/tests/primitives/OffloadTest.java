@@ -54,6 +54,12 @@ class OffloadTest extends PrimitiveTest {
     }
 
     @Test
+    void theWorkerThreadsAreDaemonsSoTheyNeverKeepTheProcessAlive() {
+        boolean daemon = Coro.run(() -> Coro.blocking(() -> Thread.currentThread().isDaemon()));
+        assertTrue(daemon, "a coro-blocking worker would keep the JVM alive after main returns");
+    }
+
+    @Test
     void severalBlockingCallsOverlap() {
         long[] ms = new long[1];
         int sum = Coro.run(() -> {
