@@ -1,10 +1,15 @@
 package dev.coro.tests.loop;
 
 import dev.coro.Coro;
+import dev.coro.Coroutine;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,10 +19,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tasks that keep yielding run in batches, but a batch is bounded: timers and work from other threads still get
- * their turn while a crowd of tasks yields without pause.
+ * Tasks that keep yielding run in batches, but a batch is bounded: timers, sockets and work from other threads
+ * still get their turn while a crowd of tasks yields without pause.
  */
 class FairnessTest {
+
+    /** Eight tasks that yield without pause, counting their yields, until {@code stop} is set. */
+    private static Task<?>[] spawnCrowd(AtomicBoolean stop, long[] yields) {
+        List<Task<Void>> crowd = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            crowd.add(Coro.spawn(() -> {
+                while (!stop.get()) {
+                    yields[0]++;
+                    Coro.yield();
+                }
+            }));
+        }
+        return crowd.toArray(new Task<?>[0]);
+    }
 
     @Test
     @Timeout(20) // a starved timer or door would leave the crowd spinning for ever
@@ -25,21 +44,50 @@ class FairnessTest {
         long yieldsBeforeTheTimer = Coro.run(() -> {
             AtomicBoolean fired = new AtomicBoolean();
             long[] yields = new long[1];
-            List<Task<Void>> crowd = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                crowd.add(Coro.spawn(() -> {
-                    while (!fired.get()) {
-                        yields[0]++;
-                        Coro.yield();
-                    }
-                }));
-            }
+            Task<?>[] crowd = spawnCrowd(fired, yields);
             Coro.sleep(5);
             fired.set(true);
-            Coro.joinAll(crowd.toArray(new Task<?>[0]));
+            Coro.joinAll(crowd);
             return yields[0];
         });
         assertTrue(yieldsBeforeTheTimer > 0, "the crowd never ran");
+    }
+
+    /** A socket read made cooperative by the agent: the task waits in the loop's selector. */
+    @Coroutine
+    static int readOneByte(Socket s) throws IOException {
+        return s.getInputStream().read();
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // fails rather than spin for ever
+    void tasksThatKeepYieldingDoNotStarveASocketRead() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try (Socket c = server.accept()) {
+                    Thread.sleep(20); // the reader is waiting in the selector by now, the crowd yielding
+                    c.getOutputStream().write(42);
+                    c.getInputStream().read(); // until the reader closes
+                } catch (IOException | InterruptedException e) {
+                    // the test fails on the reader's side
+                }
+            });
+            peer.start();
+            long[] yields = new long[1];
+            int got = Coro.run(() -> {
+                AtomicBoolean done = new AtomicBoolean();
+                Task<?>[] crowd = spawnCrowd(done, yields);
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                    int b = readOneByte(s);
+                    done.set(true);
+                    Coro.joinAll(crowd);
+                    return b;
+                }
+            });
+            peer.join();
+            assertEquals(42, got);
+            assertTrue(yields[0] > 0, "the crowd never ran while the read waited");
+        }
     }
 
     @Test
