@@ -7,11 +7,14 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -57,6 +60,37 @@ class OffloadTest extends PrimitiveTest {
     void theWorkerThreadsAreDaemonsSoTheyNeverKeepTheProcessAlive() {
         boolean daemon = Coro.run(() -> Coro.blocking(() -> Thread.currentThread().isDaemon()));
         assertTrue(daemon, "a coro-blocking worker would keep the JVM alive after main returns");
+    }
+
+    @Test
+    void thePoolIsBoundedAndCallsBeyondItsThreadsWaitTheirTurn() {
+        int threads = Integer.getInteger("coro.blocking.threads",
+                Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+        int calls = threads + 8;
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        int done = Coro.run(() -> {
+            List<Task<Integer>> tasks = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                tasks.add(Coro.spawn(() -> Coro.blocking(() -> {
+                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    names.add(Thread.currentThread().getName());
+                    Thread.sleep(100);
+                    running.decrementAndGet();
+                    return 1;
+                })));
+            }
+            int sum = 0;
+            for (Task<Integer> t : tasks) {
+                sum += t.join();
+            }
+            return sum;
+        });
+        assertEquals(calls, done, "every call ran once");
+        assertTrue(most.get() <= threads, most.get() + " calls ran at once on a pool of " + threads);
+        assertTrue(most.get() > 1, "the calls did not overlap");
+        assertTrue(names.size() <= threads, "ran on " + names.size() + " threads: " + names);
     }
 
     @Test
