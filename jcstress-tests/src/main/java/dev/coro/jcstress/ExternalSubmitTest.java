@@ -42,13 +42,6 @@ public class ExternalSubmitTest {
 
     @Actor
     public void submitter() {
-        Loop l = Guard.awaitPublished(() -> loop);
-        if (l == null) {
-            go.complete(Guard.NEVER_PUBLISHED);
-            return;
-        }
-        l.execute(() -> a++);
-        l.execute(() -> b++);
-        l.execute(() -> go.complete(0)); // on the loop thread, after the two counters
+        Guard.submitThenComplete(() -> loop, () -> a++, () -> b++, go);
     }
 }

@@ -2,7 +2,9 @@ package dev.coro.jcstress;
 
 import dev.coro.Coro;
 import dev.coro.CoroutineCallable;
+import dev.coro.internal.Loop;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -31,12 +33,16 @@ final class Guard {
     static int run(CoroutineCallable<Integer> body) {
         boolean[] stalled = new boolean[1];
         return Coro.run(() -> {
+            long start = System.nanoTime();
             Coro.spawn(() -> {
                 Coro.sleep(STALL_MS);
                 stalled[0] = true;
             });
             Integer v = body.call();
-            return stalled[0] ? STALLED : v;
+            // the clock as well as the flag: when the sleeper's timer and the late work wake the loop in the same
+            // turn, the body may resume before the sleeper sets its flag
+            boolean late = System.nanoTime() - start >= STALL_MS * 1_000_000L;
+            return stalled[0] || late ? STALLED : v;
         });
     }
 
@@ -54,6 +60,22 @@ final class Guard {
             Thread.onSpinWait();
         }
         return v;
+    }
+
+    /**
+     * The submitting actor of the door tests: once the loop is published, hands it {@code first}, {@code second} and
+     * then the completion of {@code go} (which the loop's body awaits) through {@code Loop.execute}, in that order.
+     */
+    static void submitThenComplete(Supplier<Loop> published, Runnable first, Runnable second,
+                                   CompletableFuture<Integer> go) {
+        Loop l = awaitPublished(published);
+        if (l == null) {
+            go.complete(NEVER_PUBLISHED);
+            return;
+        }
+        l.execute(first);
+        l.execute(second);
+        l.execute(() -> go.complete(0)); // on the loop thread, after the two before it
     }
 
     /** Busy-waits about {@code nanos}: shifts an actor against the other one's timers. */
