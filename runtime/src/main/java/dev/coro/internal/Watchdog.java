@@ -43,7 +43,11 @@ final class Watchdog implements Runnable {
 
     @Override
     public void run() {
-        CoroMXBeanImpl.registerOnce(); // here, not on a loop thread: the platform MBean server is slow to start
+        // Not on a loop thread, nor before the first tick: the platform MBean server takes a few hundred ms to start,
+        // and the watchdog must preempt and report from a process's first loop on.
+        Thread jmx = new Thread(CoroMXBeanImpl::registerOnce, "coro-jmx-register");
+        jmx.setDaemon(true);
+        jmx.start();
         long interval = Math.max(1_000_000L, Math.min(SLICE_NANOS > 0 ? SLICE_NANOS / 2 : Long.MAX_VALUE,
                 BLOCKED_NANOS > 0 ? BLOCKED_NANOS / 2 : Long.MAX_VALUE));
         long late = interval + Math.max(interval, BLOCKED_NANOS / 4); // overslept by this much: the process stalled

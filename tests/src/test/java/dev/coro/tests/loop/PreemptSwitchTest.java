@@ -47,6 +47,10 @@ class PreemptSwitchTest {
                 cancelFromAnotherThread();
                 return;
             }
+            if (args.length > 0 && args[0].equals("slice")) {
+                computeBesideATicker();
+                return;
+            }
             if (args.length > 0 && args[0].equals("relax")) {
                 System.out.println("first run: ticks " + computeUntilTicks() + "; armed: "
                         + PreemptSwitch.isArmed(Main.class, "untilTicks"));
@@ -150,6 +154,35 @@ class PreemptSwitchTest {
             }
         }
 
+        /**
+         * 800 ms of computing beside a task that ticks every 1 ms, in this JVM's first loop: when the ticker first got
+         * to run, and how often.
+         */
+        static void computeBesideATicker() {
+            int[] ticks = {0};
+            long[] times = {0, 0, 0}; // the computing task's start, the ticker's first run, the longest gap
+            Coro.run(() -> {
+                Task<Long> cpu = Coro.spawn(() -> {
+                    times[0] = System.nanoTime();
+                    return PreemptionTest.compute(800);
+                });
+                Coro.spawn(() -> {
+                    long last = System.nanoTime();
+                    times[1] = last;
+                    while (!cpu.isDone()) {
+                        Coro.sleep(1);
+                        long now = System.nanoTime();
+                        times[2] = Math.max(times[2], now - last);
+                        last = now;
+                        ticks[0]++;
+                    }
+                });
+                return cpu.join();
+            });
+            System.out.println("ticks while computing: " + ticks[0] + "; first run after: "
+                    + (times[1] - times[0]) / 1_000_000 + " ms; longest gap: " + times[2] / 1_000_000 + " ms");
+        }
+
         /** With no time slice at all, only the cancel itself can stop the loop. */
         static void cancelFromAnotherThread() throws Exception {
             java.util.concurrent.CompletableFuture<Task<Long>> started = new java.util.concurrent.CompletableFuture<>();
@@ -214,6 +247,42 @@ class PreemptSwitchTest {
         // and Coro.dump() says where the checks are on
         assertTrue(out.contains("preemption checks on in 1 method (a task overran its time slice there):\n  "
                 + Main.class.getName() + ".untilTicks, off again in "), out);
+    }
+
+    @Test
+    void aSliceOfZeroTurnsPreemptionOff() throws Exception {
+        String out = runChild("0", "slice");
+        // the computing task keeps the loop until it ends; the ticker first runs then, and finds it done
+        long[] f = tickerFigures(out);
+        assertTrue(f[0] == 0 && f[1] >= 790, out);
+    }
+
+    /** The ticks, the ms until the ticker first ran, and the longest gap between ticks, from the child's line. */
+    private static long[] tickerFigures(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "ticks while computing: (\\d+); first run after: (-?\\d+) ms; longest gap: (\\d+) ms").matcher(out);
+        assertTrue(m.find(), out);
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
+    }
+
+    @Test
+    void theSliceIsConfigurable() throws Exception {
+        String out = runChild("200", "slice");
+        long[] f = tickerFigures(out);
+        // preempted after 200 ms, not after the default 10, nor never
+        assertTrue(f[1] >= 150 && f[1] < 700, "the ticker first ran " + f[1] + " ms after the computing task started:\n"
+                + out);
+    }
+
+    /**
+     * The watchdog preempts from the process's first loop on: it used to register the JMX bean before its first
+     * tick, and the platform MBean server's start (a few hundred ms) let the first computing task keep its loop.
+     */
+    @Test
+    void aProcesssFirstComputingTaskIsPreemptedWithinItsFirstSlices() throws Exception {
+        String out = runChild(List.of("-Dcoro.preempt.quiet=600000"), "slice");
+        long[] f = tickerFigures(out);
+        assertTrue(f[1] < 250, "the ticker first ran " + f[1] + " ms after the computing task started:\n" + out);
     }
 
     @Test
