@@ -115,6 +115,8 @@ public final class CoTask<T> implements Task<T> {
         private volatile String name;
         /** A timeout that expired and is to be thrown at the next suspension point; loop thread only. */
         TimeoutTimer firedTimeout;
+        /** Its open timeouts, the innermost first (linked by {@link TimeoutTimer#outer}); loop thread only. */
+        TimeoutTimer openTimeouts;
         /** Its coroutine-locals' values (see {@link Stack#local}); loop thread only. */
         Object[] locals;
 
@@ -152,6 +154,19 @@ public final class CoTask<T> implements Task<T> {
         Extras x = t == null ? extras : extras();
         if (x != null) {
             x.firedTimeout = t;
+        }
+    }
+
+    /** Its open timeouts, innermost first, or null. Loop thread only. */
+    TimeoutTimer openTimeouts() {
+        Extras x = extras;
+        return x == null ? null : x.openTimeouts;
+    }
+
+    void setOpenTimeouts(TimeoutTimer t) {
+        Extras x = t == null ? extras : extras();
+        if (x != null) {
+            x.openTimeouts = t;
         }
     }
 

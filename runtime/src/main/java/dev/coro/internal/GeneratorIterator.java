@@ -14,7 +14,7 @@ import java.util.NoSuchElementException;
 public final class GeneratorIterator<T> implements Iterator<T> {
     private final Generator<T> body;
     private final Emitter<T> emitter;
-    private final Stack stack = new Stack(null);
+    private final BodyStack stack = new BodyStack();
     private T next;
     private boolean hasNext;
     private boolean finished;
@@ -58,10 +58,34 @@ public final class GeneratorIterator<T> implements Iterator<T> {
         return v;
     }
 
+    /**
+     * A body's stack knows, while it runs, the stack of the code that asked for the next item: a body that computes
+     * inside a task cannot yield to the task's loop (plain {@code Iterator.next()} stands between them), but a cancel
+     * or an expired timeout of that task must still reach it (see {@link Suspend#preempt(Stack)}).
+     */
+    static final class BodyStack extends Stack {
+        Stack consumer;
+
+        BodyStack() {
+            super(null);
+        }
+
+        /** The task on whose behalf the body runs now (through nested generators too), or null. */
+        CoTask<?> consumerTask() {
+            for (Stack c = consumer; c != null; c = c instanceof BodyStack ? ((BodyStack) c).consumer : null) {
+                if (c.task != null) {
+                    return c.task;
+                }
+            }
+            return null;
+        }
+    }
+
     private void step() {
         Carrier c = Carrier.get();
         Stack outer = c.current;
         c.current = stack;
+        stack.consumer = outer;
         boolean ok = false;
         try {
             body.generate(emitter, stack);
@@ -72,6 +96,7 @@ public final class GeneratorIterator<T> implements Iterator<T> {
             throw new java.util.concurrent.CompletionException(e);
         } finally {
             c.current = outer;
+            stack.consumer = null;
             if (!ok || stack.mode != Stack.SUSPENDING) {
                 finished = true;
                 stack.clear();

@@ -36,7 +36,11 @@ public final class Suspend {
         s.preempt = false;
     }
 
-    /** Yields if the watchdog or a cancel asked for it; throws if the task was cancelled or timed out. */
+    /**
+     * Yields if the watchdog or a cancel asked for it; throws if the task was cancelled or timed out. Where it cannot
+     * yield (pinned frames, or a generator's body that a task's code consumes), it still throws: a loop that computes
+     * there would otherwise outlive its task's cancel and timeouts, which no timer can deliver while it runs.
+     */
     public static void preempt(Stack s) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
@@ -45,11 +49,18 @@ public final class Suspend {
         }
         s.preempt = false;
         CoTask<?> t = s.task;
-        if (t == null || s.pinned > 0) {
+        if (t != null && s.pinned == 0) {
+            checkCancelled(t);
+            t.loop.suspendPreempted(t);
             return;
         }
-        checkCancelled(t);
-        t.loop.suspendPreempted(t);
+        if (t == null && s instanceof GeneratorIterator.BodyStack) {
+            t = ((GeneratorIterator.BodyStack) s).consumerTask();
+        }
+        if (t != null) {
+            TimeoutTimer.expireDue(t, System.nanoTime());
+            checkCancelled(t);
+        }
     }
 
     public static void sleep(Stack s, long nanos) {

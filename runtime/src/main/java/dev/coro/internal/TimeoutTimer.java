@@ -10,12 +10,20 @@ public final class TimeoutTimer extends TimerNode {
     private final CoTask<?> task;
     private final long nanos;
     private final Object owner;
+    private final long deadline;
+    /**
+     * Its neighbours among the task's open timeouts (see {@link CoTask#openTimeouts()}): the one open when it started,
+     * and the one started next. Doubly linked, so that closing them in any order costs O(1) each.
+     */
+    TimeoutTimer outer;
+    private TimeoutTimer inner;
     private boolean fired;
 
-    private TimeoutTimer(CoTask<?> task, long nanos, Object owner) {
+    private TimeoutTimer(CoTask<?> task, long nanos, Object owner, long deadline) {
         this.task = task;
         this.nanos = nanos;
         this.owner = owner;
+        this.deadline = deadline;
     }
 
     /** Arms a timeout for the running task; {@code owner} is what the exception will name. */
@@ -26,9 +34,33 @@ public final class TimeoutTimer extends TimerNode {
             throw new IllegalStateException("a coro Timeout works inside a coroutine only; on a plain thread use "
                     + "the timeouts of the blocking calls themselves");
         }
-        TimeoutTimer timer = new TimeoutTimer(t, nanos, owner);
-        t.loop.timers.add(timer, System.nanoTime() + nanos);
+        long deadline = System.nanoTime() + nanos;
+        TimeoutTimer timer = new TimeoutTimer(t, nanos, owner, deadline);
+        t.loop.timers.add(timer, deadline);
+        TimeoutTimer outer = t.openTimeouts();
+        if (outer != null) {
+            outer.inner = timer;
+            timer.outer = outer;
+        }
+        t.setOpenTimeouts(timer);
         return timer;
+    }
+
+    /**
+     * Fires the earliest of {@code t}'s open timeouts that is due, as the loop would if it could turn: for a task
+     * computing where it cannot yield, so its next check throws the expiry. Loop thread, {@code t} running.
+     */
+    static void expireDue(CoTask<?> t, long now) {
+        TimeoutTimer due = null;
+        for (TimeoutTimer x = t.openTimeouts(); x != null; x = x.outer) {
+            if (!x.fired && now - x.deadline >= 0 && (due == null || x.deadline - due.deadline < 0)) {
+                due = x;
+            }
+        }
+        if (due != null) {
+            t.loop.timers.remove(due);
+            due.fire(t.loop);
+        }
     }
 
     @Override
@@ -46,6 +78,22 @@ public final class TimeoutTimer extends TimerNode {
         if (task.firedTimeout() == this) {
             task.setFiredTimeout(null);
         }
+        unlink();
+    }
+
+    /** Leaves its task's open timeouts, whichever they are: nesting closes them innermost first, code may not. */
+    private void unlink() {
+        if (inner != null) {
+            inner.outer = outer;
+        } else if (task.openTimeouts() == this) {
+            task.setOpenTimeouts(outer);
+        } else {
+            return; // closed before
+        }
+        if (outer != null) {
+            outer.inner = inner;
+        }
+        inner = outer = null;
     }
 
     public boolean hasFired() {

@@ -5,6 +5,7 @@ import dev.coro.Coroutine;
 import dev.coro.Task;
 import dev.coro.TimeoutExpiredException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -105,6 +106,99 @@ class PreemptionTest {
         TimeoutExpiredException e = assertThrows(TimeoutExpiredException.class,
                 () -> Coro.run(() -> Coro.withTimeout(Duration.ofMillis(50), PreemptionTest::computeForever)));
         assertEquals(Duration.ofMillis(50), e.duration());
+    }
+
+    /**
+     * Frames that cannot unwind (here a plain {@code LongSupplier} between the task and the loop) cannot yield, but
+     * its check still throws the task's expired timeout: no timer could deliver it while the loop computes.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTimeoutReachesALoopInFramesThatCannotYield() {
+        java.util.function.LongSupplier plain = PreemptionTest::computeForever;
+        TimeoutExpiredException e = assertThrows(TimeoutExpiredException.class,
+                () -> Coro.run(() -> Coro.withTimeout(Duration.ofMillis(30), () -> plain.getAsLong())));
+        assertEquals(Duration.ofMillis(30), e.duration());
+    }
+
+    /** Of two timeouts around such frames, the one that is due fires, not the innermost. */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theDueOfNestedTimeoutsReachesALoopInFramesThatCannotYield() {
+        java.util.function.LongSupplier plain = PreemptionTest::computeForever;
+        TimeoutExpiredException e = assertThrows(TimeoutExpiredException.class,
+                () -> Coro.run(() -> Coro.withTimeout(Duration.ofMillis(30),
+                        () -> Coro.withTimeout(Duration.ofSeconds(30), () -> plain.getAsLong()))));
+        assertEquals(Duration.ofMillis(30), e.duration());
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCancelFromAnotherThreadReachesALoopInFramesThatCannotYield() {
+        java.util.function.LongSupplier plain = PreemptionTest::computeForever;
+        boolean[] cleaned = {false};
+        assertThrows(CancellationException.class, () -> Coro.run(() -> {
+            Task<Long> cpu = Coro.spawn(() -> {
+                try {
+                    return plain.getAsLong();
+                } finally {
+                    cleaned[0] = true;
+                }
+            });
+            cancelFromAnotherThread(cpu, 30);
+            return cpu.join();
+        }));
+        assertTrue(cleaned[0], "the cancelled task's finally block did not run");
+    }
+
+    /** A generator whose body computes forever between two items it never emits. */
+    static Iterable<Long> computingGenerator() {
+        return Coro.generator(out -> {
+            long x = 0;
+            for (;;) {
+                x += x * 31 + 7;
+                if (x == 42) {
+                    out.emit(x); // never
+                }
+            }
+        });
+    }
+
+    /** The body runs on the consuming task's behalf, behind a plain {@code Iterator.next()}: it cannot yield either. */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aTimeoutReachesAGeneratorBodyThatComputes() {
+        TimeoutExpiredException e = assertThrows(TimeoutExpiredException.class,
+                () -> Coro.run(() -> Coro.withTimeout(Duration.ofMillis(30), () -> {
+                    long sum = 0;
+                    for (long v : computingGenerator()) {
+                        sum += v;
+                    }
+                    return sum;
+                })));
+        assertEquals(Duration.ofMillis(30), e.duration());
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCancelFromAnotherThreadReachesAGeneratorBodyThatComputes() {
+        assertThrows(CancellationException.class, () -> Coro.run(() -> {
+            Task<Long> consumer = Coro.spawn(() -> computingGenerator().iterator().next());
+            cancelFromAnotherThread(consumer, 30);
+            return consumer.join();
+        }));
+    }
+
+    private static void cancelFromAnotherThread(Task<?> task, long afterMs) {
+        Thread canceller = new Thread(() -> {
+            try {
+                Thread.sleep(afterMs);
+            } catch (InterruptedException ignored) {
+                // cancel at once
+            }
+            task.cancel();
+        }, "canceller");
+        canceller.start();
     }
 
     /** Nested loops over long, double and int locals; the inner one runs under a pending operand (a + switch). */
