@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.coro.Timeout;
+import dev.coro.TimeoutExpiredException;
 
 /** {@link Channel}: unbounded, bounded and rendezvous; on one loop, across two loops, and from plain threads. */
 class ChannelTest extends PrimitiveTest {
@@ -954,5 +956,38 @@ class ChannelTest extends PrimitiveTest {
         CompletableFuture<String> other = loopThread("other", () -> ch.receive());
         assertEquals("second", get(other));
         assertEquals(0, ch.size());
+    }
+
+    /** A send that times out on a rendezvous channel leaves nothing behind: no item, no stale sender. */
+    @Test
+    void aRendezvousSendThatTimesOutLeavesNoItemAndNoSenderBehind() {
+        Coro.run(() -> {
+            Channel<String> ch = Channel.bounded(0);
+            thrownBy(TimeoutExpiredException.class, () -> {
+                try (Timeout t = Timeout.after(Duration.ofMillis(15))) {
+                    ch.send("x");
+                }
+            });
+            assertNull(ch.tryReceive(), "the timed-out send delivered its item");
+            Task<String> receiver = Coro.spawn(() -> ch.receive());
+            yields(2);
+            ch.send("z");
+            assertEquals("z", receiver.join());
+        });
+    }
+
+    /** A select waiting on a channel that closes throws, and leaves no receiver behind on the other channels. */
+    @Test
+    void aSelectWaitingOnAChannelThatClosesThrowsAndLeavesNoReceiverOnTheOthers() {
+        Coro.run(() -> {
+            Channel<String> a = Channel.bounded(0);
+            Channel<String> b = Channel.bounded(0);
+            Task<Channel.Selected> selecting = Coro.spawn(() -> Channel.select(Duration.ofSeconds(10), a, b));
+            yields(2);
+            a.close();
+            thrownBy(ChannelClosedException.class, () -> selecting.join());
+            assertFalse(b.trySend("x"), "a send found the select's receiver still waiting on b");
+            assertEquals(0, b.size());
+        });
     }
 }

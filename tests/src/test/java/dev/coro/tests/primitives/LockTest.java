@@ -244,4 +244,28 @@ class LockTest extends PrimitiveTest {
         get(b);
         assertEquals(2 * 3 * 10, counter[0]); // the loops' writes happened-before their futures completed
     }
+
+    /** The unlock hands the lock to the waiter, whose cancel comes before it runs: it holds it, and its finally frees it. */
+    @Test
+    void aWaiterCancelledJustAfterTheLockWasHandedToItStillReleasesIt() {
+        Coro.run(() -> {
+            Lock lock = new Lock();
+            lock.lock();
+            Task<Void> waiter = Coro.spawn(() -> {
+                lock.lock();
+                try {
+                    Coro.sleep(5);
+                } finally {
+                    lock.unlock();
+                }
+            });
+            yields(2);
+            lock.unlock();
+            waiter.cancel();
+            thrownBy(CancellationException.class, () -> waiter.join());
+            assertFalse(lock.isLocked(), "the lock stayed with the cancelled task");
+            assertTrue(lock.tryLock());
+            lock.unlock();
+        });
+    }
 }

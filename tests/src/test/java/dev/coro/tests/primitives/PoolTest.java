@@ -13,6 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.coro.Timeout;
+import dev.coro.TimeoutExpiredException;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
 
 /** {@link Pool}: at most n children at once, spawn suspends while full, map keeps the items' order. */
 class PoolTest extends PrimitiveTest {
@@ -164,5 +168,46 @@ class PoolTest extends PrimitiveTest {
             return l;
         });
         assertEquals(List.of("child", "closed, child done: true"), log);
+    }
+
+    /**
+     * A full pool of one; another task's {@code pool.spawn} waits for the slot and gives up as {@code giveUp} makes it
+     * (it gets the waiting task); then a third spawn. What ran, in order.
+     */
+    private static List<String> spawnGivenUpWhileFull(java.util.function.Consumer<Task<?>> giveUp, boolean timeout) {
+        return Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            try (Pool pool = Pool.open(1)) {
+                pool.spawn(() -> {
+                    Coro.sleep(30);
+                    return l.add("first");
+                });
+                Task<Task<Boolean>> waiting = Coro.spawn(() -> {
+                    if (!timeout) {
+                        return pool.spawn(() -> l.add("given-up one"));
+                    }
+                    try (Timeout t = Timeout.after(Duration.ofMillis(10))) {
+                        return pool.spawn(() -> l.add("given-up one"));
+                    }
+                });
+                yields(2);
+                giveUp.accept(waiting);
+                Class<? extends RuntimeException> expected =
+                        timeout ? TimeoutExpiredException.class : CancellationException.class;
+                thrownBy(expected, () -> waiting.join());
+                pool.spawn(() -> l.add("third")).join();
+            }
+            return l;
+        });
+    }
+
+    @Test
+    void aSpawnCancelledWhileThePoolIsFullNeverRunsItsBodyNorKeepsASlot() {
+        assertEquals(List.of("first", "third"), spawnGivenUpWhileFull(Task::cancel, false));
+    }
+
+    @Test
+    void aSpawnThatTimesOutWhileThePoolIsFullNeverRunsItsBodyNorKeepsASlot() {
+        assertEquals(List.of("first", "third"), spawnGivenUpWhileFull(waiting -> { }, true));
     }
 }

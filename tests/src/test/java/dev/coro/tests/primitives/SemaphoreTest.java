@@ -250,4 +250,25 @@ class SemaphoreTest extends PrimitiveTest {
         assertTrue(peak.get() <= 2, "more holders than permits at once: " + peak.get());
         assertEquals(2, sem.availablePermits());
     }
+
+    /** The permit handed to a waiter whose cancel comes before it runs is not lost: its finally gives it back. */
+    @Test
+    void aWaiterCancelledJustAfterAPermitWasHandedToItDoesNotLoseIt() {
+        Coro.run(() -> {
+            Semaphore sem = new Semaphore(0);
+            Task<Void> waiter = Coro.spawn(() -> {
+                sem.acquire();
+                try {
+                    Coro.sleep(5);
+                } finally {
+                    sem.release();
+                }
+            });
+            yields(2);
+            sem.release();
+            waiter.cancel();
+            thrownBy(CancellationException.class, () -> waiter.join());
+            assertEquals(1, sem.availablePermits());
+        });
+    }
 }

@@ -225,4 +225,21 @@ class TaskApiTest extends PrimitiveTest {
         assertEquals(List.of("on " + loopThread), callbacks);
         assertInstanceOf(Integer.class, get(viaFuture));
     }
+
+    /** Cancelling a task that joins another cancels the joiner only: the target runs on and can still be joined. */
+    @Test
+    void cancellingAJoinerLeavesTheTaskItJoinsRunning() {
+        Coro.run(() -> {
+            Task<Integer> target = Coro.spawn(() -> {
+                Coro.sleep(30);
+                return 7;
+            });
+            Task<Integer> joiner = Coro.spawn(() -> target.join());
+            yields(2);
+            joiner.cancel();
+            thrownBy(CancellationException.class, () -> joiner.join());
+            assertFalse(target.isDone(), "the cancel of the joiner reached the task it joins");
+            assertEquals(7, target.join());
+        });
+    }
 }
