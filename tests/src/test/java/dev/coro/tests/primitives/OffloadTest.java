@@ -163,6 +163,48 @@ class OffloadTest extends PrimitiveTest {
         assertTrue(msSince(start) < 5_000, "cancel waited for the worker");
     }
 
+    /**
+     * The loop ends while a task of it is still in a blocking call: the run returns at once (the task is cancelled),
+     * the worker's late result goes nowhere without a report, and the pool serves the next loop with all its workers.
+     */
+    @Test
+    void aLoopThatEndsDuringABlockingCallLeavesNothingBehind() throws Exception {
+        CountDownLatch workerStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Boolean> workerDone = new CompletableFuture<>();
+        long start = System.nanoTime();
+        Coro.run(() -> {
+            Coro.spawn(() -> Coro.blocking(() -> {
+                workerStarted.countDown();
+                boolean released = release.await(10, TimeUnit.SECONDS);
+                workerDone.complete(released);
+                return "late";
+            }));
+            Coro.blocking(() -> workerStarted.await(10, TimeUnit.SECONDS));
+        }); // returns with the spawned task still in its call: ending the loop cancels it
+        assertTrue(msSince(start) < 5_000, "the loop's end waited for the worker");
+        release.countDown();
+        assertTrue(workerDone.get(10, TimeUnit.SECONDS), "the worker's call did not run to its end");
+        pause(50); // its result reaches the ended loop's door, if anything does
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        int sum = Coro.run(() -> {
+            List<Task<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(Coro.spawn(() -> Coro.blocking(() -> {
+                    seen.add(Thread.currentThread().getName());
+                    return 1;
+                })));
+            }
+            int n = 0;
+            for (Task<Integer> t : calls) {
+                n += t.join();
+            }
+            return n;
+        });
+        assertEquals(4, sum);
+        assertTrue(seen.stream().allMatch(n -> n.startsWith("coro-blocking")), seen.toString());
+    }
+
     // ---- Coro.await ----
 
     @Test
