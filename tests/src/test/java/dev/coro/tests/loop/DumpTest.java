@@ -158,6 +158,36 @@ class DumpTest {
         assertTrue(y.get(2).startsWith("at " + ME + ".lambda$"), dump);
     }
 
+    /** Every live task of every loop: here a task waiting on a loop of another thread, and one not started yet. */
+    @Test
+    void theDumpCoversEveryLoopAndTasksNotStartedYet() throws Exception {
+        Channel<Integer> ch = Channel.unbounded();
+        CompletableFuture<Integer> end = new CompletableFuture<>();
+        Thread b = new Thread(() -> Coro.run(() -> {
+            Coro.spawn("b-waiter", () -> waitForIt(ch));
+            Coro.spawn("b-sleeper", () -> Coro.sleep(100_000)); // cancelled when the body returns
+            return Coro.await(end);
+        }), "loop-b");
+        b.setDaemon(true);
+        b.start();
+        String dump = Coro.run(() -> {
+            while (!Coro.dump().contains("b-waiter: suspended")) {
+                Coro.sleep(5);
+            }
+            Coro.spawn("unstarted", () -> Coro.sleep(1));
+            return Coro.dump(); // before this task's first suspension: the new one has not run yet
+        });
+        assertTrue(dump.contains("loop on thread loop-b"), dump);
+        assertTrue(dump.contains("b-waiter: suspended on receive on an empty channel"), dump);
+        assertTrue(dump.contains("b-sleeper: suspended on sleep"), dump);
+        assertTrue(dump.contains("loop on thread " + Thread.currentThread().getName()), dump);
+        assertTrue(dump.contains("unstarted: "), dump);
+        ch.send(1);
+        end.complete(0);
+        b.join(10_000);
+        assertTrue(!b.isAlive(), "loop B did not end");
+    }
+
     @Test
     void anotherThreadCanDumpTheFramesOfSuspendedTasks() throws Exception {
         CompletableFuture<String> fromOutside = new CompletableFuture<>();
