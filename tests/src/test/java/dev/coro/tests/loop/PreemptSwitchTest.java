@@ -12,12 +12,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A method's preemption checks stay folded away until a coroutine overruns its time slice in it; then its loop,
  * compiled by then without any check, is deoptimized and preempted all the same, and only its checks read their flag
- * for a quiet period. In a fresh JVM each, since switches once on stay so for a while.
+ * for a quiet period. Also the watchdog's settings: the time slice (0 = off) and the blocked-loop report's threshold.
+ * In a fresh JVM each, since switches once on stay so for a while.
  */
 class PreemptSwitchTest {
 
@@ -45,6 +47,13 @@ class PreemptSwitchTest {
         public static void main(String[] args) throws Exception {
             if (args.length > 0 && args[0].equals("cancel")) {
                 cancelFromAnotherThread();
+                return;
+            }
+            if (args.length > 1 && args[0].equals("block")) {
+                Coro.run(() -> Coro.sleep(1)); // loads and rewrites the classes first
+                long ms = Long.parseLong(args[1]);
+                Coro.run(() -> waitPinned(ms));
+                System.out.println("blocked the loop for " + ms + " ms");
                 return;
             }
             if (args.length > 0 && args[0].equals("slice")) {
@@ -283,6 +292,25 @@ class PreemptSwitchTest {
         String out = runChild(List.of("-Dcoro.preempt.quiet=600000"), "slice");
         long[] f = tickerFigures(out);
         assertTrue(f[1] < 250, "the ticker first ran " + f[1] + " ms after the computing task started:\n" + out);
+    }
+
+    @Test
+    void aLoopBlockedForMoreThanTheDefault100MsIsReportedAndForLessIsNot() throws Exception {
+        String blocked = runChild(List.of(), "block", "400");
+        assertTrue(blocked.contains("blocked the loop for 400 ms"), blocked);
+        assertTrue(blocked.contains("has not turned for "), blocked);
+        String brief = runChild(List.of(), "block", "30");
+        assertTrue(brief.contains("blocked the loop for 30 ms"), brief);
+        assertFalse(brief.contains("has not turned for "), brief);
+    }
+
+    @Test
+    void theBlockedLoopThresholdIsConfigurableAndZeroTurnsTheReportOff() throws Exception {
+        String longer = runChild(List.of("-Dcoro.watchdog.blocked=2000"), "block", "400");
+        assertTrue(longer.contains("blocked the loop for 400 ms"), longer);
+        assertFalse(longer.contains("has not turned for "), longer);
+        String off = runChild(List.of("-Dcoro.watchdog.blocked=0"), "block", "400");
+        assertFalse(off.contains("has not turned for "), off);
     }
 
     @Test
