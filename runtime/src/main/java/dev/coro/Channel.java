@@ -387,15 +387,9 @@ public final class Channel<T> {
         for (Channel<?> c : channels) {
             c.affinity.beforeLock(s);
             synchronized (c) {
-                if (!node.isWaiting()) {
-                    break;
-                }
-                Object item = c.pollLockedOrNull();
-                if (item != null) {
-                    if (!node.complete(item, c)) {
-                        c.buffer.addFirst(cast(item)); // another channel won meanwhile: put it back, first
-                    }
-                    break;
+                int got = node.select(c::pollLockedOrNull, c);
+                if (got != WaitNode.NOTHING) {
+                    break; // took an item from c, or another channel's sender completed the node meanwhile
                 }
                 c.receivers.addShared(node);
             }
@@ -419,11 +413,6 @@ public final class Channel<T> {
             }
         }
         throw new IllegalStateException("select got an item from a channel it did not wait on");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T cast(Object o) {
-        return (T) o;
     }
 
     /** Like pollLocked, but null instead of throwing when closed and drained. */

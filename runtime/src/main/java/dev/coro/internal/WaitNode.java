@@ -16,6 +16,11 @@ public class WaitNode implements Runnable {
     static final int CLAIMED = 1;
     static final int DONE = 2;
     static final int ABANDONED = 3;
+    /**
+     * A select's own thread holds its node while it takes an item from one of its channels (see {@link #select});
+     * completers wait it out, as it ends in WAITING again or DONE within a few instructions.
+     */
+    static final int SELECTING = 4;
 
     private static final VarHandle STATE;
 
@@ -67,7 +72,7 @@ public class WaitNode implements Runnable {
 
     /** Completes with {@code v}, recording who did it. */
     public boolean complete(Object v, Object by) {
-        if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
+        if (!claim()) {
             return false;
         }
         value = v;
@@ -110,13 +115,61 @@ public class WaitNode implements Runnable {
     }
 
     public boolean fail(Throwable t) {
-        if (!STATE.compareAndSet(this, WAITING, CLAIMED)) {
+        if (!claim()) {
             return false;
         }
         failure = t;
         STATE.setRelease(this, DONE);
         wakeOwner();
         return true;
+    }
+
+    /** WAITING to CLAIMED for a completer; waits out a select's hold on its own node. False if someone else won. */
+    private boolean claim() {
+        for (;;) {
+            if (STATE.compareAndSet(this, WAITING, CLAIMED)) {
+                return true;
+            }
+            if (state != SELECTING) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** {@link #select}: an item was taken; the node is done. */
+    public static final int TOOK = 1;
+    /** {@link #select}: the channel had nothing; the node waits again, to be registered there. */
+    public static final int NOTHING = 0;
+    /** {@link #select}: the node no longer waits (another channel completed it, or it was abandoned). */
+    public static final int GONE = -1;
+
+    /**
+     * The select's own thread, registering in its channels one by one: takes the next item of one channel for this
+     * node. Holding the node while it polls, no completer can win in between, so an item taken is always delivered:
+     * never taken from a waiting sender and then put back. {@code poll} runs under the channel's lock and gives an
+     * item or null.
+     */
+    public int select(java.util.function.Supplier<Object> poll, Object by) {
+        if (!STATE.compareAndSet(this, WAITING, SELECTING)) {
+            return GONE;
+        }
+        Object item = null;
+        try {
+            item = poll.get();
+        } finally {
+            if (item == null) {
+                STATE.setRelease(this, WAITING); // also if the poll threw: completers must not wait for good
+            }
+        }
+        if (item == null) {
+            return NOTHING;
+        }
+        value = item;
+        source = by;
+        STATE.setRelease(this, DONE);
+        wakeOwner();
+        return TOOK;
     }
 
     /** The waiter gives up (cancel, timeout) and leaves its queue; false if it was already completed. */
@@ -165,8 +218,10 @@ public class WaitNode implements Runnable {
         return task == null;
     }
 
+    /** Still to be completed; a select's node counts while its own thread holds it (completers wait it out). */
     public boolean isWaiting() {
-        return state == WAITING;
+        int st = state;
+        return st == WAITING || st == SELECTING;
     }
 
     public boolean isDone() {
