@@ -35,6 +35,13 @@ public final class Loop {
     private final Carrier carrier;
     /** A preempted task asked the current batch of {@link #turn} to end. */
     private boolean batchOver;
+    /**
+     * The watchdog saw the current batch run a whole time slice: tasks that each run briefly between yields would
+     * otherwise hold timers and IO back for MAX_BATCH of their runs, however long those take.
+     */
+    private volatile boolean batchTooLong;
+    /** Counts batches (turns), for the watchdog. Loop thread writes. */
+    private int batches;
 
     /** Counts resumes and turns; the watchdog sees the loop is stuck when it stops moving. Loop thread writes. */
     int turns;
@@ -42,6 +49,8 @@ public final class Loop {
     int watchedTurns = -1;
     long stuckSince;
     boolean reportedStuck;
+    private int watchedBatch = -1;
+    private long batchSince;
 
     /** Opened on the first IO wait; until then the loop parks instead of selecting. */
     private volatile java.nio.channels.Selector selector;
@@ -230,7 +239,12 @@ public final class Loop {
                 batchOver = false;
                 break;
             }
+            if (batchTooLong) {
+                batchTooLong = false;
+                break;
+            }
         }
+        batches++;
         carrier.current = carrier.plain;
         drainInbox();
         turns++;
@@ -580,11 +594,19 @@ public final class Loop {
     /** Called by the watchdog thread after the whole process stood still: that time does not count against the loop. */
     void restartWatch(long now) {
         stuckSince = now;
+        batchSince = now;
     }
 
     /** Called by the watchdog thread: raises preemption, reports a blocked loop once per incident. */
     void watch(long now, long sliceNanos, long blockedNanos) {
-        int seen = turns; // a racy read is enough: it only has to notice that nothing moves
+        int batch = batches; // racy reads are enough: they only have to notice that nothing moves
+        if (batch != watchedBatch || parkState.get() == PARKED) {
+            watchedBatch = batch;
+            batchSince = now;
+        } else if (sliceNanos > 0 && now - batchSince >= sliceNanos && !batchTooLong) {
+            batchTooLong = true;
+        }
+        int seen = turns;
         if (seen != watchedTurns || parkState.get() == PARKED) {
             watchedTurns = seen;
             stuckSince = now;

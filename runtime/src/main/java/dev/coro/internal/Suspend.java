@@ -21,7 +21,7 @@ public final class Suspend {
             Thread.yield();
             return;
         }
-        checkCancelled(t);
+        checkExpired(t);
         if (s.pinned > 0) {
             Pinning.warnPinned("Coro.yield()");
             Thread.yield();
@@ -81,6 +81,7 @@ public final class Suspend {
             return;
         }
         if (nanos <= 0) {
+            checkExpired(t); // as a yield: see there
             t.loop.suspendReady(t);
             return;
         }
@@ -121,9 +122,24 @@ public final class Suspend {
      * {@link #isSuspending}; on resume, call it again (with any tasks argument) to finish the wait.
      */
     public static void awaitAll(Stack s, dev.coro.Task<?>[] tasks) {
+        awaitAll(s, tasks, false);
+    }
+
+    /**
+     * {@link #awaitAll}, but a cancel or an expired timeout of the caller neither stops it from waiting nor is
+     * thrown here (a cancel or timeout still wakes it early: check the tasks again). For a wait that must finish
+     * even then, and is short: for tasks that were cancelled.
+     */
+    public static void awaitAllShielded(Stack s, dev.coro.Task<?>[] tasks) {
+        awaitAll(s, tasks, true);
+    }
+
+    private static void awaitAll(Stack s, dev.coro.Task<?>[] tasks, boolean shielded) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
-            checkCancelled(s.task);
+            if (!shielded) {
+                checkCancelled(s.task);
+            }
             return;
         }
         CoTask<?> me = s.task;
@@ -136,10 +152,13 @@ public final class Suspend {
                 pending.add((CoTask<?>) t);
             }
         }
-        if (pending.isEmpty() || me == null) {
-            for (dev.coro.Task<?> t : tasks) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (me == null) {
+            for (CoTask<?> t : pending) {
                 try {
-                    t.join(s);
+                    t.join(s); // blocks this plain thread
                 } catch (RuntimeException | Error ignored) {
                     // outcomes are the caller's business
                 }
@@ -149,7 +168,9 @@ public final class Suspend {
         if (s.pinned > 0) {
             throw Pinning.cannotSuspend("waiting for tasks (joinAll, a task group)");
         }
-        checkCancelled(me);
+        if (!shielded) {
+            checkCancelled(me);
+        }
         me.loop.suspend(me, "joinAll"); // constant: a wait must not allocate its description
         boolean foreign = false;
         for (CoTask<?> t : pending) {
@@ -219,6 +240,18 @@ public final class Suspend {
             }
             joiner.loop.wake(joiner, seq);
         }
+    }
+
+    /**
+     * {@link #checkCancelled} where the task goes to the back of the ready queue: a task that keeps yielding may be
+     * resumed again and again in one batch of its loop, before any timer can fire, so its expired timeouts are
+     * fired here.
+     */
+    private static void checkExpired(CoTask<?> t) {
+        if (t.openTimeouts() != null) {
+            TimeoutTimer.expireDue(t, System.nanoTime());
+        }
+        checkCancelled(t);
     }
 
     /** A cancelled task gets a CancellationException at every suspension point it reaches; a timeout, once. */

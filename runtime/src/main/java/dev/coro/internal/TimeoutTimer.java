@@ -47,19 +47,16 @@ public final class TimeoutTimer extends TimerNode {
     }
 
     /**
-     * Fires the earliest of {@code t}'s open timeouts that is due, as the loop would if it could turn: for a task
-     * computing where it cannot yield, so its next check throws the expiry. Loop thread, {@code t} running.
+     * Fires every one of {@code t}'s open timeouts that is due, as the loop would if it could turn: for a task that
+     * computes where it cannot yield, or keeps yielding within one batch of its loop, so that its next check throws
+     * the expiry. Loop thread, {@code t} running.
      */
     static void expireDue(CoTask<?> t, long now) {
-        TimeoutTimer due = null;
         for (TimeoutTimer x = t.openTimeouts(); x != null; x = x.outer) {
-            if (!x.fired && now - x.deadline >= 0 && (due == null || x.deadline - due.deadline < 0)) {
-                due = x;
+            if (!x.fired && now - x.deadline >= 0) {
+                t.loop.timers.remove(x);
+                x.fire(t.loop);
             }
-        }
-        if (due != null) {
-            t.loop.timers.remove(due);
-            due.fire(t.loop);
         }
     }
 
@@ -67,9 +64,24 @@ public final class TimeoutTimer extends TimerNode {
     void fire(Loop loop) {
         fired = true;
         if (task.state != CoTask.DONE) {
-            task.setFiredTimeout(this);
+            TimeoutTimer pending = task.firedTimeout();
+            // Of several expired ones, the outermost is thrown: it ends every scope inside it, while an inner one's
+            // exception would be caught by its own scope and the outer expiry lost (they often expire in one turn).
+            if (pending == null || !pending.encloses(this)) {
+                task.setFiredTimeout(this);
+            }
             loop.interrupt(task);
         }
+    }
+
+    /** Whether {@code other} was opened inside this one (pending ones are always open: see {@link #cancel}). */
+    private boolean encloses(TimeoutTimer other) {
+        for (TimeoutTimer x = other.outer; x != null; x = x.outer) {
+            if (x == this) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Disarms it; if it fired but its exception was not thrown yet, that is dropped too. */

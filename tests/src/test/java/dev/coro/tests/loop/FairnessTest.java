@@ -53,6 +53,43 @@ class FairnessTest {
         assertTrue(yieldsBeforeTheTimer > 0, "the crowd never ran");
     }
 
+    /** Busy for {@code ms} in plain code: a task's share of work between two yields. */
+    private static void compute(long ms) {
+        long until = System.nanoTime() + ms * 1_000_000L;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A batch is bounded in time too, not only in resumes: four tasks that each compute 1 ms between yields would
+     * otherwise hold a 20 ms timer back for a whole batch of 1,024 resumes, about a second.
+     */
+    @Test
+    @Timeout(20)
+    void tasksThatComputeBetweenYieldsHoldATimerBackNoLongerThanAboutATimeSlice() {
+        long lateMs = Coro.run(() -> {
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Task<Void>> crowd = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                crowd.add(Coro.spawn(() -> {
+                    for (int n = 0; n < 2_000 && !stop.get(); n++) {
+                        compute(1);
+                        Coro.yield();
+                    }
+                }));
+            }
+            long start = System.nanoTime();
+            Coro.sleep(20);
+            long late = (System.nanoTime() - start) / 1_000_000 - 20;
+            stop.set(true);
+            Coro.joinAll(crowd);
+            return late;
+        });
+        // a 10 ms slice, a watchdog that looks every 5 ms, and this noisy machine: well below the second it was
+        assertTrue(lateMs < 300, "the timer fired " + lateMs + " ms late");
+    }
+
     /** A socket read made cooperative by the agent: the task waits in the loop's selector. */
     @Coroutine
     static int readOneByte(Socket s) throws IOException {
