@@ -138,6 +138,14 @@ public final class Pool implements AutoCloseable {
                 return null;
             }
         }
+        Task<?> failed = group.failedTask();
+        if (failed != null) {
+            for (Task<R> t : st.tasks) {
+                if (t.isCancelled() || t.exception() != null) {
+                    failed.join(s); // throws the failure that cancelled the rest, not the cancel of an earlier item
+                }
+            }
+        }
         List<R> results = new ArrayList<>(all.length);
         for (Task<R> t : st.tasks) {
             results.add(t.join(s));

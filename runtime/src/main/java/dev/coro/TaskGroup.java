@@ -24,6 +24,8 @@ public final class TaskGroup implements AutoCloseable {
     private Throwable failure;
     private Task<?> failedTask;
     private boolean closed;
+    /** Cancelled (see {@link #cancel}), or its closing task was: children spawned from now on never run. */
+    private boolean cancelled;
 
     private TaskGroup() {
     }
@@ -55,8 +57,8 @@ public final class TaskGroup implements AutoCloseable {
                 throw new IllegalStateException("spawn in a closed task group");
             }
             children.add(t);
-            if (failure != null) {
-                t.cancel(); // the group is failing: a child spawned now never runs
+            if (failure != null || cancelled) {
+                t.cancel(); // the group is failing or being cancelled: a child spawned now never runs
             }
         }
         t.onComplete(this::childDone);
@@ -84,6 +86,13 @@ public final class TaskGroup implements AutoCloseable {
         }
     }
 
+    /** The child whose failure failed the group, or null. */
+    Task<?> failedTask() {
+        synchronized (children) {
+            return failedTask;
+        }
+    }
+
     /** True once a child has failed: the others are cancelled and new ones never run. */
     public boolean hasFailed() {
         synchronized (children) {
@@ -91,10 +100,11 @@ public final class TaskGroup implements AutoCloseable {
         }
     }
 
-    /** Cancels every child. */
+    /** Cancels every child, and any spawned in it from now on. */
     public void cancel() {
         List<Task<?>> all;
         synchronized (children) {
+            cancelled = true;
             all = new ArrayList<>(children);
         }
         for (Task<?> t : all) {
@@ -111,7 +121,8 @@ public final class TaskGroup implements AutoCloseable {
 
     /**
      * Waits for every child, including children spawned while waiting. Throws the first failure. If the caller is
-     * cancelled while waiting, the children are cancelled too.
+     * cancelled or its timeout expires while waiting, the children are cancelled, and that exception is thrown once
+     * they are all done (their failures attached as suppressed): a group never returns with a child still running.
      */
     @Coroutine
     @Override
@@ -130,14 +141,19 @@ public final class TaskGroup implements AutoCloseable {
         }
     }
 
-    /** @hidden */
+    /** @hidden A hand-written frame: its state is the exception that interrupted the wait, if one did. */
     public void close(Stack s) {
+        RuntimeException interrupted = null;
         if (Suspend.isResuming(s)) {
-            try {
-                Suspend.awaitAll(s, null);
-            } catch (CancellationException | TimeoutExpiredException e) {
-                cancel();
-                throw e;
+            interrupted = (RuntimeException) s.popA();
+            if (interrupted != null) {
+                Suspend.awaitAllShielded(s, null);
+            } else {
+                try {
+                    Suspend.awaitAll(s, null);
+                } catch (CancellationException | TimeoutExpiredException e) {
+                    interrupted = interrupt(e);
+                }
             }
         }
         for (;;) {
@@ -149,22 +165,34 @@ public final class TaskGroup implements AutoCloseable {
                     break;
                 }
             }
-            try {
-                Suspend.awaitAll(s, pending);
-            } catch (CancellationException | TimeoutExpiredException e) {
-                cancel();
-                throw e;
+            if (interrupted != null) {
+                // the children are cancelled and end soon; a cancel or timeout of the caller must not cut this short
+                Suspend.awaitAllShielded(s, pending);
+            } else {
+                try {
+                    Suspend.awaitAll(s, pending);
+                } catch (CancellationException | TimeoutExpiredException e) {
+                    interrupted = interrupt(e);
+                    continue;
+                }
             }
             if (Suspend.isSuspending(s)) {
+                s.pushA(interrupted);
                 return;
             }
         }
         Throwable f;
         synchronized (children) {
             f = failure;
-            if (f != null && ((dev.coro.internal.CoTask<?>) failedTask).failureSeen()) {
-                f = null; // a join already threw it into the body, which propagates it: don't throw it twice
+            if (f != null && ((dev.coro.internal.CoTask<?>) failedTask).failureThrownTo(Coro.current())) {
+                f = null; // a join threw it into the closing task, which may be propagating it: don't throw it twice
             }
+        }
+        if (interrupted != null) {
+            if (f != null && f != interrupted) {
+                interrupted.addSuppressed(f);
+            }
+            throw interrupted;
         }
         if (f instanceof RuntimeException) {
             throw (RuntimeException) f;
@@ -175,5 +203,11 @@ public final class TaskGroup implements AutoCloseable {
         if (f != null) {
             throw new TaskFailedException("in a task group", f);
         }
+    }
+
+    /** The caller was cancelled or timed out while closing: so is the group. */
+    private RuntimeException interrupt(RuntimeException e) {
+        cancel();
+        return e;
     }
 }

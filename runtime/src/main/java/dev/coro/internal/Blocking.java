@@ -111,7 +111,9 @@ public final class Blocking {
             if (e == null) {
                 node.complete(v);
             } else {
-                node.fail(unwrap(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e));
+                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                // an Error is handed over as it is: unwrap would throw it here, into the future, which swallows it
+                node.fail(c instanceof Error ? c : unwrap(c));
             }
         });
         return null;

@@ -119,6 +119,8 @@ public final class CoTask<T> implements Task<T> {
         TimeoutTimer openTimeouts;
         /** Its coroutine-locals' values (see {@link Stack#local}); loop thread only. */
         Object[] locals;
+        /** The tasks a join threw its failure to (see {@link #failureThrownTo}); guarded by this. */
+        private java.util.Set<CoTask<?>> failureThrownTo;
 
         Extras(CoTask<?> task, String name) {
             this.task = task;
@@ -286,6 +288,16 @@ public final class CoTask<T> implements Task<T> {
         if (outcome == FAILED) {
             Throwable f = (Throwable) entryOrOutcome;
             failureSeen = true;
+            CoTask<?> joiner = Carrier.get().current.task;
+            if (joiner != null) {
+                Extras x = extras();
+                synchronized (x) {
+                    if (x.failureThrownTo == null) {
+                        x.failureThrownTo = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                    }
+                    x.failureThrownTo.add(joiner);
+                }
+            }
             if (f instanceof RuntimeException) {
                 throw (RuntimeException) f;
             }
@@ -346,7 +358,19 @@ public final class CoTask<T> implements Task<T> {
     @Override
     public void onComplete(java.util.function.Consumer<? super Task<T>> action) {
         java.util.Objects.requireNonNull(action, "action");
-        addWaiter(done -> action.accept(this));
+        addWaiter(done -> {
+            try {
+                action.accept(this);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                // user code, run by whoever completes the task (often the loop): it must not take that down, nor
+                // keep the waiters after it (joiners, a group, a pool's slot) from hearing of the completion
+                java.io.StringWriter w = new java.io.StringWriter();
+                e.printStackTrace(new java.io.PrintWriter(w));
+                Diagnostics.warn("an onComplete callback of task " + name() + " threw: " + w);
+            }
+        });
     }
 
     @Override
@@ -424,6 +448,20 @@ public final class CoTask<T> implements Task<T> {
     /** True if a join already threw this task's failure. */
     public boolean failureSeen() {
         return failureSeen;
+    }
+
+    /**
+     * True if a join in task {@code joiner} threw this task's failure: it may be propagating there right now, where
+     * throwing it again (a task group's close in try-with-resources) would make it suppress itself.
+     */
+    public boolean failureThrownTo(Task<?> joiner) {
+        Extras x = extras;
+        if (x == null || joiner == null) {
+            return false;
+        }
+        synchronized (x) {
+            return x.failureThrownTo != null && x.failureThrownTo.contains(joiner);
+        }
     }
 
     void addWaiter(Waiter w) {

@@ -38,6 +38,15 @@ abstract class PrimitiveTest {
         previousSink = Diagnostics.setSink(warnings::add);
     }
 
+    /** The coro warnings so far, which a test expected: they no longer count against it. */
+    List<String> takeWarnings() {
+        synchronized (warnings) {
+            List<String> taken = new ArrayList<>(warnings);
+            warnings.clear();
+            return taken;
+        }
+    }
+
     @AfterEach
     void expectNoCoroWarnings() {
         Diagnostics.setSink(previousSink);
