@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.Affinity;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
@@ -206,7 +207,7 @@ public final class Channel<T> {
         if (Suspend.isResuming(s)) {
             return (T) Suspend.resumeWait(s, null);
         }
-        long nanos = timeout.toNanos();
+        long nanos = Nanos.of(timeout);
         affinity.beforeLock(s);
         WaitNode node;
         synchronized (this) {
@@ -374,7 +375,7 @@ public final class Channel<T> {
                 return new Selected(i, item);
             }
         }
-        long nanos = timeout.toNanos();
+        long nanos = Nanos.of(timeout);
         if (nanos <= 0) {
             return null;
         }
@@ -387,6 +388,12 @@ public final class Channel<T> {
         for (Channel<?> c : channels) {
             c.affinity.beforeLock(s);
             synchronized (c) {
+                if (c.closed && c.buffer.isEmpty() && c.senders.isEmpty()) {
+                    // closed since the first look: close() failed the receivers it had, and this is not one yet.
+                    // If another channel completed the node meanwhile, its item wins and the fail does nothing.
+                    node.fail(new ChannelClosedException("receive on a closed and drained channel"));
+                    break;
+                }
                 int got = node.select(c::pollLockedOrNull, c);
                 if (got != WaitNode.NOTHING) {
                     break; // took an item from c, or another channel's sender completed the node meanwhile

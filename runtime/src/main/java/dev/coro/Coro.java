@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.CoTask;
 import dev.coro.internal.Loop;
 import dev.coro.internal.Stack;
@@ -443,11 +444,7 @@ public final class Coro {
     }
 
     private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
+        return Nanos.of(d);
     }
 
     private static <T> T requireNonNull(T v, String what) {

@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.AgentSupport;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
@@ -264,7 +265,7 @@ public final class CoroProcess {
     public boolean join(Duration timeout, Stack s) {
         CompletableFuture<Boolean> bounded = null;
         if (!Suspend.isResuming(s)) {
-            long nanos = timeout.toNanos(); // a null timeout fails here, before any wait
+            long nanos = Nanos.of(timeout); // a null timeout fails here, before any wait
             bounded = exit.isDone() ? CompletableFuture.completedFuture(true)
                     : exit.thenApply(v -> true).completeOnTimeout(false, Math.max(0, nanos), TimeUnit.NANOSECONDS);
         }

@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.WaitNode;
@@ -97,7 +98,7 @@ public final class Event {
         if (Suspend.isResuming(s)) {
             return (Boolean) Suspend.resumeWait(s, Boolean.FALSE);
         }
-        long nanos = timeout.toNanos();
+        long nanos = Nanos.of(timeout);
         WaitNode node;
         synchronized (this) {
             if (set) {

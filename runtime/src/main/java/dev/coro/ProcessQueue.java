@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.codec.Codecs;
@@ -182,7 +183,7 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
         }
         checkOpen();
         Objects.requireNonNull(item, "a queue message must not be null");
-        return endpoint.put(codec.encode(item), Math.max(0, timeout.toNanos()), s);
+        return endpoint.put(codec.encode(item), Math.max(0, Nanos.of(timeout)), s);
     }
 
     @Override
@@ -229,7 +230,7 @@ public final class ProcessQueue<T> implements MessageQueue<T>, Handover {
     /** @hidden */
     @Override
     public T get(Duration timeout, Stack s) {
-        Msg m = take(Suspend.isResuming(s) ? 0 : Math.max(0, timeout.toNanos()), s);
+        Msg m = take(Suspend.isResuming(s) ? 0 : Math.max(0, Nanos.of(timeout)), s);
         return m == null ? null : accept(m);
     }
 

@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.WaitNode;
@@ -98,7 +99,7 @@ public final class Semaphore {
         if (Suspend.isResuming(s)) {
             return Suspend.resumeWait(s, Boolean.FALSE) != Boolean.FALSE;
         }
-        long nanos = timeout.toNanos();
+        long nanos = Nanos.of(timeout);
         WaitNode node;
         synchronized (this) {
             if (permits > 0 && waiters.isEmpty()) {

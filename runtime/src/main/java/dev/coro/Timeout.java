@@ -1,5 +1,6 @@
 package dev.coro;
 
+import dev.coro.internal.Nanos;
 import dev.coro.internal.TimeoutTimer;
 
 import java.time.Duration;
@@ -18,7 +19,9 @@ import java.time.Duration;
  * }
  * }</pre>
  *
- * {@link Coro#withTimeout(Duration, CoroutineCallable)} does the comparing for you.
+ * Of several that expired before the coroutine could be told, the outermost one is thrown: it ends the scopes inside
+ * it too. Around {@link Coro#withTimeout(Duration, CoroutineCallable)}, whose {@code Timeout} you do not hold, tell
+ * them apart by {@link TimeoutExpiredException#duration()}.
  */
 public final class Timeout implements AutoCloseable {
     private final TimeoutTimer timer;
@@ -27,13 +30,7 @@ public final class Timeout implements AutoCloseable {
         if (d.isNegative()) {
             throw new IllegalArgumentException("timeout is negative: " + d);
         }
-        long nanos;
-        try {
-            nanos = d.toNanos();
-        } catch (ArithmeticException e) {
-            nanos = Long.MAX_VALUE / 2;
-        }
-        this.timer = TimeoutTimer.start(nanos, this);
+        this.timer = TimeoutTimer.start(Nanos.of(d), this);
     }
 
     /** Starts a timeout for the calling coroutine. */

@@ -69,6 +69,9 @@ public final class Blocking {
                 node.complete(call.call());
             } catch (Throwable e) {
                 node.fail(e instanceof RuntimeException || e instanceof Error ? e : new Checked(e));
+            } finally {
+                // the call ran outside any task, as on a plain thread, but this thread serves every task next
+                Carrier.get().plain.clearLocals();
             }
         });
         return null;

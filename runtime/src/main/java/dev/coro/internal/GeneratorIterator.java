@@ -18,6 +18,8 @@ public final class GeneratorIterator<T> implements Iterator<T> {
     private T next;
     private boolean hasNext;
     private boolean finished;
+    /** Its body is running: asking for the next item from inside it would restart it over its saved frames. */
+    private boolean running;
 
     public GeneratorIterator(Generator<T> body) {
         AgentSupport.requireAgent("Coro.generator");
@@ -70,6 +72,21 @@ public final class GeneratorIterator<T> implements Iterator<T> {
             super(null);
         }
 
+        /** The consumer's: the body runs on its behalf, as a Python generator sees its thread's locals. */
+        @Override
+        public Object local(int index) {
+            return consumer != null ? consumer.local(index) : super.local(index);
+        }
+
+        @Override
+        public void setLocal(int index, Object value) {
+            if (consumer != null) {
+                consumer.setLocal(index, value);
+            } else {
+                super.setLocal(index, value);
+            }
+        }
+
         /** The task on whose behalf the body runs now (through nested generators too), or null. */
         CoTask<?> consumerTask() {
             for (Stack c = consumer; c != null; c = c instanceof BodyStack ? ((BodyStack) c).consumer : null) {
@@ -82,6 +99,10 @@ public final class GeneratorIterator<T> implements Iterator<T> {
     }
 
     private void step() {
+        if (running) {
+            throw new IllegalStateException("the generator is already running: its own body asked for its next item");
+        }
+        running = true;
         Carrier c = Carrier.get();
         Stack outer = c.current;
         c.current = stack;
@@ -95,6 +116,7 @@ public final class GeneratorIterator<T> implements Iterator<T> {
         } catch (Exception e) {
             throw new java.util.concurrent.CompletionException(e);
         } finally {
+            running = false;
             c.current = outer;
             stack.consumer = null;
             if (!ok || stack.mode != Stack.SUSPENDING) {

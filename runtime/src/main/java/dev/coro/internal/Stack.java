@@ -228,6 +228,11 @@ public class Stack {
         return stored == NULL_VALUE ? null : stored;
     }
 
+    /** Drops this plain stack's coroutine-local values. */
+    void clearLocals() {
+        locals = null;
+    }
+
     /** Registers a coroutine-local whose value a spawned task starts with. */
     public static synchronized void registerInheritable(int index) {
         int[] old = inheritable;
