@@ -235,6 +235,9 @@ public final class CoTask<T> implements Task<T> {
     public T join(Stack s) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
+            if (!isDone()) {
+                forgetWaker(s.task); // a cancel or timeout ended the wait: see there
+            }
             Suspend.checkCancelled(s.task);
             return report();
         }
@@ -500,6 +503,46 @@ public final class CoTask<T> implements Task<T> {
 
         WaiterNode(Waiter waiter) {
             this.waiter = waiter;
+        }
+    }
+
+    /**
+     * Drops the waker of {@code joiner}'s join, which a cancel or timeout ended: a task joined again and again with a
+     * timeout (a watchdog's poll) would otherwise collect one per try until it ends, and a foreign one would keep its
+     * loop counting a wait that another thread can end, so that it never finds a deadlock. Joiner's loop thread.
+     */
+    private void forgetWaker(CoTask<?> joiner) {
+        for (;;) {
+            Object head = waiters;
+            if (!(head instanceof WaiterNode)) {
+                return; // none, or completed: the waker runs, and does its own accounting
+            }
+            java.util.ArrayList<WaiterNode> kept = new java.util.ArrayList<>();
+            TaskWaker dropped = null;
+            for (Object n = head; n instanceof WaiterNode; n = ((WaiterNode) n).next) {
+                WaiterNode w = (WaiterNode) n;
+                if (w.waiter instanceof TaskWaker && ((TaskWaker) w.waiter).task == joiner) {
+                    dropped = (TaskWaker) w.waiter; // it has one join at a time: any of its wakers here is stale
+                } else {
+                    kept.add(w);
+                }
+            }
+            if (dropped == null) {
+                return;
+            }
+            // published nodes are never changed: a completion may be walking them; rebuild the rest in order
+            WaiterNode rest = null;
+            for (int i = kept.size() - 1; i >= 0; i--) {
+                WaiterNode copy = new WaiterNode(kept.get(i).waiter);
+                copy.next = rest;
+                rest = copy;
+            }
+            if (WAITERS.compareAndSet(this, head, rest)) {
+                if (dropped.foreign) {
+                    joiner.loop.externalWaits--;
+                }
+                return;
+            }
         }
     }
 

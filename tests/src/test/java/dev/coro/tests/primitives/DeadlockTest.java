@@ -132,4 +132,39 @@ class DeadlockTest extends PrimitiveTest {
         assertEquals("B", Coro.run(() -> t.join()));
         assertEquals("B", get(loopB));
     }
+
+    /**
+     * A join on another loop's task that timed out no longer counts as a wait another thread can end: a deadlock
+     * after it is still found (it parked for good while the abandoned join stayed registered on that task).
+     */
+    @Test
+    void aTimedOutJoinOnATaskOfAnotherLoopLeavesADeadlockDetectable() throws Exception {
+        CompletableFuture<Task<String>> taskOfB = new CompletableFuture<>();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<String> loopB = loopThread("loop-B", () -> {
+            Task<String> t = Coro.spawn(() -> {
+                Coro.blocking(() -> release.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                return "B";
+            });
+            taskOfB.complete(t);
+            return t.join();
+        });
+        Task<String> t = taskOfB.get();
+        try {
+            CompletableFuture<Object> deadlocked = loopThread("loop-A", () -> {
+                for (int i = 0; i < 3; i++) {
+                    try {
+                        Coro.withTimeout(Duration.ofMillis(10), () -> t.join());
+                    } catch (dev.coro.TimeoutExpiredException expected) {
+                        // B's task goes on
+                    }
+                }
+                return Channel.<String>unbounded().receive(); // nothing can ever send
+            });
+            assertTrue(failureOf(DeadlockException.class, deadlocked).getMessage().contains("receive"));
+        } finally {
+            release.countDown();
+        }
+        assertEquals("B", get(loopB));
+    }
 }
