@@ -512,23 +512,31 @@ public final class CoTask<T> implements Task<T> {
      * loop counting a wait that another thread can end, so that it never finds a deadlock. Joiner's loop thread.
      */
     private void forgetWaker(CoTask<?> joiner) {
+        Waiter dropped = dropWaiter(w -> w instanceof TaskWaker && ((TaskWaker) w).task == joiner);
+        if (dropped != null && ((TaskWaker) dropped).foreign) {
+            joiner.loop.externalWaits--;
+        }
+    }
+
+    /**
+     * Removes the first waiter that {@code which} accepts (a waiter whose wait ended otherwise) and returns it; null if
+     * there was none, or the task completed first: then the waiter runs, as if nothing was dropped.
+     */
+    Waiter dropWaiter(java.util.function.Predicate<Waiter> which) {
         for (;;) {
             Object head = waiters;
-            if (!(head instanceof WaiterNode)) {
-                return; // none, or completed: the waker runs, and does its own accounting
-            }
             java.util.ArrayList<WaiterNode> kept = new java.util.ArrayList<>();
-            TaskWaker dropped = null;
+            Waiter dropped = null;
             for (Object n = head; n instanceof WaiterNode; n = ((WaiterNode) n).next) {
                 WaiterNode w = (WaiterNode) n;
-                if (w.waiter instanceof TaskWaker && ((TaskWaker) w.waiter).task == joiner) {
-                    dropped = (TaskWaker) w.waiter; // it has one join at a time: any of its wakers here is stale
+                if (dropped == null && which.test(w.waiter)) {
+                    dropped = w.waiter;
                 } else {
                     kept.add(w);
                 }
             }
             if (dropped == null) {
-                return;
+                return null; // none, or completed (not a WaiterNode)
             }
             // published nodes are never changed: a completion may be walking them; rebuild the rest in order
             WaiterNode rest = null;
@@ -538,10 +546,7 @@ public final class CoTask<T> implements Task<T> {
                 rest = copy;
             }
             if (WAITERS.compareAndSet(this, head, rest)) {
-                if (dropped.foreign) {
-                    joiner.loop.externalWaits--;
-                }
-                return;
+                return dropped;
             }
         }
     }

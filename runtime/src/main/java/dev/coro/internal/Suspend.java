@@ -137,6 +137,9 @@ public final class Suspend {
     private static void awaitAll(Stack s, dev.coro.Task<?>[] tasks, boolean shielded) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
+            if (s.waitingOn instanceof JoinAll) {
+                ((JoinAll) s.waitingOn).forget(); // if a cancel or timeout ended the wait: see there
+            }
             if (!shielded) {
                 checkCancelled(s.task);
             }
@@ -179,7 +182,8 @@ public final class Suspend {
         if (foreign) {
             me.loop.externalWaits++;
         }
-        JoinAll j = new JoinAll(me, me.waitSeq, pending.size(), foreign);
+        JoinAll j = new JoinAll(me, me.waitSeq, pending, foreign);
+        s.waitingOn = j; // what it waits on, also for the resume
         for (CoTask<?> t : pending) {
             t.addWaiter(j); // counts down at once if it finished meanwhile (another loop's task)
         }
@@ -216,14 +220,39 @@ public final class Suspend {
     private static final class JoinAll implements Waiter, Runnable {
         private final CoTask<?> joiner;
         private final int seq;
+        private final java.util.List<CoTask<?>> tasks;
         private final java.util.concurrent.atomic.AtomicInteger remaining;
         private final boolean foreign;
 
-        JoinAll(CoTask<?> joiner, int seq, int count, boolean foreign) {
+        JoinAll(CoTask<?> joiner, int seq, java.util.List<CoTask<?>> tasks, boolean foreign) {
             this.joiner = joiner;
             this.seq = seq;
-            this.remaining = new java.util.concurrent.atomic.AtomicInteger(count);
+            this.tasks = tasks;
+            this.remaining = new java.util.concurrent.atomic.AtomicInteger(tasks.size());
             this.foreign = foreign;
+        }
+
+        /**
+         * On resume: if a cancel or timeout ended the wait before every task was done, leaves the tasks still running
+         * (as {@code CoTask.forgetWaker} does for a join), and stops counting as a wait another thread can end: once
+         * it left one task, the count can never reach zero and {@link #run} never comes.
+         */
+        void forget() {
+            if (remaining.get() == 0) {
+                return;
+            }
+            boolean left = false;
+            for (CoTask<?> t : tasks) {
+                left |= t.dropWaiter(w -> w == this) != null;
+            }
+            if (left && foreign) {
+                joiner.loop.externalWaits--;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "joinAll"; // as the dump describes the wait
         }
 
         @Override

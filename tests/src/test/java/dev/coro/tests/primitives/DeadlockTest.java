@@ -2,6 +2,7 @@ package dev.coro.tests.primitives;
 
 import dev.coro.Channel;
 import dev.coro.Coro;
+import dev.coro.CoroutineFunction;
 import dev.coro.DeadlockException;
 import dev.coro.Lock;
 import dev.coro.Task;
@@ -139,6 +140,20 @@ class DeadlockTest extends PrimitiveTest {
      */
     @Test
     void aTimedOutJoinOnATaskOfAnotherLoopLeavesADeadlockDetectable() throws Exception {
+        deadlockAfterTimedOutWaitsFor(t -> t.join());
+    }
+
+    /** The same for {@code Coro.joinAll}. */
+    @Test
+    void aTimedOutJoinAllOnATaskOfAnotherLoopLeavesADeadlockDetectable() throws Exception {
+        deadlockAfterTimedOutWaitsFor(t -> {
+            Coro.joinAll(t);
+            return null;
+        });
+    }
+
+    /** Waits that time out on a task of another loop, three times; then the loop deadlocks, which must be found. */
+    private static void deadlockAfterTimedOutWaitsFor(CoroutineFunction<Task<String>, ?> wait) throws Exception {
         CompletableFuture<Task<String>> taskOfB = new CompletableFuture<>();
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<String> loopB = loopThread("loop-B", () -> {
@@ -154,7 +169,7 @@ class DeadlockTest extends PrimitiveTest {
             CompletableFuture<Object> deadlocked = loopThread("loop-A", () -> {
                 for (int i = 0; i < 3; i++) {
                     try {
-                        Coro.withTimeout(Duration.ofMillis(10), () -> t.join());
+                        Coro.withTimeout(Duration.ofMillis(10), () -> wait.apply(t));
                     } catch (dev.coro.TimeoutExpiredException expected) {
                         // B's task goes on
                     }
