@@ -119,6 +119,8 @@ public final class CoTask<T> implements Task<T> {
         TimeoutTimer openTimeouts;
         /** Its coroutine-locals' values (see {@link Stack#local}); loop thread only. */
         Object[] locals;
+        /** Of its joining tasks when it failed, those that may still look at the failure; guarded by this. */
+        int joinersLeft;
         /** The tasks a join threw its failure to (see {@link #failureThrownTo}); guarded by this. */
         private java.util.Set<CoTask<?>> failureThrownTo;
 
@@ -237,8 +239,15 @@ public final class CoTask<T> implements Task<T> {
             s.resumed();
             if (!isDone()) {
                 forgetWaker(s.task); // a cancel or timeout ended the wait: see there
+                Suspend.checkCancelled(s.task);
+            } else {
+                try {
+                    Suspend.checkCancelled(s.task);
+                } catch (RuntimeException e) {
+                    joinerGaveUp(); // it finished, but a cancel or timeout came first: the joiner never looks
+                    throw e;
+                }
             }
-            Suspend.checkCancelled(s.task);
             return report();
         }
         if (isDone()) {
@@ -426,6 +435,24 @@ public final class CoTask<T> implements Task<T> {
         state = DONE;
         Object ws = WAITERS.getAndSet(this, COMPLETED);
         boolean any = ws != null;
+        if (outcome == FAILED && any) {
+            // Callbacks, groups and blocked threads see the failure for sure; a joining task may give up first.
+            int joiners = 0;
+            boolean others = false;
+            for (Object n = ws; n instanceof WaiterNode; n = ((WaiterNode) n).next) {
+                Waiter w = ((WaiterNode) n).waiter;
+                if (w instanceof TaskWaker || w instanceof Suspend.JoinAll) {
+                    joiners++;
+                } else {
+                    others = true;
+                }
+            }
+            if (others) {
+                failureSeen = true;
+            } else {
+                extras().joinersLeft = joiners; // before any of them can run
+            }
+        }
         while (ws instanceof WaiterNode) {
             WaiterNode n = (WaiterNode) ws;
             n.waiter.taskDone(this);
@@ -504,6 +531,24 @@ public final class CoTask<T> implements Task<T> {
         WaiterNode(Waiter waiter) {
             this.waiter = waiter;
         }
+    }
+
+    /**
+     * A task that joined this one (alone or in a joinAll), woken by its end, was cancelled or timed out before it could
+     * look: if every joiner gives up so, nobody saw its failure, which is reported as one nobody joined.
+     */
+    void joinerGaveUp() {
+        if (outcome != FAILED || failureSeen) {
+            return;
+        }
+        Extras x = extras();
+        synchronized (x) {
+            if (x.joinersLeft <= 0 || --x.joinersLeft > 0 || failureSeen) {
+                return; // not a joiner counted when it failed (it was already reported), or not the last one
+            }
+            failureSeen = true;
+        }
+        Failures.taskFailed(this, (Throwable) entryOrOutcome);
     }
 
     /**

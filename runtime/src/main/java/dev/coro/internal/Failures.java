@@ -26,7 +26,9 @@ public final class Failures {
     static void taskFailed(CoTask<?> t, Throwable error) {
         try {
             handler.accept(t, error);
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             DEFAULT.accept(t, error); // a broken handler must not take the loop down, nor hide the failure
         }
     }

@@ -98,6 +98,9 @@ public final class Loop {
             loop.root = root;
             return loop.runUntilDone(root);
         } finally {
+            if (loop.interruptPending) {
+                Thread.currentThread().interrupt();
+            }
             Watchdog.unregister(loop);
             ALL.remove(loop);
             loop.ended = true;
@@ -193,12 +196,18 @@ public final class Loop {
         CoTask.Extras timer = t.sleepTimer();
         timer.seq = t.waitSeq;
         timers.add(timer, System.nanoTime() + nanos);
+        if (ending) {
+            cancelOnLoop(t);
+        }
         return t;
     }
 
     private <T> CoTask<T> newTask(Object entry, String name) {
         CoTask<T> t = new CoTask<>(this, entry, name, carrier.current.inheritedLocals());
         link(t);
+        if (ending) {
+            t.cancelRequested = true;
+        }
         return t;
     }
 
@@ -210,22 +219,32 @@ public final class Loop {
         while (root.state != CoTask.DONE) {
             if (!turn(root)) {
                 DeadlockException e = deadlock();
-                abandonWaits();
+                endAll();
                 throw e;
             }
         }
-        // Structured end: whatever the body left running is cancelled and allowed to run its finally blocks.
+        endAll();
+        return root.join(carrier.plain);
+    }
+
+    private boolean ending;
+    private boolean interruptPending;
+
+    private void endAll() {
+        ending = true;
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
             t.cancelRequested = true;
             cancelOnLoop(t);
         }
         while (liveHead != null) {
             if (!turn(null)) {
-                abandonWaits(); // what is left waits on what can never happen, even cancelled: abandon it
+                abandonWaits();
+                while (liveHead != null) {
+                    finish(liveHead, null, null, true);
+                }
                 break;
             }
         }
-        return root.join(carrier.plain);
     }
 
     /** One turn of the loop; false if nothing is ready and nothing could ever make anything ready. */
@@ -297,6 +316,9 @@ public final class Loop {
     private boolean idle(long now) {
         if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()) {
             return false;
+        }
+        if (Thread.interrupted()) {
+            interruptPending = true; // parking with the flag set returns at once: keep it for the end of Coro.run
         }
         parkState.set(PARKED);
         // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work

@@ -105,7 +105,16 @@ public final class Suspend {
     public static void joinAll(Stack s, dev.coro.Task<?>[] tasks) {
         if (s.mode == Stack.RESUMING) {
             dev.coro.Task<?>[] saved = (dev.coro.Task<?>[]) s.popA(); // this frame's state: args are gone on resume
-            awaitAll(s, saved);
+            try {
+                awaitAll(s, saved);
+            } catch (RuntimeException e) {
+                for (dev.coro.Task<?> t : saved) {
+                    if (t.isDone()) {
+                        ((CoTask<?>) t).joinerGaveUp(); // a cancel or timeout came first: it never looks at them
+                    }
+                }
+                throw e;
+            }
             throwFirstFailure(saved);
             return;
         }
@@ -217,7 +226,7 @@ public final class Suspend {
     }
 
     /** Counts down the tasks of a joinAll; the last one wakes the joiner. */
-    private static final class JoinAll implements Waiter, Runnable {
+    static final class JoinAll implements Waiter, Runnable {
         private final CoTask<?> joiner;
         private final int seq;
         private final java.util.List<CoTask<?>> tasks;
