@@ -85,7 +85,7 @@ public final class Suspend {
             t.loop.suspendReady(t);
             return;
         }
-        t.loop.sleep(t, nanos);
+        t.loop.sleep(t, Math.min(nanos, Nanos.FOREVER)); // longer is forever, and must not wrap into the past
     }
 
     private static void sleepThread(long nanos) {
@@ -313,11 +313,26 @@ public final class Suspend {
      * {@link #blockOn}. Throws if the task must not wait: interrupted, or pinned.
      */
     public static WaitNode prepareWait(Stack s, String what) {
+        return prepareWait(s, what, false);
+    }
+
+    /**
+     * {@link #prepareWait}, but a cancelled or timed-out task waits too: for a short wait that must finish even then
+     * (taking a lock back, as the JDK's {@code Condition.await} does before it throws). End it with
+     * {@link #resumeWaitShielded}.
+     */
+    public static WaitNode prepareWaitShielded(Stack s, String what) {
+        return prepareWait(s, what, true);
+    }
+
+    private static WaitNode prepareWait(Stack s, String what, boolean shielded) {
         CoTask<?> t = s.task;
         if (t == null) {
             return new WaitNode(s);
         }
-        checkCancelled(t);
+        if (!shielded) {
+            checkCancelled(t);
+        }
         if (s.pinned > 0) {
             throw Pinning.cannotSuspend(what);
         }
@@ -375,6 +390,20 @@ public final class Suspend {
         }
         checkCancelled(t);
         return timedOut;
+    }
+
+    /** The end of a wait begun with {@link #prepareWaitShielded}: whatever woke it, nothing is thrown. */
+    public static void resumeWaitShielded(Stack s) {
+        s.resumed();
+        WaitNode n = s.waitNode;
+        s.waitNode = null;
+        if (n != null && n.isDone()) {
+            if (n.reusable) {
+                s.task.loop.spareNode = n;
+            }
+        } else if (n != null && !n.abandon() && !n.isAbandoned()) {
+            n.awaitDone();
+        }
     }
 
     /** The node the running task waits in (for a leaf about to resume), or null. */

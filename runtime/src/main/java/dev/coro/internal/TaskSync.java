@@ -129,6 +129,22 @@ public final class TaskSync {
         Suspend.resumeWait(s, null);
     }
 
+    /** {@link #await} for a task that must wait even though it was cancelled or timed out (see there). */
+    public static void awaitShielded(Stack s, State st, int seenVersion, String what) {
+        synchronized (st) {
+            if (st.version != seenVersion) {
+                return;
+            }
+            st.waiters.add(Suspend.prepareWaitShielded(s, what));
+        }
+        Suspend.timeoutWait(s, POLL_NANOS);
+    }
+
+    /** The other end of {@link #awaitShielded}: throws nothing. */
+    public static void resumedShielded(Stack s) {
+        Suspend.resumeWaitShielded(s);
+    }
+
     /** Wakes every task waiting on {@code o}: something about it changed; they all try again. */
     public static void notifyAll(Object o) {
         State st = peek(o);

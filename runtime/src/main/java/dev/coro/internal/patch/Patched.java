@@ -92,7 +92,8 @@ public final class Patched {
         if (nanos < 0 || nanos > 999999) {
             throw new IllegalArgumentException("nanosecond timeout value out of range");
         }
-        Suspend.sleep(s, TimeUnit.MILLISECONDS.toNanos(millis) + nanos);
+        long n = TimeUnit.MILLISECONDS.toNanos(millis); // saturates: adding the nanos must not wrap
+        Suspend.sleep(s, n >= dev.coro.internal.Nanos.FOREVER ? n : n + nanos);
     }
 
     public static void yield(Stack s) {
@@ -105,23 +106,16 @@ public final class Patched {
         if (!Suspend.isResuming(s) && (s.task() == null || f.isDone())) {
             return f.join();
         }
-        return Blocking.await(s, f);
+        CompletableFuture<?> done = awaitDone(Suspend.isResuming(s) ? null : f, s);
+        return done == null ? null : done.join();
     }
 
     public static Object get(CompletableFuture<?> f, Stack s) throws InterruptedException, ExecutionException {
         if (!Suspend.isResuming(s) && (s.task() == null || f.isDone())) {
             return f.get();
         }
-        try {
-            return Blocking.await(s, f);
-        } catch (CompletionException e) {
-            throw new ExecutionException(e.getCause());
-        } catch (RuntimeException e) {
-            if (e instanceof java.util.concurrent.CancellationException) {
-                throw e;
-            }
-            throw new ExecutionException(e);
-        }
+        CompletableFuture<?> done = awaitDone(Suspend.isResuming(s) ? null : f, s);
+        return done == null ? null : done.get();
     }
 
     public static Object get(CompletableFuture<?> f, long timeout, TimeUnit unit, Stack s)
@@ -129,23 +123,59 @@ public final class Patched {
         if (!Suspend.isResuming(s) && (s.task() == null || f.isDone())) {
             return f.get(timeout, unit);
         }
-        // the timeout runs on the future itself, so a plain get and a patched one fail alike
-        CompletableFuture<?> bounded = Suspend.isResuming(s) ? null
-                : f.copy().orTimeout(timeout, unit);
-        try {
-            return Blocking.await(s, bounded);
-        } catch (CompletionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof TimeoutException) {
-                throw (TimeoutException) c;
-            }
-            throw new ExecutionException(c);
-        } catch (RuntimeException e) {
-            if (e instanceof java.util.concurrent.CancellationException) {
-                throw e;
-            }
-            throw new ExecutionException(e);
+        if (Suspend.isResuming(s)) {
+            f = (CompletableFuture<?>) s.popA(); // this frame's state: arguments are gone on resume
         }
+        // the timeout runs on a copy of the future, which ends the wait; then f itself says what it holds
+        CompletableFuture<?> done = awaitDone(Suspend.isResuming(s) ? null : f.copy().orTimeout(timeout, unit), s);
+        if (done == null) {
+            s.pushA(f);
+            return null;
+        }
+        if (f.isDone()) {
+            return f.get();
+        }
+        throw new TimeoutException();
+    }
+
+    /**
+     * Suspends until {@code f} is done and returns it, so that the caller asks {@code f} itself for its outcome and
+     * gets the JDK's value and exceptions; returns null while suspending ({@code f} stays on the stack meanwhile).
+     * A cancel or timeout of the task that ends the wait first is thrown as it is. On resume, {@code f} is ignored.
+     */
+    private static CompletableFuture<?> awaitDone(CompletableFuture<?> f, Stack s) {
+        if (Suspend.isResuming(s)) {
+            f = (CompletableFuture<?>) s.popA();
+        }
+        try {
+            Blocking.await(s, f);
+        } catch (RuntimeException | Error e) {
+            if (!isFailureOf(f, e)) {
+                throw e; // the task's own cancel or timeout
+            }
+        }
+        if (Suspend.isSuspending(s)) {
+            s.pushA(f);
+            return null;
+        }
+        return f;
+    }
+
+    /** Whether {@code e}, thrown by a wait for {@code f}, is what {@code f} failed with (as the wait hands it over). */
+    private static boolean isFailureOf(CompletableFuture<?> f, Throwable e) {
+        if (!f.isCompletedExceptionally()) {
+            return false;
+        }
+        Throwable cause;
+        try {
+            f.join();
+            return false;
+        } catch (CompletionException x) {
+            cause = x.getCause();
+        } catch (java.util.concurrent.CancellationException x) {
+            cause = x;
+        }
+        return e == cause || e.getCause() == cause;
     }
 
     /** {@code Future.get()}: cooperative for a CompletableFuture, else the blocking call (reported as pinned). */

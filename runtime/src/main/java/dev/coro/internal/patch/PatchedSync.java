@@ -55,6 +55,11 @@ public final class PatchedSync {
         }
     }
 
+    /** A timed wait's limit: a negative time waits not at all, as the JDK's (for waitUntil, negative is none). */
+    private static long timed(long time, TimeUnit unit) {
+        return Math.max(0, unit.toNanos(time));
+    }
+
     /** A task that cannot unwind waits the blocking way: said once per call site. */
     private static void pinned(Stack s, String what) {
         if (s.task() != null) {
@@ -94,7 +99,11 @@ public final class PatchedSync {
         l.unlock();
     }
 
-    public static void lockInterruptibly(Lock l, Stack s) {
+    public static void lockInterruptibly(Lock l, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            lockInterruptibly(l); // a plain thread's interrupt must still end the wait
+            return;
+        }
         lock(l, s);
     }
 
@@ -116,7 +125,7 @@ public final class PatchedSync {
             return tryLock(l, time, unit);
         }
         CoTask<?> me = s.task();
-        return waitUntil(s, l, "Lock.tryLock", unit.toNanos(time), () -> TaskSync.tryLock(l, me));
+        return waitUntil(s, l, "Lock.tryLock", timed(time, unit), () -> TaskSync.tryLock(l, me));
     }
 
     public static boolean tryLock(Lock l, long time, TimeUnit unit) throws InterruptedException {
@@ -141,6 +150,8 @@ public final class PatchedSync {
 
     private static final int WAITING_FOR_SIGNAL = 0;
     private static final int RELOCKING = 1;
+    /** Taking the lock back after a cancel or timeout of the task, which is thrown then. */
+    private static final int RELOCKING_TO_THROW = 2;
 
     /**
      * A condition wait for a task: releases the lock at task level, waits for a signal (or a spurious wake-up, or
@@ -152,20 +163,24 @@ public final class PatchedSync {
         int holds;
         long deadline;
         Lock l;
+        RuntimeException ended = null; // a cancel or timeout of the task, thrown once the lock is back
         CoTask<?> me = s.task();
         if (Suspend.isResuming(s)) {
             phase = s.popI();
+            if (phase == RELOCKING_TO_THROW) {
+                ended = (RuntimeException) s.popA();
+            }
             holds = s.popI();
             deadline = s.popJ();
             l = TaskSync.lockOf(c, me);
-            try {
-                TaskSync.resumed(s);
-            } catch (RuntimeException cancelled) {
-                // the JDK re-acquires before throwing; do so if it is free now, so the caller's unlock holds
-                if (phase == WAITING_FOR_SIGNAL) {
-                    TaskSync.relock(l, me, holds);
+            if (phase == RELOCKING_TO_THROW) {
+                TaskSync.resumedShielded(s);
+            } else {
+                try {
+                    TaskSync.resumed(s);
+                } catch (RuntimeException e) {
+                    ended = e; // the JDK takes the lock back before it throws: so the caller's unlock holds
                 }
-                throw cancelled;
             }
         } else {
             l = me == null ? null : TaskSync.lockOf(c, me);
@@ -181,27 +196,47 @@ public final class PatchedSync {
             int seen = TaskSync.version(cs);
             holds = TaskSync.releaseAll(l, me);
             long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-            TaskSync.await(s, cs, seen, "Condition.await", left);
+            try {
+                TaskSync.await(s, cs, seen, "Condition.await", left);
+            } catch (RuntimeException e) {
+                ended = e; // cancelled before it could wait
+            }
             if (Suspend.isSuspending(s)) {
                 s.pushJ(deadline);
                 s.pushI(holds);
                 s.pushI(WAITING_FOR_SIGNAL);
                 return 0;
             }
-            phase = RELOCKING;
         }
-        // woken by a signal, the poll (a spurious wake-up) or the deadline: the lock comes back in every case
+        // woken by a signal, the poll (a spurious wake-up), the deadline, a cancel: the lock comes back in every case
         TaskSync.State ls = TaskSync.state(l);
         for (;;) {
             int seen = TaskSync.version(ls);
             if (TaskSync.relock(l, me, holds)) {
+                if (ended != null) {
+                    throw ended;
+                }
                 return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
             }
-            TaskSync.await(s, ls, seen, "Lock.lock after Condition.await", Long.MAX_VALUE);
+            if (ended != null) {
+                TaskSync.awaitShielded(s, ls, seen, "Lock.lock after Condition.await");
+            } else {
+                try {
+                    TaskSync.await(s, ls, seen, "Lock.lock after Condition.await", Long.MAX_VALUE);
+                } catch (RuntimeException e) {
+                    ended = e;
+                    continue;
+                }
+            }
             if (Suspend.isSuspending(s)) {
                 s.pushJ(deadline);
                 s.pushI(holds);
-                s.pushI(RELOCKING);
+                if (ended != null) {
+                    s.pushA(ended);
+                    s.pushI(RELOCKING_TO_THROW);
+                } else {
+                    s.pushI(RELOCKING);
+                }
                 return 0;
             }
         }
@@ -241,6 +276,10 @@ public final class PatchedSync {
     }
 
     public static void awaitUninterruptibly(Condition c, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            awaitUninterruptibly(c); // a plain thread's interrupt must not end the wait
+            return;
+        }
         conditionWait(c, -1, s);
     }
 
@@ -276,7 +315,7 @@ public final class PatchedSync {
         if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
             return await(latch, time, unit);
         }
-        return waitUntil(s, latch, "CountDownLatch.await", unit.toNanos(time), () -> latch.getCount() == 0);
+        return waitUntil(s, latch, "CountDownLatch.await", timed(time, unit), () -> latch.getCount() == 0);
     }
 
     public static boolean await(CountDownLatch latch, long time, TimeUnit unit) throws InterruptedException {
@@ -315,7 +354,7 @@ public final class PatchedSync {
     }
 
     public static void acquireUninterruptibly(Semaphore sem, Stack s) throws InterruptedException {
-        acquire(sem, 1, s);
+        acquireUninterruptibly(sem, 1, s);
     }
 
     public static void acquireUninterruptibly(Semaphore sem) {
@@ -324,6 +363,10 @@ public final class PatchedSync {
     }
 
     public static void acquireUninterruptibly(Semaphore sem, int permits, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            acquireUninterruptibly(sem, permits); // a plain thread's interrupt must not end the wait
+            return;
+        }
         acquire(sem, permits, s);
     }
 
@@ -345,7 +388,7 @@ public final class PatchedSync {
         if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
             return tryAcquire(sem, permits, time, unit);
         }
-        return waitUntil(s, sem, "Semaphore.tryAcquire", unit.toNanos(time), () -> sem.tryAcquire(permits));
+        return waitUntil(s, sem, "Semaphore.tryAcquire", timed(time, unit), () -> sem.tryAcquire(permits));
     }
 
     public static boolean tryAcquire(Semaphore sem, int permits, long time, TimeUnit unit)
@@ -366,8 +409,16 @@ public final class PatchedSync {
 
     // ---- BlockingQueue ----
 
+    /**
+     * A SynchronousQueue has no room: a put must meet a waiting take. Trying offer and poll by turns, two waiters would
+     * never meet, so it blocks the JDK's way, pinned, as the agent leaves it when it is typed as itself.
+     */
+    private static boolean handOff(BlockingQueue<Object> q) {
+        return q instanceof java.util.concurrent.SynchronousQueue;
+    }
+
     public static void put(BlockingQueue<Object> q, Object item, Stack s) throws InterruptedException {
-        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+        if (!Suspend.isResuming(s) && (TaskSync.mustBlock(s) || handOff(q))) {
             put(q, item);
             return;
         }
@@ -384,10 +435,10 @@ public final class PatchedSync {
 
     public static boolean offer(BlockingQueue<Object> q, Object item, long time, TimeUnit unit, Stack s)
             throws InterruptedException {
-        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+        if (!Suspend.isResuming(s) && (TaskSync.mustBlock(s) || handOff(q))) {
             return offer(q, item, time, unit);
         }
-        boolean done = waitUntil(s, q, "BlockingQueue.offer", unit.toNanos(time), () -> q.offer(item));
+        boolean done = waitUntil(s, q, "BlockingQueue.offer", timed(time, unit), () -> q.offer(item));
         if (done) {
             TaskSync.notifyAll(q);
         }
@@ -405,7 +456,7 @@ public final class PatchedSync {
     }
 
     public static Object take(BlockingQueue<Object> q, Stack s) throws InterruptedException {
-        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+        if (!Suspend.isResuming(s) && (TaskSync.mustBlock(s) || handOff(q))) {
             return take(q);
         }
         Object[] got = new Object[1];
@@ -423,11 +474,11 @@ public final class PatchedSync {
     }
 
     public static Object poll(BlockingQueue<Object> q, long time, TimeUnit unit, Stack s) throws InterruptedException {
-        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+        if (!Suspend.isResuming(s) && (TaskSync.mustBlock(s) || handOff(q))) {
             return poll(q, time, unit);
         }
         Object[] got = new Object[1];
-        if (waitUntil(s, q, "BlockingQueue.poll", unit.toNanos(time), () -> (got[0] = q.poll()) != null)) {
+        if (waitUntil(s, q, "BlockingQueue.poll", timed(time, unit), () -> (got[0] = q.poll()) != null)) {
             TaskSync.notifyAll(q);
         }
         return got[0];
