@@ -27,6 +27,23 @@ public final class Pinning {
         }
     }
 
+    /** A call that blocks the loop thread by its nature, not for want of a rewritten frame: warn once per call site. */
+    public static void warnBlocked(String primitive, String why) {
+        String where = callSite();
+        if (WARNED.add(primitive + " " + where)) {
+            Diagnostics.warn(primitive + " at " + where + " blocked the loop thread: it waits " + why
+                    + ". Every other coroutine of this loop waited meanwhile.");
+        }
+    }
+
+    /** The first frame outside the runtime: the user's call. */
+    private static String callSite() {
+        return WALKER.walk(st -> st.filter(f -> !isRuntime(f)).findFirst())
+                .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber()
+                        + ")")
+                .orElse("an unknown place");
+    }
+
     /** A suspension that cannot complete by blocking: fail with the frame to fix. */
     public static IllegalStateException cannotSuspend(String primitive) {
         return new IllegalStateException(primitive + " cannot suspend here: " + culprit());

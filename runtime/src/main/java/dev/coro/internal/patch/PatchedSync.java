@@ -417,6 +417,16 @@ public final class PatchedSync {
         return q instanceof java.util.concurrent.SynchronousQueue;
     }
 
+    /** As {@link #pinned(Stack, String)}, but a hand-off blocks by design: say so, not that a frame is to blame. */
+    private static void pinned(Stack s, String what, BlockingQueue<Object> q) {
+        if (s.task() != null && handOff(q) && !TaskSync.mustBlock(s)) {
+            Pinning.warnBlocked(what, "on a SynchronousQueue, whose hand-off needs a thread waiting on the other side;"
+                    + " between coroutines use a dev.coro.Channel.bounded(0)");
+        } else {
+            pinned(s, what);
+        }
+    }
+
     public static void put(BlockingQueue<Object> q, Object item, Stack s) throws InterruptedException {
         if (!Suspend.isResuming(s) && (TaskSync.mustBlock(s) || handOff(q))) {
             put(q, item);
@@ -428,7 +438,7 @@ public final class PatchedSync {
     }
 
     public static void put(BlockingQueue<Object> q, Object item) throws InterruptedException {
-        pinned(Stack.current(), "BlockingQueue.put");
+        pinned(Stack.current(), "BlockingQueue.put", q);
         q.put(item);
         TaskSync.notifyAll(q);
     }
@@ -447,7 +457,7 @@ public final class PatchedSync {
 
     public static boolean offer(BlockingQueue<Object> q, Object item, long time, TimeUnit unit)
             throws InterruptedException {
-        pinned(Stack.current(), "BlockingQueue.offer");
+        pinned(Stack.current(), "BlockingQueue.offer", q);
         boolean done = q.offer(item, time, unit);
         if (done) {
             TaskSync.notifyAll(q);
@@ -467,7 +477,7 @@ public final class PatchedSync {
     }
 
     public static Object take(BlockingQueue<Object> q) throws InterruptedException {
-        pinned(Stack.current(), "BlockingQueue.take");
+        pinned(Stack.current(), "BlockingQueue.take", q);
         Object item = q.take();
         TaskSync.notifyAll(q);
         return item;
@@ -485,7 +495,7 @@ public final class PatchedSync {
     }
 
     public static Object poll(BlockingQueue<Object> q, long time, TimeUnit unit) throws InterruptedException {
-        pinned(Stack.current(), "BlockingQueue.poll");
+        pinned(Stack.current(), "BlockingQueue.poll", q);
         Object item = q.poll(time, unit);
         if (item != null) {
             TaskSync.notifyAll(q);

@@ -5,6 +5,9 @@ import dev.coro.Coroutine;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +38,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -462,54 +466,27 @@ class PatchEdgeCasesTest {
         });
     }
 
-    @Test
-    @Timeout(30)
-    void joinOfAFutureThatFailsLaterWithARuntimeException() {
-        IllegalStateException ise = new IllegalStateException("boom");
-        assertEquals(laterFailurePlain(ise, PatchEdgeCasesTest::joinOf), laterFailureCoro(ise, "join"));
+    static Stream<Arguments> laterFailures() {
+        return Stream.of(
+                Arguments.of("join", new IllegalStateException("boom")),
+                Arguments.of("join", new AssertionError("bad")),
+                Arguments.of("join", new IOException("io")),
+                Arguments.of("get", new IllegalStateException("boom")),
+                Arguments.of("get", new AssertionError("bad")),
+                Arguments.of("timed", new IllegalStateException("boom")),
+                Arguments.of("timed", new AssertionError("bad")),
+                Arguments.of("timed", new TimeoutException("its own")));
     }
 
-    @Test
+    /** join(), get() and get(timeout) of a future that fails later throw what the JDK's calls throw. */
+    @ParameterizedTest(name = "{0} of a future that fails later with {1}")
+    @MethodSource("laterFailures")
     @Timeout(30)
-    void joinOfAFutureThatFailsLaterWithAnError() {
-        AssertionError err = new AssertionError("bad");
-        assertEquals(laterFailurePlain(err, PatchEdgeCasesTest::joinOf), laterFailureCoro(err, "join"));
-    }
-
-    @Test
-    @Timeout(30)
-    void joinOfAFutureThatFailsLaterWithACheckedException() {
-        IOException e = new IOException("io");
-        assertEquals(laterFailurePlain(e, PatchEdgeCasesTest::joinOf), laterFailureCoro(e, "join"));
-    }
-
-    @Test
-    @Timeout(30)
-    void getOfAFutureThatFailsLaterWithAnError() {
-        AssertionError err = new AssertionError("bad");
-        assertEquals(laterFailurePlain(err, PatchEdgeCasesTest::getOf), laterFailureCoro(err, "get"));
-    }
-
-    @Test
-    @Timeout(30)
-    void getOfAFutureThatFailsLaterWithARuntimeException() {
-        IllegalStateException ise = new IllegalStateException("boom");
-        assertEquals(laterFailurePlain(ise, PatchEdgeCasesTest::getOf), laterFailureCoro(ise, "get"));
-        assertEquals(laterFailurePlain(ise, PatchEdgeCasesTest::timedGetOf), laterFailureCoro(ise, "timed"));
-    }
-
-    @Test
-    @Timeout(30)
-    void timedGetOfAFutureThatFailsLaterWithATimeoutException() {
-        TimeoutException te = new TimeoutException("its own");
-        assertEquals(laterFailurePlain(te, PatchEdgeCasesTest::timedGetOf), laterFailureCoro(te, "timed"));
-    }
-
-    @Test
-    @Timeout(30)
-    void timedGetOfAFutureThatFailsLaterWithAnError() {
-        AssertionError err = new AssertionError("bad");
-        assertEquals(laterFailurePlain(err, PatchEdgeCasesTest::timedGetOf), laterFailureCoro(err, "timed"));
+    void aWaitOnAFutureThatFailsLaterThrowsTheJdksException(String which, Throwable failure) {
+        java.util.function.Function<CompletableFuture<Object>, String> how = which.equals("join")
+                ? PatchEdgeCasesTest::joinOf
+                : which.equals("get") ? PatchEdgeCasesTest::getOf : PatchEdgeCasesTest::timedGetOf;
+        assertEquals(laterFailurePlain(failure, how), laterFailureCoro(failure, which));
     }
 
     @Test
@@ -1329,9 +1306,22 @@ class PatchEdgeCasesTest {
             }
         });
         plain.start();
-        String r = Coro.run(() -> q.take() + "/" + q.poll(2, TimeUnit.SECONDS));
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        java.util.function.Consumer<String> sink = dev.coro.internal.Diagnostics.setSink(warnings::add);
+        String r;
+        try {
+            r = Coro.run(() -> q.take() + "/" + q.poll(2, TimeUnit.SECONDS));
+        } finally {
+            dev.coro.internal.Diagnostics.setSink(sink);
+        }
         plain.join();
         assertEquals("from thread/again", r);
+        // the warning names the user's call and the reason, not a runtime frame to annotate
+        assertEquals(2, warnings.size(), warnings.toString());
+        for (String w : warnings) {
+            assertTrue(w.contains(" at " + PatchEdgeCasesTest.class.getName() + ".lambda$")
+                    && w.contains("on a SynchronousQueue") && !w.contains("annotate"), w);
+        }
     }
 
     /** A fair lock: a plain thread already queued on it is served before a coroutine that arrives later. */
