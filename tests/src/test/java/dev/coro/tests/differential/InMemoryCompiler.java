@@ -34,29 +34,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * fresh child class loaders that also serve the class files as resources (the agent reads class files of a loader
  * through {@code getResourceAsStream} to find out which methods of other classes are coroutines).
  */
-final class InMemoryCompiler {
+public final class InMemoryCompiler {
     private static final JavaCompiler JAVAC = ToolProvider.getSystemJavaCompiler();
     /** What {@link Result#errors} says when javac failed without reporting an error: it crashed. */
     static final String JAVAC_CRASHED = "javac crashed";
 
     /** The result of one compilation: class files by binary name, or the compiler's errors. */
-    static final class Result {
-        final Map<String, byte[]> classes;
-        final String errors;
+    public static final class Result {
+        public final Map<String, byte[]> classes;
+        public final String errors;
 
         Result(Map<String, byte[]> classes, String errors) {
             this.classes = classes;
             this.errors = errors;
         }
 
-        boolean ok() {
+        public boolean ok() {
             return errors == null;
         }
     }
 
     private final String classPath;
 
-    InMemoryCompiler() {
+    public InMemoryCompiler() {
         if (JAVAC == null) {
             throw new IllegalStateException("no system Java compiler: run the tests on a JDK, not a JRE");
         }
@@ -85,7 +85,7 @@ final class InMemoryCompiler {
     }
 
     /** Compiles the sources (binary class name to source text) in one javac invocation. */
-    Result compile(Map<String, String> sources) {
+    public Result compile(Map<String, String> sources) {
         List<JavaFileObject> units = new ArrayList<>();
         for (Map.Entry<String, String> s : sources.entrySet()) {
             units.add(new Source(s.getKey(), s.getValue()));
@@ -161,7 +161,7 @@ final class InMemoryCompiler {
      * A fresh loader for the classes of one program (those named {@code top} or {@code top$...}), child of the
      * test's loader. Serves their class files as resources too.
      */
-    static ClassLoader loader(String top, Map<String, byte[]> all) {
+    public static ClassLoader loader(String top, Map<String, byte[]> all) {
         Map<String, byte[]> mine = new ConcurrentHashMap<>();
         for (Map.Entry<String, byte[]> e : all.entrySet()) {
             if (e.getKey().equals(top) || e.getKey().startsWith(top + "$")) {
