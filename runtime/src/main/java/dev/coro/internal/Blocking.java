@@ -53,7 +53,7 @@ public final class Blocking {
             try {
                 return Suspend.resumeWait(s, null);
             } catch (Checked e) {
-                throw (Exception) e.getCause();
+                throw Blocking.<Exception>thrown(e.getCause()); // a Throwable that is no Exception too, as it is
             }
         }
         if (s.task == null || pinnedCalls && s.pinned > 0) {
@@ -120,6 +120,12 @@ public final class Blocking {
             }
         });
         return null;
+    }
+
+    /** Throws {@code e} as it is, whatever its type: what the call threw, on the caller's side. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E thrown(Throwable e) throws E {
+        throw (E) e;
     }
 
     /** Carries a checked exception of an offloaded call back to the loop, where it is thrown as it was. */

@@ -5,6 +5,26 @@ import javax.management.ObjectName;
 
 final class CoroMXBeanImpl implements CoroMXBean {
     private static volatile boolean registered;
+    private static boolean started; // guarded by the class
+
+    /**
+     * Registers the bean on a daemon thread of its own, once: never on a loop thread (the platform MBean server
+     * takes a few hundred ms to start), and whether or not a watchdog runs.
+     */
+    static void registerInBackground() {
+        if (registered) {
+            return;
+        }
+        synchronized (CoroMXBeanImpl.class) {
+            if (started) {
+                return;
+            }
+            started = true;
+        }
+        Thread jmx = new Thread(CoroMXBeanImpl::registerOnce, "coro-jmx-register");
+        jmx.setDaemon(true);
+        jmx.start();
+    }
 
     static void registerOnce() {
         if (registered) {

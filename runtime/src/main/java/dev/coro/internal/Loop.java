@@ -542,12 +542,53 @@ public final class Loop {
         return b.append(PreemptSwitch.describe()).toString();
     }
 
-    /** Reads task fields racily from another thread: good enough for a diagnostic snapshot. */
+    /**
+     * How many tasks a dump from another thread steps over, in live tasks, while it walks their list again and
+     * again before it settles for less: tasks that keep coming and going must not make it walk a million for good.
+     */
+    private static final int DUMP_STEPS_PER_TASK = 16;
+
+    /**
+     * Reads task fields racily from another thread: good enough for a diagnostic snapshot. The list of live tasks
+     * changes meanwhile: new tasks come in at its head, and a task that ends leaves it pointing to itself. A walk
+     * that steps onto such a task starts again, so every task live during the whole walk is listed; tasks found
+     * ended by the time they are described are left out.
+     */
     String dump() {
+        List<CoTask<?>> live = new ArrayList<>();
+        boolean whole = false;
+        long steps = (long) DUMP_STEPS_PER_TASK * Math.max(1_024, liveCount);
+        while (!whole && steps > 0) {
+            live.clear();
+            whole = true;
+            for (CoTask<?> t = liveHead; t != null; ) {
+                if (--steps < 0) {
+                    whole = false;
+                    break;
+                }
+                live.add(t);
+                CoTask<?> next = t.nextLive;
+                if (next == t) {
+                    whole = false; // it ended while we were at it: its successor is gone with it
+                    break;
+                }
+                t = next;
+            }
+        }
+        StringBuilder tasks = new StringBuilder();
+        int n = 0;
+        for (CoTask<?> t : live) {
+            String d = describe(t);
+            if (t.state == CoTask.DONE) {
+                continue; // ended since the walk (checked after describing it: DONE is for good)
+            }
+            tasks.append("  ").append(d).append('\n');
+            n++;
+        }
         StringBuilder b = new StringBuilder("loop on thread ").append(thread.getName()).append(": ")
-                .append(liveCount).append(" live tasks\n");
-        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
-            b.append("  ").append(describe(t)).append('\n');
+                .append(n).append(" live tasks\n").append(tasks);
+        if (!whole) {
+            b.append("  (tasks came and went too fast to list them all)\n");
         }
         return b.toString();
     }
@@ -638,8 +679,9 @@ public final class Loop {
         long stuck = now - stuckSince;
         Stack running = carrier.current;
         if (running != carrier.plain) {
-            boolean overrun = sliceNanos > 0 && stuck >= sliceNanos;
             CoTask<?> t = running.task;
+            // An overdue timeout stops it too: with no time slice, nothing else would let the loop turn and fire it.
+            boolean overrun = sliceNanos > 0 && stuck >= sliceNanos || t != null && TimeoutTimer.anyOverdue(t, now);
             if (overrun && !running.preempt) {
                 running.preempt = true; // enough where the running methods' checks already read it
             } else if (running.preempt && (overrun || t != null && t.cancelRequested)
@@ -726,7 +768,8 @@ public final class Loop {
         if (t.nextLive != null) {
             t.nextLive.prevLive = t.prevLive;
         }
-        t.prevLive = t.nextLive = null;
+        t.prevLive = null;
+        t.nextLive = t; // not null, the end of the list: a dump walking it from another thread sees it left (see dump)
         liveCount--;
     }
 
@@ -750,7 +793,7 @@ public final class Loop {
         Stack s = t.stack;
         if (s != null && t.state != CoTask.RUNNING) {
             for (String f : s.savedFrames()) {
-                b.append("\n      at ").append(f);
+                b.append(f.startsWith("...") ? "\n      " : "\n      at ").append(f);
             }
         }
         return b.toString();

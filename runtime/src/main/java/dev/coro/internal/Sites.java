@@ -17,7 +17,7 @@ import java.util.List;
 public final class Sites {
     /** The first id. Ids are contiguous per method, in the order of its points. */
     public static final int FIRST_ID = Integer.MIN_VALUE / 2;
-    /** A dump shows at most this many frames of one coroutine. */
+    /** A dump shows at most this many frames of one coroutine, the innermost ones. */
     private static final int MAX_FRAMES = 256;
 
     /** The points of one method, by their position in it. */
@@ -100,7 +100,8 @@ public final class Sites {
 
     /**
      * The frames saved in {@code ints[0, top)}, innermost first, as stack-trace elements, preceded by the call the
-     * innermost one waits in unless that is the runtime's own; empty if no instrumented frame is saved there. Reads
+     * innermost one waits in unless that is the runtime's own, and followed by a line that says how many outer
+     * frames were left out, if any; empty if no instrumented frame is saved there. Reads
      * racily when called from another thread than the coroutine's loop: anything it cannot make sense of ends it.
      */
     static List<String> frames(int[] ints, int top) {
@@ -108,24 +109,43 @@ public final class Sites {
             return Collections.emptyList();
         }
         Method[][] table = chunks;
-        List<String> frames = new ArrayList<>();
-        String waitsIn = null;
-        for (int i = Math.min(top, ints.length) - 1; i >= 0 && frames.size() < MAX_FRAMES; ) {
-            long index = (long) ints[i] - FIRST_ID;
-            Method m = index >= 0 && (index >>> CHUNK_BITS) < table.length
-                    ? table[(int) (index >>> CHUNK_BITS)][(int) index & (CHUNK - 1)] : null;
+        // the ids of the saved frames, outermost first; as a thread dump, the innermost ones are those shown
+        int[] ids = new int[16];
+        int count = 0;
+        for (int i = Math.min(top, ints.length) - 1; i >= 0; ) {
+            Method m = method(table, ints[i]);
             if (m == null) {
                 break; // a hand-written frame's own state, below the instrumented ones
             }
-            int k = ints[i] - m.first;
-            frames.add(m.frame(k));
-            waitsIn = m.callees[k];
-            i -= 1 + m.savedInts[k];
+            if (count == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, count * 2);
+            }
+            ids[count++] = ints[i];
+            i -= 1 + m.savedInts[ints[i] - m.first];
         }
+        List<String> frames = new ArrayList<>();
+        if (count == 0) {
+            return frames;
+        }
+        Method innermost = method(table, ids[count - 1]);
+        String waitsIn = innermost.callees[ids[count - 1] - innermost.first];
         if (waitsIn != null && !waitsIn.startsWith("dev.coro.internal.")) {
             frames.add(waitsIn);
         }
-        Collections.reverse(frames);
+        for (int j = count - 1; j >= Math.max(0, count - MAX_FRAMES); j--) {
+            Method m = method(table, ids[j]);
+            frames.add(m.frame(ids[j] - m.first));
+        }
+        if (count > MAX_FRAMES) {
+            frames.add("... " + (count - MAX_FRAMES) + " outer frames not shown");
+        }
         return frames;
+    }
+
+    /** The method whose point has id {@code id}, or null if it is none. */
+    private static Method method(Method[][] table, int id) {
+        long index = (long) id - FIRST_ID;
+        return index >= 0 && (index >>> CHUNK_BITS) < table.length
+                ? table[(int) (index >>> CHUNK_BITS)][(int) index & (CHUNK - 1)] : null;
     }
 }

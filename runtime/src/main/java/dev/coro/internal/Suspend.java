@@ -30,10 +30,23 @@ public final class Suspend {
         t.loop.suspendReady(t);
     }
 
-    /** The leaf behind preemption checks at loop heads; the agent calls only the form with a Stack. */
+    /**
+     * The leaf behind preemption checks at loop heads that cannot be suspension points: inside a {@code synchronized}
+     * block, whose monitor a suspended coroutine could not release, the agent leaves the check's call as it is. It
+     * cannot yield, but as in pinned frames it throws the task's cancel or expired timeout, which could reach a loop
+     * computing there in no other way.
+     */
     public static void preempt() {
         Stack s = Stack.current();
         s.preempt = false;
+        CoTask<?> t = s.task;
+        if (t == null && s instanceof GeneratorIterator.BodyStack) {
+            t = ((GeneratorIterator.BodyStack) s).consumerTask();
+        }
+        if (t != null) {
+            TimeoutTimer.expireDue(t, System.nanoTime());
+            checkCancelled(t);
+        }
     }
 
     /**

@@ -60,6 +60,20 @@ public final class TimeoutTimer extends TimerNode {
         }
     }
 
+    /**
+     * Whether one of {@code t}'s open timeouts is past its deadline and has not fired: its loop has not turned since.
+     * The watchdog's thread, racily, while {@code t} runs.
+     */
+    static boolean anyOverdue(CoTask<?> t, long now) {
+        int n = 0;
+        for (TimeoutTimer x = t.openTimeouts(); x != null && n < 1_000; x = x.outer, n++) {
+            if (!x.fired && now - x.deadline >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     void fire(Loop loop) {
         fired = true;

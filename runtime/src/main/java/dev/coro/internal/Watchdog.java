@@ -25,6 +25,7 @@ final class Watchdog implements Runnable {
 
     static void register(Loop loop) {
         if (!ENABLED) {
+            CoroMXBeanImpl.registerInBackground(); // the dump is over JMX whatever the watchdog's settings
             return;
         }
         LOOPS.add(loop);
@@ -45,9 +46,7 @@ final class Watchdog implements Runnable {
     public void run() {
         // Not on a loop thread, nor before the first tick: the platform MBean server takes a few hundred ms to start,
         // and the watchdog must preempt and report from a process's first loop on.
-        Thread jmx = new Thread(CoroMXBeanImpl::registerOnce, "coro-jmx-register");
-        jmx.setDaemon(true);
-        jmx.start();
+        CoroMXBeanImpl.registerInBackground();
         long interval = Math.max(1_000_000L, Math.min(SLICE_NANOS > 0 ? SLICE_NANOS / 2 : Long.MAX_VALUE,
                 BLOCKED_NANOS > 0 ? BLOCKED_NANOS / 2 : Long.MAX_VALUE));
         long late = interval + Math.max(interval, BLOCKED_NANOS / 4); // overslept by this much: the process stalled

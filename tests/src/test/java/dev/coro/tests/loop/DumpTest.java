@@ -68,7 +68,7 @@ class DumpTest {
     }
 
     /** The dump's lines for {@code task}: its own line and the frames below it. */
-    private static List<String> section(String dump, String task) {
+    static List<String> section(String dump, String task) {
         List<String> lines = new ArrayList<>();
         boolean in = false;
         for (String l : dump.split("\n")) {

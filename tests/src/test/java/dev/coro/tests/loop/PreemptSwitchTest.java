@@ -225,11 +225,16 @@ class PreemptSwitchTest {
     }
 
     private static String runChild(List<String> properties, String... args) throws Exception {
+        return runChild(Main.class, properties, args);
+    }
+
+    /** Runs {@code main} in a fresh JVM with the agent and {@code properties}; its output, once it exited with 0. */
+    static String runChild(Class<?> main, List<String> properties, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-javaagent:" + System.getProperty("coro.agent.jar")));
         cmd.addAll(properties);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         boolean done = p.waitFor(60, TimeUnit.SECONDS);
