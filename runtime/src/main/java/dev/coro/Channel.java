@@ -80,7 +80,7 @@ public final class Channel<T> {
             offerOrWait(item, s, true); // a coroutine of the owner loop: no other thread can be in here
             return;
         }
-        affinity.beforeLock(s);
+        lockPath(s);
         WaitNode node;
         synchronized (this) {
             node = offerOrWait(item, s, false);
@@ -111,6 +111,7 @@ public final class Channel<T> {
         if (affinity.isOwner()) {
             return offerLocked(item, true);
         }
+        sharing.touch(); // a use by another thread: see lockPath
         affinity.share();
         synchronized (this) {
             return offerLocked(item, false);
@@ -164,7 +165,7 @@ public final class Channel<T> {
             }
             return item;
         }
-        affinity.beforeLock(s);
+        lockPath(s);
         WaitNode node;
         synchronized (this) {
             T item = pollLocked(false);
@@ -208,7 +209,7 @@ public final class Channel<T> {
             return (T) Suspend.resumeWait(s, null);
         }
         long nanos = Nanos.of(timeout);
-        affinity.beforeLock(s);
+        lockPath(s);
         WaitNode node;
         synchronized (this) {
             T item = pollLocked(false);
@@ -230,6 +231,7 @@ public final class Channel<T> {
         if (affinity.isOwner()) {
             return pollLocked(true);
         }
+        sharing.touch(); // a use by another thread: see lockPath
         affinity.share();
         synchronized (this) {
             return pollLocked(false);
@@ -272,7 +274,7 @@ public final class Channel<T> {
      * still waiting fail too: their items were not delivered. Closing twice is harmless.
      */
     public void close() {
-        affinity.beforeLock();
+        lockPath(null);
         synchronized (this) {
             if (closed) {
                 return;
@@ -289,7 +291,7 @@ public final class Channel<T> {
     }
 
     public boolean isClosed() {
-        affinity.beforeLock();
+        lockPath(null);
         synchronized (this) {
             return closed;
         }
@@ -297,7 +299,7 @@ public final class Channel<T> {
 
     /** Items buffered now. */
     public int size() {
-        affinity.beforeLock();
+        lockPath(null);
         synchronized (this) {
             return buffer.size();
         }
@@ -386,7 +388,7 @@ public final class Channel<T> {
         }
         node.queues = qs;
         for (Channel<?> c : channels) {
-            c.affinity.beforeLock(s);
+            c.lockPath(s);
             synchronized (c) {
                 if (c.closed && c.buffer.isEmpty() && c.senders.isEmpty()) {
                     // closed since the first look: close() failed the receivers it had, and this is not one yet.
@@ -428,6 +430,21 @@ public final class Channel<T> {
             return null;
         }
         return pollLocked(false);
+    }
+
+    /**
+     * Before taking the lock: a use by a thread other than the owner loop's. It counts as a touch (see {@code Sharing})
+     * before ownership ends, so that the owner loop, woken to let go, already counts its waits here as ones another
+     * thread can end, and asking the size or whether it is closed counts as much as a send. {@code s} null: an
+     * operation that never waits.
+     */
+    private void lockPath(Stack s) {
+        sharing.touch();
+        if (s == null) {
+            affinity.beforeLock();
+        } else {
+            affinity.beforeLock(s);
+        }
     }
 
     private static void requireItem(Object item) {

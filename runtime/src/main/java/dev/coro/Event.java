@@ -33,10 +33,12 @@ public final class Event {
     }
 
     public synchronized void clear() {
+        waiters.touch(); // every use by another thread counts (see WaitQueue.touch)
         set = false;
     }
 
     public synchronized boolean isSet() {
+        waiters.touch();
         return set;
     }
 
@@ -66,6 +68,7 @@ public final class Event {
         WaitNode node;
         synchronized (this) {
             if (set) {
+                waiters.touch();
                 return;
             }
             node = Suspend.prepareWait(s, "event");
@@ -102,6 +105,7 @@ public final class Event {
         WaitNode node;
         synchronized (this) {
             if (set) {
+                waiters.touch();
                 return true;
             }
             if (nanos <= 0) {

@@ -107,6 +107,7 @@ public final class Semaphore {
                 return true;
             }
             if (nanos <= 0) {
+                waiters.touch();
                 return false;
             }
             node = Suspend.prepareWait(s, "semaphore (with timeout)");
@@ -121,6 +122,7 @@ public final class Semaphore {
 
     /** Takes a permit if one is free now. */
     public synchronized boolean tryAcquire() {
+        waiters.touch(); // every use by another thread counts (see WaitQueue.touch)
         if (permits > 0 && waiters.isEmpty()) {
             permits--;
             return true;
@@ -145,6 +147,7 @@ public final class Semaphore {
     }
 
     public synchronized int availablePermits() {
+        waiters.touch();
         return permits;
     }
 }

@@ -60,6 +60,9 @@ public interface Task<T> {
     /** The exception the task failed with; null while it runs, and if it succeeded or was cancelled. */
     Throwable exception();
 
-    /** A future completed with the task's outcome (cancelled if the task was), for code outside coro. */
+    /**
+     * A future completed with the task's outcome (cancelled if the task was), for code outside coro. Cancelling the
+     * future cancels the task, as {@link #cancel()} does.
+     */
     java.util.concurrent.CompletableFuture<T> toCompletableFuture();
 }

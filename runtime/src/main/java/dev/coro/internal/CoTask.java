@@ -237,14 +237,16 @@ public final class CoTask<T> implements Task<T> {
     public T join(Stack s) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
-            if (!isDone()) {
-                forgetWaker(s.task); // a cancel or timeout ended the wait: see there
-                Suspend.checkCancelled(s.task);
+            if (!isDone() && forgetWaker(s.task)) {
+                Suspend.checkCancelled(s.task); // a cancel or timeout ended the wait before the end: see forgetWaker
             } else {
+                // it finished, with this joiner's waker among its waiters (perhaps only just, while forgetWaker looked)
                 try {
                     Suspend.checkCancelled(s.task);
                 } catch (RuntimeException e) {
-                    joinerGaveUp(); // it finished, but a cancel or timeout came first: the joiner never looks
+                    if (s.waitingOn == this) {
+                        joinerGaveUp(); // but a cancel or timeout came first: the joiner never looks
+                    }
                     throw e;
                 }
             }
@@ -269,7 +271,9 @@ public final class CoTask<T> implements Task<T> {
         if (foreign) {
             me.loop.externalWaits++; // only another thread can end this wait: not a deadlock while it lasts
         }
-        addWaiter(new TaskWaker(me, me.waitSeq, foreign));
+        if (!addWaiter(new TaskWaker(me, me.waitSeq, foreign))) {
+            s.waitingOn = null; // it ended on another loop just now, uncounted: the resume must not give up on it
+        }
         return null;
     }
 
@@ -404,6 +408,11 @@ public final class CoTask<T> implements Task<T> {
                 f.complete(value);
             }
         });
+        f.whenComplete((v, e) -> {
+            if (f.isCancelled()) {
+                cancel(); // as an executor's future does; nothing if the task ended first
+            }
+        });
         return f;
     }
 
@@ -433,32 +442,46 @@ public final class CoTask<T> implements Task<T> {
         entryOrOutcome = error != null ? error : value; // the body is dropped here
         outcome = wasCancelled ? CANCELLED : error != null ? FAILED : SUCCEEDED;
         state = DONE;
-        Object ws = WAITERS.getAndSet(this, COMPLETED);
+        Object ws;
+        do {
+            ws = waiters;
+            if (outcome == FAILED && ws != null) {
+                countJoiners(ws); // before the end is published: see there
+            }
+        } while (!WAITERS.compareAndSet(this, ws, COMPLETED)); // a waiter came or left meanwhile: count again
         boolean any = ws != null;
-        if (outcome == FAILED && any) {
-            // Callbacks, groups and blocked threads see the failure for sure; a joining task may give up first.
-            int joiners = 0;
-            boolean others = false;
-            for (Object n = ws; n instanceof WaiterNode; n = ((WaiterNode) n).next) {
-                Waiter w = ((WaiterNode) n).waiter;
-                if (w instanceof TaskWaker || w instanceof Suspend.JoinAll) {
-                    joiners++;
-                } else {
-                    others = true;
-                }
-            }
-            if (others) {
-                failureSeen = true;
-            } else {
-                extras().joinersLeft = joiners; // before any of them can run
-            }
-        }
         while (ws instanceof WaiterNode) {
             WaiterNode n = (WaiterNode) ws;
             n.waiter.taskDone(this);
             ws = n.next;
         }
         return any;
+    }
+
+    /**
+     * Of a failure's waiters {@code ws}: callbacks, groups and blocked threads see the failure for sure; a joining task
+     * may give up first ({@link #joinerGaveUp}). Counted before the end is published, not after: a joiner on another
+     * loop that a cancel or timeout woke gives up as soon as it sees the end, before its waker is ever called.
+     */
+    private void countJoiners(Object ws) {
+        int joiners = 0;
+        boolean others = false;
+        for (Object n = ws; n instanceof WaiterNode; n = ((WaiterNode) n).next) {
+            Waiter w = ((WaiterNode) n).waiter;
+            if (w instanceof TaskWaker || w instanceof Suspend.JoinAll) {
+                joiners++;
+            } else {
+                others = true;
+            }
+        }
+        if (others) {
+            failureSeen = true; // no waiter that is not a joiner is ever dropped: true whatever a recount finds
+        } else {
+            Extras x = extras();
+            synchronized (x) {
+                x.joinersLeft = joiners;
+            }
+        }
     }
 
     /** Only while it runs: a finished task has no body any more. */
@@ -494,20 +517,24 @@ public final class CoTask<T> implements Task<T> {
         }
     }
 
-    void addWaiter(Waiter w) {
+    /**
+     * Adds {@code w}, to be told of the end; true. False if the task has ended already: {@code w} is told at once, and
+     * the end did not count it among its joiners (see {@link #joinerGaveUp}).
+     */
+    boolean addWaiter(Waiter w) {
         WaiterNode node = null;
         for (;;) {
             Object head = waiters;
             if (head == COMPLETED) {
                 w.taskDone(this);
-                return;
+                return false;
             }
             if (node == null) {
                 node = new WaiterNode(w);
             }
             node.next = head;
             if (WAITERS.compareAndSet(this, head, node)) {
-                return;
+                return true;
             }
         }
     }
@@ -555,12 +582,15 @@ public final class CoTask<T> implements Task<T> {
      * Drops the waker of {@code joiner}'s join, which a cancel or timeout ended: a task joined again and again with a
      * timeout (a watchdog's poll) would otherwise collect one per try until it ends, and a foreign one would keep its
      * loop counting a wait that another thread can end, so that it never finds a deadlock. Joiner's loop thread.
+     * True if it was dropped; false if the task completed first (on another loop, perhaps just now): then the
+     * completion counted the joiner among those that may look at a failure.
      */
-    private void forgetWaker(CoTask<?> joiner) {
+    private boolean forgetWaker(CoTask<?> joiner) {
         Waiter dropped = dropWaiter(w -> w instanceof TaskWaker && ((TaskWaker) w).task == joiner);
         if (dropped != null && ((TaskWaker) dropped).foreign) {
             joiner.loop.externalWaits--;
         }
+        return dropped != null;
     }
 
     /**

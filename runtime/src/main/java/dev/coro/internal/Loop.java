@@ -314,7 +314,8 @@ public final class Loop {
 
     /** Nothing is ready: sleep until the next timer or until another thread knocks; false if neither can come. */
     private boolean idle(long now) {
-        if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()) {
+        if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()
+                && !countWaitsOnSharedPrimitives()) {
             return false;
         }
         if (Thread.interrupted()) {
@@ -334,6 +335,24 @@ public final class Loop {
         }
         parkState.set(AWAKE);
         return true;
+    }
+
+    /**
+     * Before a deadlock is declared: a wait that began on a primitive before another thread first touched it was not
+     * counted as one another thread can end (its queue marks a wait only as it begins); it counts from now on. True
+     * if there was one. Only on the way to a deadlock: nothing is scanned while the loop has work.
+     */
+    private boolean countWaitsOnSharedPrimitives() {
+        boolean any = false;
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            Stack s = t.stack;
+            WaitNode n = t.state == CoTask.SUSPENDED && s != null ? s.waitNode : null;
+            if (n != null && n.waitsOnShared()) {
+                n.markExternal();
+                any = true;
+            }
+        }
+        return any;
     }
 
     private void closeSelector() {

@@ -11,7 +11,8 @@ public final class Sharing {
     private final Thread creator = Thread.currentThread();
     private volatile boolean shared = Loop.current() == null;
 
-    void touch() {
+    /** A use by the calling thread: the primitive is shared from now on if another thread made it. */
+    public void touch() {
         if (!shared && Thread.currentThread() != creator) {
             shared = true;
         }

@@ -118,16 +118,7 @@ public final class Suspend {
     public static void joinAll(Stack s, dev.coro.Task<?>[] tasks) {
         if (s.mode == Stack.RESUMING) {
             dev.coro.Task<?>[] saved = (dev.coro.Task<?>[]) s.popA(); // this frame's state: args are gone on resume
-            try {
-                awaitAll(s, saved);
-            } catch (RuntimeException e) {
-                for (dev.coro.Task<?> t : saved) {
-                    if (t.isDone()) {
-                        ((CoTask<?>) t).joinerGaveUp(); // a cancel or timeout came first: it never looks at them
-                    }
-                }
-                throw e;
-            }
+            awaitAll(s, saved); // a cancel or timeout there gives up on the tasks it was counted as a joiner of
             throwFirstFailure(saved);
             return;
         }
@@ -159,11 +150,19 @@ public final class Suspend {
     private static void awaitAll(Stack s, dev.coro.Task<?>[] tasks, boolean shielded) {
         if (s.mode == Stack.RESUMING) {
             s.resumed();
-            if (s.waitingOn instanceof JoinAll) {
-                ((JoinAll) s.waitingOn).forget(); // if a cancel or timeout ended the wait: see there
+            JoinAll j = s.waitingOn instanceof JoinAll ? (JoinAll) s.waitingOn : null;
+            if (j != null) {
+                j.forget(); // if a cancel or timeout ended the wait: see there
             }
             if (!shielded) {
-                checkCancelled(s.task);
+                try {
+                    checkCancelled(s.task);
+                } catch (RuntimeException e) {
+                    if (j != null) {
+                        j.gaveUp(); // a cancel or timeout came first: it never looks at the tasks that ended
+                    }
+                    throw e;
+                }
             }
             return;
         }
@@ -206,8 +205,10 @@ public final class Suspend {
         }
         JoinAll j = new JoinAll(me, me.waitSeq, pending, foreign);
         s.waitingOn = j; // what it waits on, also for the resume
-        for (CoTask<?> t : pending) {
-            t.addWaiter(j); // counts down at once if it finished meanwhile (another loop's task)
+        for (int i = 0; i < pending.size(); i++) {
+            if (!pending.get(i).addWaiter(j)) {
+                j.uncounted(i); // it finished meanwhile (another loop's task): counted down at once, not as a joiner
+            }
         }
     }
 
@@ -245,6 +246,11 @@ public final class Suspend {
         private final java.util.List<CoTask<?>> tasks;
         private final java.util.concurrent.atomic.AtomicInteger remaining;
         private final boolean foreign;
+        /**
+         * The tasks whose end did not count this among their joiners, by index in {@link #tasks}: those that ended
+         * before it was registered with them, and those {@link #forget} left before they ended. Joiner's thread.
+         */
+        private boolean[] uncounted;
 
         JoinAll(CoTask<?> joiner, int seq, java.util.List<CoTask<?>> tasks, boolean foreign) {
             this.joiner = joiner;
@@ -264,11 +270,33 @@ public final class Suspend {
                 return;
             }
             boolean left = false;
-            for (CoTask<?> t : tasks) {
-                left |= t.dropWaiter(w -> w == this) != null;
+            for (int i = 0; i < tasks.size(); i++) {
+                if (tasks.get(i).dropWaiter(w -> w == this) != null) {
+                    left = true;
+                    uncounted(i);
+                }
             }
             if (left && foreign) {
                 joiner.loop.externalWaits--;
+            }
+        }
+
+        void uncounted(int i) {
+            if (uncounted == null) {
+                uncounted = new boolean[tasks.size()];
+            }
+            uncounted[i] = true;
+        }
+
+        /**
+         * The joiner gives up (cancelled or timed out) without looking: for each task whose end counted it among its
+         * joiners, as a join's give-up. Joiner's loop thread, after {@link #forget}.
+         */
+        void gaveUp() {
+            for (int i = 0; i < tasks.size(); i++) {
+                if (uncounted == null || !uncounted[i]) {
+                    tasks.get(i).joinerGaveUp();
+                }
             }
         }
 

@@ -198,6 +198,29 @@ public class WaitNode implements Runnable {
         }
     }
 
+    /**
+     * Still waiting in a primitive that another thread has touched, perhaps only after this wait began (which
+     * {@link WaitQueue} could not mark then); loop thread of its task.
+     */
+    boolean waitsOnShared() {
+        if (!isWaiting()) {
+            return false;
+        }
+        WaitQueue q = queue;
+        if (q != null && q.isShared()) {
+            return true;
+        }
+        WaitQueue[] qs = queues;
+        if (qs != null) {
+            for (WaitQueue each : qs) {
+                if (each.isShared()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Marks a task's wait as one only another thread can end; loop thread only. */
     public void markExternal() {
         if (task != null && !external) {

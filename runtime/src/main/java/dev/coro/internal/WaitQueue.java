@@ -21,6 +21,19 @@ public final class WaitQueue {
         this.sharing = sharing;
     }
 
+    /**
+     * A use of the primitive that neither waits nor hands anything over (a look at its state): it counts as a touch
+     * all the same, so that waits on it count as ones the calling thread can end (see {@link Sharing}).
+     */
+    public void touch() {
+        sharing.touch();
+    }
+
+    /** Whether another thread than its maker's has used it (see {@link Sharing}); any thread. */
+    boolean isShared() {
+        return sharing.isShared();
+    }
+
     /** Caller holds the lock. */
     public void add(WaitNode n) {
         n.queue = this;

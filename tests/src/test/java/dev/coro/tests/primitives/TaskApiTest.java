@@ -190,6 +190,30 @@ class TaskApiTest extends PrimitiveTest {
         assertTrue(futures.get(2).isCancelled());
     }
 
+    /** As with an executor's future: cancelling the future, from any thread, cancels the task; its finally runs. */
+    @Test
+    void cancellingTheFutureOfATaskCancelsTheTask() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Task<String> task = Coro.run(() -> {
+            Task<String> t = Coro.spawn(() -> {
+                try {
+                    Coro.sleep(10_000);
+                    return "slept";
+                } finally {
+                    log.add("finally");
+                }
+            });
+            CompletableFuture<String> f = t.toCompletableFuture();
+            Thread canceller = new Thread(() -> f.cancel(true));
+            Coro.sleep(5);
+            canceller.start();
+            thrownBy(CancellationException.class, () -> t.join());
+            return t;
+        });
+        assertTrue(task.isCancelled());
+        assertEquals(List.of("finally"), log);
+    }
+
     /** A task that completes when {@code t} does, whatever its outcome. */
     private static Task<Void> cancelledQuietly(Task<?> t) {
         return Coro.spawn(() -> {
