@@ -21,6 +21,11 @@ public final class Loop {
     /** Parking states of the loop thread; the door's wake-up protocol. */
     private static final int AWAKE = 0;
     private static final int PARKED = 1;
+    /**
+     * Woken by another thread, and not yet running again: to the watchdog as idle as parked, since on a busy machine
+     * the thread may wait a while for a core, and that is not a task blocking the loop.
+     */
+    private static final int KNOCKED = 2;
 
     /** Tasks resumed per turn at most, so a crowd of yielding tasks cannot starve timers or the door. */
     private static final int MAX_BATCH = 1024;
@@ -402,7 +407,7 @@ public final class Loop {
 
     /** Wakes the loop thread if it is parked or selecting; the caller has enqueued its work first. */
     private void knock() {
-        if (parkState.get() == PARKED && parkState.compareAndSet(PARKED, AWAKE)) {
+        if (parkState.get() == PARKED && parkState.compareAndSet(PARKED, KNOCKED)) {
             LockSupport.unpark(thread);
             java.nio.channels.Selector sel = selector;
             if (sel != null) {
@@ -682,14 +687,15 @@ public final class Loop {
     /** Called by the watchdog thread: raises preemption, reports a blocked loop once per incident. */
     void watch(long now, long sliceNanos, long blockedNanos) {
         int batch = batches; // racy reads are enough: they only have to notice that nothing moves
-        if (batch != watchedBatch || parkState.get() == PARKED) {
+        int parked = parkState.get();
+        if (batch != watchedBatch || parked != AWAKE) {
             watchedBatch = batch;
             batchSince = now;
         } else if (sliceNanos > 0 && now - batchSince >= sliceNanos && !batchTooLong) {
             batchTooLong = true;
         }
         int seen = turns;
-        if (seen != watchedTurns || parkState.get() == PARKED) {
+        if (seen != watchedTurns || parked != AWAKE) {
             watchedTurns = seen;
             stuckSince = now;
             reportedStuck = false;

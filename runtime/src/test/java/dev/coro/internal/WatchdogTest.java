@@ -83,4 +83,28 @@ class WatchdogTest {
         assertEquals(1, reports(), warnings.toString());
         assertTrue(warnings.get(0).contains("has not turned for 100 ms"), warnings.get(0));
     }
+
+    /**
+     * Another thread woke the loop, whose thread then waits for a core: the loop is idle, not blocked by a task. The
+     * state is set by hand here, as the loop thread (held in its call) cannot be kept from running otherwise.
+     */
+    @Test
+    void aLoopWokenButNotYetScheduledIsNotReported() throws Exception {
+        java.lang.reflect.Field f = Loop.class.getDeclaredField("parkState");
+        f.setAccessible(true);
+        java.util.concurrent.atomic.AtomicInteger state = (java.util.concurrent.atomic.AtomicInteger) f.get(loop);
+        java.lang.reflect.Field k = Loop.class.getDeclaredField("KNOCKED");
+        k.setAccessible(true);
+        state.set(k.getInt(null));
+        long t0 = System.nanoTime();
+        for (long t = 0; t <= 300; t += 5) {
+            Watchdog.tick(List.of(loop), t0 + t * MS, false, 0, BLOCKED);
+        }
+        assertEquals(0, reports(), "a wake-up waiting for a core was blamed on the loop: " + warnings);
+        state.set(0); // running again, and stuck in its call: reported from then on
+        for (long t = 305; t <= 500; t += 5) {
+            Watchdog.tick(List.of(loop), t0 + t * MS, false, 0, BLOCKED);
+        }
+        assertEquals(1, reports(), warnings.toString());
+    }
 }
