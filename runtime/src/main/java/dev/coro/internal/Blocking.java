@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * futures. The pool's threads are daemons that retire after a minute idle, so nothing lingers after the loop.
  */
 public final class Blocking {
-    private static final int THREADS = Integer.getInteger("coro.blocking.threads",
-            Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    private static final int THREADS = Settings.count("coro.blocking.threads",
+            Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1 << 15);
     private static final ThreadPoolExecutor POOL;
 
     static {

@@ -31,7 +31,7 @@ public final class PreemptSwitch {
     private static final MethodHandle OFF = MethodHandles.constant(boolean.class, false);
     private static final MethodHandle TRUE = MethodHandles.constant(boolean.class, true);
     private static final long QUIET_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(Math.max(1, Long.getLong("coro.preempt.quiet", 1_000)));
+            TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.preempt.quiet", 1_000, 1, 86_400_000));
     private static final long MAX_QUIET_NANOS = QUIET_NANOS * 64;
     /** One method's switch. */
     private static final class Site {

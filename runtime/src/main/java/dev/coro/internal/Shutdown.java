@@ -46,9 +46,8 @@ public final class Shutdown {
     }
 
     static long graceMillis() {
-        Long prop = Long.getLong("coro.shutdown.grace");
-        long ms = prop != null ? prop : Worker.longEnv(Worker.GRACE_ENV, DEFAULT_GRACE_MS);
-        return Math.max(0, ms);
+        long env = Math.max(0, Worker.longEnv(Worker.GRACE_ENV, DEFAULT_GRACE_MS));
+        return Settings.number("coro.shutdown.grace", env, 0, Settings.MAX_MILLIS);
     }
 
     static synchronized void install(long graceMs) {

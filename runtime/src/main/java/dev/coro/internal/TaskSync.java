@@ -22,7 +22,7 @@ import java.util.concurrent.locks.Lock;
  */
 public final class TaskSync {
     /** How often a waiting task retries on its own (system property {@code coro.sync.pollMillis}, default 10). */
-    static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.sync.pollMillis", 10));
+    static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.sync.pollMillis", 10, 1, 60_000));
 
     private TaskSync() {
     }

@@ -13,8 +13,10 @@ import java.util.concurrent.TimeUnit;
  * (a collector's pause, an overloaded machine): that time is nobody's fault, and every loop's clock starts again.
  */
 final class Watchdog implements Runnable {
-    static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.preempt.slice", 10));
-    static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("coro.watchdog.blocked", 100));
+    static final long SLICE_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.preempt.slice", 10, 0, Settings.MAX_MILLIS));
+    static final long BLOCKED_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.watchdog.blocked", 100, 0, Settings.MAX_MILLIS));
     /** Whether the watchdog watches the loops at all. */
     static final boolean ENABLED = SLICE_NANOS > 0 || BLOCKED_NANOS > 0;
     private static final Set<Loop> LOOPS = ConcurrentHashMap.newKeySet();

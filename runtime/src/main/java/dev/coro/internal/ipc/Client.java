@@ -2,6 +2,7 @@ package dev.coro.internal.ipc;
 
 import dev.coro.ChannelClosedException;
 import dev.coro.internal.CoTask;
+import dev.coro.internal.Settings;
 import dev.coro.internal.Stack;
 import dev.coro.internal.StackRunnable;
 import dev.coro.internal.Suspend;
@@ -48,7 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Client implements AutoCloseable {
     /** Messages a consumer may hold unacknowledged before taking them (system property coro.queue.prefetch). */
-    public static final int DEFAULT_PREFETCH = Integer.getInteger("coro.queue.prefetch", 256);
+    public static final int DEFAULT_PREFETCH = Settings.count("coro.queue.prefetch", 256, 0, 1 << 20);
     /** The most an adaptive consumer holds ahead of its gets. */
     static final int ADAPTIVE_MAX = 64;
     /** Takes closer than this (its callers outpace the broker's round trip): an adaptive consumer holds more ahead. */

@@ -1,6 +1,7 @@
 package dev.coro.internal.patch;
 
 import dev.coro.internal.Blocking;
+import dev.coro.internal.Settings;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 import dev.coro.internal.patch.ChannelStreams.CoopOutput;
@@ -64,7 +65,7 @@ public final class CoopObjects {
      * {@code ObjectInputStream}'s, the zip, digest and cipher filters' of {@link CoopFilters}): {@link Workers}, up
      * to {@code coro.streams.threads} (default 512).
      */
-    static final Executor EXECUTOR = new Workers(Math.max(1, Integer.getInteger("coro.streams.threads", 512)));
+    static final Executor EXECUTOR = new Workers(Settings.count("coro.streams.threads", 512, 1, 1 << 15));
 
     /**
      * A pool that gives every call a thread at once (an idle one, else a new one, up to {@code max}; beyond that

@@ -1,6 +1,7 @@
 package dev.coro.internal.patch;
 
 import dev.coro.internal.Blocking;
+import dev.coro.internal.Settings;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
 
@@ -67,7 +68,7 @@ public final class PatchedHttp {
             return (java.util.concurrent.Executor) java.util.concurrent.Executors.class
                     .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         } catch (ReflectiveOperationException beforeJdk21) {
-            int max = Integer.getInteger("coro.http.threads", 512);
+            int max = Settings.count("coro.http.threads", 512, 1, 1 << 15);
             java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(max, max, 30,
                     java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {

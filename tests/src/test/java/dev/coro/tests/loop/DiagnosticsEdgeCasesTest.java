@@ -898,6 +898,9 @@ class DiagnosticsEdgeCasesTest {
                             + (System.nanoTime() - start) / 1_000_000 + " ms");
                     return;
                 }
+                case "blocking":
+                    System.out.println("offloaded: " + Coro.run(() -> Coro.blocking(() -> "ran")));
+                    return;
                 default:
                     throw new IllegalArgumentException(args[0]);
             }
@@ -938,5 +941,13 @@ class DiagnosticsEdgeCasesTest {
         assertTrue(m.find(), out);
         assertEquals("timed out", m.group(1), out);
         assertTrue(Long.parseLong(m.group(2)) < 2_000, out);
+    }
+
+    /** A bad setting is reported, named with its value, and its default used: Coro.blocking still works. */
+    @Test
+    void aBadPoolSizeIsReportedAndTheDefaultUsed() throws Exception {
+        String out = runChild(List.of("-Dcoro.blocking.threads=0"), "blocking");
+        assertTrue(out.contains("offloaded: ran"), out);
+        assertTrue(out.contains("coro: warning: -Dcoro.blocking.threads=0 is not from 1 to 32768; using "), out);
     }
 }
