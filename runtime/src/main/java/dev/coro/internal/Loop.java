@@ -235,21 +235,45 @@ public final class Loop {
     private boolean ending;
     private boolean interruptPending;
 
+    /** How long the end of {@code Coro.run} waits for its cancelled tasks before it says which are still there. */
+    private static final long SLOW_END_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private void endAll() {
         ending = true;
         for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
             t.cancelRequested = true;
             cancelOnLoop(t);
         }
+        long since = System.nanoTime();
+        boolean told = false;
         while (liveHead != null) {
             if (!turn(null)) {
+                if (liveHead != null) {
+                    warnLive("ended with %d cancelled tasks still waiting where nothing can wake them; they were"
+                            + " abandoned:");
+                }
                 abandonWaits();
                 while (liveHead != null) {
                     finish(liveHead, null, null, true);
                 }
                 break;
             }
+            if (!told && liveHead != null && System.nanoTime() - since >= SLOW_END_NANOS) {
+                told = true; // a cleanup that waits for something that may never come holds Coro.run: say where
+                warnLive("has waited " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since)
+                        + " ms at the end of Coro.run for %d cancelled tasks, whose cleanup still waits:");
+            }
         }
+    }
+
+    /** The live tasks, each with where it waits, after a headline ({@code %d}: how many). */
+    private void warnLive(String headline) {
+        StringBuilder b = new StringBuilder("the loop on thread ").append(thread.getName()).append(' ')
+                .append(String.format(headline, liveCount));
+        for (CoTask<?> t = liveHead; t != null; t = t.nextLive) {
+            b.append("\n  ").append(describe(t));
+        }
+        Diagnostics.warn(b.toString());
     }
 
     /** One turn of the loop; false if nothing is ready and nothing could ever make anything ready. */

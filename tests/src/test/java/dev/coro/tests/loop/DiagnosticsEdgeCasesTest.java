@@ -950,4 +950,61 @@ class DiagnosticsEdgeCasesTest {
         assertTrue(out.contains("offloaded: ran"), out);
         assertTrue(out.contains("coro: warning: -Dcoro.blocking.threads=0 is not from 1 to 32768; using "), out);
     }
+
+    /**
+     * A task cancelled in Condition.await must hold the lock again before it throws, and a plain thread holds it: the
+     * end of Coro.run waits for that cleanup (its finally blocks run), and says which task it waits for, and where.
+     */
+    @Test
+    void theEndOfCoroRunSaysWhichCancelledTasksItStillWaitsFor() throws Exception {
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        java.util.concurrent.locks.Condition changed = lock.newCondition();
+        CountDownLatch awaiting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Object> loop = loopThread("slow-end", () -> {
+            Coro.spawn("awaiting", () -> {
+                lock.lock();
+                try {
+                    awaiting.countDown();
+                    changed.await();
+                } finally {
+                    lock.unlock();
+                    log.add("finally");
+                }
+            });
+            Coro.sleep(20);
+            return "body done";
+        });
+        Thread holder = new Thread(() -> {
+            try {
+                awaiting.await();
+                lock.lock(); // once the task released it in await: it cannot take it back while this holds it
+                try {
+                    release.await();
+                } finally {
+                    lock.unlock();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        holder.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (warningsContaining("at the end of Coro.run").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(loop.isDone(), "Coro.run returned before the cleanup ran");
+        } finally {
+            release.countDown();
+        }
+        assertEquals("body done", outcomeWithin(loop, 20_000));
+        holder.join();
+        assertEquals(List.of("finally"), log);
+        List<String> w = warningsContaining("at the end of Coro.run");
+        assertEquals(1, w.size(), warnings.toString());
+        assertTrue(w.get(0).startsWith("the loop on thread slow-end has waited ") && w.get(0).contains(
+                " ms at the end of Coro.run for 1 cancelled tasks, whose cleanup still waits:\n  awaiting: "), w.get(0));
+    }
 }
