@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <pre>{@code
  * try {
- *     Coro.run(() -> Coro.current().join());   // waits for itself
+ *     Coro.run(() -> new Event().await());   // made in the loop, and nothing in it ever sets it
  * } catch (DeadlockException e) {
  *     e.tasks().forEach(System.err::println);
  * }

@@ -33,8 +33,9 @@ import java.util.Objects;
  * for (long n = 0; n < 10; n++) tasks.put(n);
  * for (int i = 0; i < 10; i++) System.out.println(results.get(Duration.ofSeconds(10)));
  * manager.shutdown();
- *
- * // a worker (taskworker), on another machine
+ * }</pre>
+ * and a worker (taskworker), on another machine:
+ * <pre>{@code
  * try (Manager.Client c = Manager.connect(new InetSocketAddress("10.0.0.1", 5000), key)) {
  *     MessageQueue<Long> tasks = c.queue("tasks", Codec.longs());
  *     MessageQueue<String> results = c.queue("results", Codec.strings());

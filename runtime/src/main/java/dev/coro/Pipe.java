@@ -13,15 +13,17 @@ import java.util.Objects;
 
 /**
  * A duplex pipe between two processes, Python's {@code multiprocessing.Pipe} for coro: two ends, each sending to
- * the other. The parent creates it, keeps one end and hands the other to a child ({@link End#handover()}, restored
- * in the child with {@code Handover.restore}). Coroutines suspend in {@code receive}; plain threads block.
+ * the other. The parent creates it, keeps one end and hands the other to a child as an argument of
+ * {@link CoroProcess#start}: the child's method receives an end of its own on the same pipe. Coroutines suspend in
+ * {@code receive}; plain threads block.
  *
  * <pre>{@code
  * Pipe<String> pipe = Pipe.create(Codec.strings());
+ * CoroProcess child = CoroProcess.start(Worker.class, "serve", pipe.second());   // see Pipe.End
  * Pipe.End<String> mine = pipe.first();
- * String forChild = pipe.second().handover();   // e.g. a child process argument
  * mine.send("ping");
- * String answer = mine.receive(Duration.ofSeconds(5));
+ * String answer = mine.receive(Duration.ofSeconds(5));   // "done: ping"
+ * child.join();
  * }</pre>
  *
  * <p><b>Closing:</b> an end is held by each process that restored it from its handover or used it (sent or
@@ -85,10 +87,13 @@ public final class Pipe<T> {
      * One end of a pipe: it sends to the other end and receives what the other end sent.
      *
      * <pre>{@code
-     * Pipe.End<String> end = (Pipe.End<String>) Handover.restore(args[0]);   // in the child
-     * String job = end.receive();
-     * end.send("done: " + job);
-     * end.close();
+     * public class Worker {
+     *     @Coroutine static void serve(Pipe.End<String> end) {   // in the child, started as in Pipe's example
+     *         String job = end.receive();
+     *         end.send("done: " + job);
+     *         end.close();
+     *     }
+     * }
      * }</pre>
      *
      * @param <T> the message type

@@ -21,8 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>{@code
  * ProcessQueue<String> q = ProcessQueue.create(Codec.strings());
- * // hand it to a child: the child calls Handover.restore(spec) and gets its own handle on the same queue
- * String spec = q.handover();
+ * // hand it to a child as an argument of CoroProcess.start: the child's method gets its own handle on it
  * q.put("hello");
  * String got = q.get();                        // "hello"
  * String none = q.get(Duration.ofMillis(10));  // null: nothing came in time

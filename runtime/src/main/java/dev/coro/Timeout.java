@@ -11,7 +11,8 @@ import java.time.Duration;
  * {@code finally} blocks run. Nested timeouts each throw their own; catch yours by comparing {@code timeout()}.
  *
  * <pre>{@code
- * try (Timeout t = Timeout.after(Duration.ofSeconds(1))) {
+ * Timeout t = Timeout.after(Duration.ofSeconds(1));
+ * try (t) {
  *     return fetch(url);
  * } catch (TimeoutExpiredException e) {
  *     if (e.timeout() != t) throw e; // an outer one

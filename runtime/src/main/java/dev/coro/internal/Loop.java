@@ -766,9 +766,11 @@ public final class Loop {
         }
     }
 
+    /** Loading, rewriting or initialising a class on first use: a one-time cost, not a call that blocks the loop. */
     private static boolean loadingClasses(StackTraceElement[] trace) {
         for (StackTraceElement e : trace) {
-            if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")) {
+            if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")
+                    || e.getMethodName().equals("<clinit>")) {
                 return true;
             }
         }

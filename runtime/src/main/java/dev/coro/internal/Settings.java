@@ -30,8 +30,9 @@ public final class Settings {
             return rejected(name, v, "is not a whole number", dflt);
         }
         if (n < min || n > max) {
-            return rejected(name, v, max == Long.MAX_VALUE || max == MAX_MILLIS ? "is less than " + min
-                    : "is not from " + min + " to " + max, dflt);
+            return rejected(name, v, max == Long.MAX_VALUE || max == MAX_MILLIS
+                    ? (n < min ? "is less than " + min : "is more than " + max) : "is not from " + min + " to " + max,
+                    dflt);
         }
         return n;
     }

@@ -64,5 +64,9 @@ class SettingsTest {
         System.setProperty(NAME, "-5");
         assertEquals(100, Settings.number(NAME, 100, 0, Settings.MAX_MILLIS));
         assertTrue(warnings.get(0).contains("=-5 is less than 0;"), warnings.toString());
+        System.setProperty(NAME, "99999999999999");
+        assertEquals(100, Settings.number(NAME, 100, 0, Settings.MAX_MILLIS));
+        assertTrue(warnings.get(1).contains("=99999999999999 is more than " + Settings.MAX_MILLIS + ";"),
+                warnings.toString());
     }
 }

@@ -107,4 +107,42 @@ class WatchdogTest {
         }
         assertEquals(1, reports(), warnings.toString());
     }
+
+    private static final CountDownLatch IN_INITIALISER = new CountDownLatch(1);
+    private static final CountDownLatch LEAVE_INITIALISER = new CountDownLatch(1);
+
+    /** Its static initialiser holds whoever first uses it until the test lets go. */
+    static final class SlowToInitialise {
+        static {
+            IN_INITIALISER.countDown();
+            try {
+                LEAVE_INITIALISER.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        static void touch() {
+        }
+    }
+
+    /** Initialising a class on first use (a JDK class's, say) is a one-time cost, as loading one is. */
+    @Test
+    void aLoopInitialisingAClassOnFirstUseIsNotReported() throws Exception {
+        Loop initialising = Loop.startDaemon("watchdog-test-clinit");
+        initialising.execute(SlowToInitialise::touch);
+        try {
+            assertTrue(IN_INITIALISER.await(10, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            for (long t = 0; t <= 300; t += 5) {
+                Watchdog.tick(List.of(initialising), t0 + t * MS, false, 0, BLOCKED);
+            }
+            assertEquals(0, warnings.stream().filter(w -> w.contains("watchdog-test-clinit")).count(),
+                    warnings.toString());
+        } finally {
+            LEAVE_INITIALISER.countDown();
+            initialising.endDaemon();
+            initialising.awaitEnd(10_000);
+        }
+    }
 }
