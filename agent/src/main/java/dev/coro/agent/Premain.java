@@ -12,7 +12,15 @@ public final class Premain {
     }
 
     public static void premain(String args, Instrumentation inst) {
-        AgentOptions options = AgentOptions.parse(args);
+        AgentOptions options;
+        try {
+            options = AgentOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            // a mistyped option must not run the application unrewritten; one line says why, not a JVM fatal error
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         inst.addTransformer(new CoroTransformer(options, System.err), true);
         openDatagramPackets(inst);
         AgentSupport.recordAgent(ownJar(), args);
