@@ -105,6 +105,57 @@ public final class Channel<T> {
         return node;
     }
 
+    /**
+     * Sends {@code item}, waiting at most {@code timeout} while the channel is full; false if it could not be sent in
+     * time, and then it was not delivered. Throws ChannelClosedException if it is closed.
+     */
+    @Coroutine
+    public boolean send(T item, Duration timeout) {
+        Stack s = Stack.current();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
+        try {
+            return send(item, timeout, s);
+        } finally {
+            if (!root) {
+                s.unpin();
+            }
+        }
+    }
+
+    /** @hidden */
+    public boolean send(T item, Duration timeout, Stack s) {
+        if (Suspend.isResuming(s)) {
+            return Suspend.resumeWait(s, Boolean.FALSE) == null; // a taken item's node completes with null
+        }
+        requireItem(item);
+        long nanos = Nanos.of(timeout);
+        lockPath(s);
+        WaitNode node;
+        synchronized (this) {
+            if (offerLocked(item, false)) {
+                return true;
+            }
+            if (nanos <= 0) {
+                return false;
+            }
+            node = Suspend.prepareWait(s, "send on a full channel (with timeout)");
+            node.value = item;
+            senders.add(node);
+        }
+        if (node.isPlainThread()) {
+            if (!Suspend.blockOn(node, nanos)) {
+                return false;
+            }
+            node.outcome(); // throws if a close failed it
+            return true;
+        }
+        Suspend.timeoutWait(s, nanos);
+        return false;
+    }
+
     /** Sends without waiting; false if the channel is full. Throws ChannelClosedException if it is closed. */
     public boolean trySend(T item) {
         requireItem(item);

@@ -184,6 +184,64 @@ class ChannelTest extends PrimitiveTest {
         });
     }
 
+    // ---- send(item, Duration) ----
+
+    @Test
+    void sendWithTimeoutGivesUpWhenNothingTakesTheItemInTimeAndDeliversNothing() {
+        long[] waited = new long[1];
+        Object[] got = Coro.run(() -> {
+            Channel<String> full = Channel.bounded(1);
+            full.send("first");
+            long start = System.nanoTime();
+            boolean sent = full.send("late", Duration.ofMillis(80));
+            waited[0] = msSince(start);
+            boolean now = full.send("late", Duration.ZERO); // does not wait
+            Channel<String> rendezvous = Channel.bounded(0);
+            boolean untaken = rendezvous.send("ghost", Duration.ofMillis(20));
+            // the timed-out sender left the queue: its item must not reach a later receiver
+            String ghost = rendezvous.tryReceive();
+            Task<String> taker = Coro.spawn(() -> {
+                Coro.sleep(20);
+                return rendezvous.receive();
+            });
+            boolean inTime = rendezvous.send("in time", Duration.ofSeconds(10));
+            return new Object[] {sent, now, full.size(), full.receive(), untaken, ghost, inTime, taker.join()};
+        });
+        assertEquals(List.of(false, false, 1, "first", false, "null", true, "in time"),
+                java.util.Arrays.stream(got).map(o -> o == null ? "null" : o).collect(java.util.stream.Collectors.toList()));
+        assertTrue(waited[0] >= 70, "send(80 ms) gave up after " + waited[0] + " ms");
+    }
+
+    @Test
+    void aTimedSendFromAPlainThreadMeetsALoopsReceiverOrGivesUp() throws Exception {
+        Channel<String> ch = Channel.bounded(0);
+        assertFalse(ch.send("nobody", Duration.ofMillis(30)));
+        CompletableFuture<String> receiver = loopThread("receiver", () -> {
+            Coro.sleep(20);
+            return ch.receive();
+        });
+        assertTrue(ch.send("met", Duration.ofSeconds(10)));
+        assertEquals("met", get(receiver));
+    }
+
+    @Test
+    void aTimedSendIsFailedByCloseAndEndedByCancel() {
+        Coro.run(() -> {
+            Channel<String> ch = Channel.bounded(0);
+            Task<Boolean> closedWhileWaiting = Coro.spawn(() -> ch.send("x", Duration.ofSeconds(10)));
+            Coro.sleep(10);
+            ch.close();
+            thrownBy(ChannelClosedException.class, () -> closedWhileWaiting.join());
+            thrownBy(ChannelClosedException.class, () -> ch.send("y", Duration.ofSeconds(1)));
+            Channel<String> other = Channel.bounded(0);
+            Task<Boolean> cancelled = Coro.spawn(() -> other.send("z", Duration.ofSeconds(10)));
+            Coro.sleep(10);
+            cancelled.cancel();
+            thrownBy(CancellationException.class, () -> cancelled.join());
+            assertNull(other.tryReceive(), "the cancelled sender's item was delivered");
+        });
+    }
+
     // ---- close ----
 
     @Test
