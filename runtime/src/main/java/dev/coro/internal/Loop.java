@@ -68,6 +68,19 @@ public final class Loop {
     /** A wait node a hand-off on this loop finished with, for the next wait (a ping-pong then allocates none). */
     WaitNode spareNode;
     private CoTask<?> liveHead;
+    /**
+     * {@link #liveHead} as another thread's dump reads it: a task is published at the head with a release store, once
+     * its link to the rest is in place, so a dump that reads the head with acquire never finds the list cut short.
+     */
+    private static final java.lang.invoke.VarHandle LIVE_HEAD;
+
+    static {
+        try {
+            LIVE_HEAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(Loop.class, "liveHead", CoTask.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private int liveCount;
     /** Waits that only another thread can end (a join on a task of another loop, a blocked offload...). */
     int externalWaits;
@@ -609,7 +622,7 @@ public final class Loop {
         while (!whole && steps > 0) {
             live.clear();
             whole = true;
-            for (CoTask<?> t = liveHead; t != null; ) {
+            for (CoTask<?> t = (CoTask<?>) LIVE_HEAD.getAcquire(this); t != null; ) {
                 if (--steps < 0) {
                     whole = false;
                     break;
@@ -806,7 +819,7 @@ public final class Loop {
         if (liveHead != null) {
             liveHead.prevLive = t;
         }
-        liveHead = t;
+        LIVE_HEAD.setRelease(this, t); // a plain store on x86: see LIVE_HEAD
         liveCount++;
     }
 
