@@ -318,7 +318,7 @@ public final class ClassHierarchy {
         Set<String> annotated = new HashSet<>();
         Map<String, String> bridges = new HashMap<>();
         String[] header = new String[2];
-        int[] access = new int[1];
+        int[] access = new int[2];
         List<String> interfaces = new ArrayList<>();
         reader.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
@@ -327,6 +327,7 @@ public final class ClassHierarchy {
                 header[0] = name;
                 header[1] = superName;
                 access[0] = acc;
+                access[1] = version & 0xFFFF;
                 if (ifaces != null) {
                     interfaces.addAll(Arrays.asList(ifaces));
                 }
@@ -356,7 +357,7 @@ public final class ClassHierarchy {
                 };
             }
         }, ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
-        return new ClassInfo(header[0], access[0], header[1], interfaces, methods, annotated, bridges);
+        return new ClassInfo(header[0], access[0], access[1], header[1], interfaces, methods, annotated, bridges);
     }
 
 }

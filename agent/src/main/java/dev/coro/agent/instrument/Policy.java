@@ -54,6 +54,9 @@ public interface Policy {
                     return false;
                 }
                 String declaring = hierarchy.declaringClass(owner, name, desc);
+                if (declaring != null && !hasTwin(declaring, name, desc)) {
+                    return false; // called as plain code: an implementation in scope then runs pinned
+                }
                 if (declaring != null && scope.test(declaring) && rewritten.test(declaring)
                         && !isNative(declaring, name, desc)) {
                     return true;
@@ -67,6 +70,11 @@ public interface Policy {
             private boolean isNative(String owner, String name, String desc) {
                 dev.coro.agent.hierarchy.ClassInfo info = hierarchy.get(owner);
                 return info != null && info.isNative(name, desc);
+            }
+
+            private boolean hasTwin(String owner, String name, String desc) {
+                dev.coro.agent.hierarchy.ClassInfo info = hierarchy.get(owner);
+                return info == null || info.hasTwin(name, desc);
             }
 
             @Override
