@@ -196,6 +196,23 @@ class CrossLoopEdgeCasesTest extends PrimitiveTest {
         assertFalse(ts.get(0).isCancelled());
     }
 
+    /** Loop A: a task per event, each waiting for its event and returning its index; the tasks go to {@code handed}. */
+    private static CompletableFuture<Void> tasksAwaitingOnLoopA(List<Event> events,
+                                                                CompletableFuture<List<Task<Integer>>> handed) {
+        return loopThread("loop-A", () -> {
+            List<Task<Integer>> ts = new ArrayList<>();
+            for (int i = 0; i < events.size(); i++) {
+                int k = i;
+                ts.add(Coro.spawn(() -> {
+                    events.get(k).await();
+                    return k;
+                }));
+            }
+            handed.complete(ts);
+            Coro.joinAll(ts);
+        });
+    }
+
     /** Each task's value, or what its join threw; suspends in a coroutine, blocks a plain thread. */
     @Coroutine
     private static List<Object> outcomes(List<? extends Task<?>> ts) {
@@ -225,18 +242,7 @@ class CrossLoopEdgeCasesTest extends PrimitiveTest {
             events.add(e);
         }
         CompletableFuture<List<Task<Integer>>> handed = new CompletableFuture<>();
-        CompletableFuture<Void> loopA = loopThread("loop-A", () -> {
-            List<Task<Integer>> ts = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                ts.add(Coro.spawn(() -> {
-                    events.get(k).await();
-                    return k;
-                }));
-            }
-            handed.complete(ts);
-            Coro.joinAll(ts);
-        });
+        CompletableFuture<Void> loopA = tasksAwaitingOnLoopA(events, handed);
         List<Task<Integer>> ts = get(handed);
         AtomicIntegerArray runs = new AtomicIntegerArray(n);
         ConcurrentLinkedQueue<String> wrongThread = new ConcurrentLinkedQueue<>();
@@ -371,18 +377,7 @@ class CrossLoopEdgeCasesTest extends PrimitiveTest {
         Semaphore sem = new Semaphore(0);
         sem.availablePermits();
         CompletableFuture<List<Task<Integer>>> targets = new CompletableFuture<>();
-        CompletableFuture<Void> loopA = loopThread("loop-A", () -> {
-            List<Task<Integer>> ts = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int k = i;
-                ts.add(Coro.spawn(() -> {
-                    events.get(k).await();
-                    return k;
-                }));
-            }
-            targets.complete(ts);
-            Coro.joinAll(ts);
-        });
+        CompletableFuture<Void> loopA = tasksAwaitingOnLoopA(events, targets);
         List<Task<Integer>> ts = get(targets);
         CompletableFuture<List<Task<?>>> waiters = new CompletableFuture<>();
         CountDownLatch go = new CountDownLatch(1);
