@@ -22,23 +22,25 @@ public final class Premain {
             return;
         }
         inst.addTransformer(new CoroTransformer(options, System.err), true);
-        openDatagramPackets(inst);
+        openToRuntime(inst);
         AgentSupport.recordAgent(ownJar(), args);
         AgentSupport.markInstalled();
         dev.coro.internal.Shutdown.installIfWanted(); // in a launcher's worker: graceful shutdown on SIGTERM
     }
 
     /**
-     * Cooperative UDP sockets receive into a DatagramPacket as the JDK does, keeping its buffer length apart from
-     * the received length, which needs {@code java.net}'s package-private fields: open that package to the
-     * runtime's module (on the class path, the unnamed module, as {@code --add-opens java.base/java.net=ALL-UNNAMED}).
+     * Open two packages of java.base to the runtime's module (on the class path, the unnamed one, as
+     * {@code --add-opens java.base/java.net=ALL-UNNAMED} would): cooperative UDP sockets receive into a
+     * DatagramPacket as the JDK does, keeping its buffer length apart from the received length ({@code java.net}'s
+     * package-private fields); a task's value of a ThreadLocal starts from its protected {@code initialValue()}.
      */
-    private static void openDatagramPackets(Instrumentation inst) {
+    private static void openToRuntime(Instrumentation inst) {
         Module javaBase = java.net.DatagramPacket.class.getModule();
         Module runtime = AgentSupport.class.getModule();
         if (inst.isModifiableModule(javaBase)) {
-            inst.redefineModule(javaBase, java.util.Set.of(), java.util.Map.of(), java.util.Map.of("java.net",
-                    java.util.Set.of(runtime)), java.util.Set.of(), java.util.Map.of());
+            inst.redefineModule(javaBase, java.util.Set.of(), java.util.Map.of(), java.util.Map.of(
+                    "java.net", java.util.Set.of(runtime), "java.lang", java.util.Set.of(runtime)),
+                    java.util.Set.of(), java.util.Map.of());
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.List;
 /**
  * The seed's {@code threading.local()}: a "global" whose value is per thread, so threads that use the same name do not
  * collide. Three threads each set a {@link ThreadLocal} and read it back after a while: no collision. Then the same
- * with three coroutines on one thread: a ThreadLocal is one value for all of them, so they overwrite each other.
- * A {@link CoroutineLocal} is per task: the coroutines keep their own values again.
+ * with three coroutines on one thread: in rewritten code the agent makes a ThreadLocal's value per task (patch group
+ * {@code locals}), as gevent's {@code patch_all} makes {@code threading.local} per greenlet, so they keep their own
+ * values though they share the thread; with {@code patch=} leaving {@code locals} out they would overwrite each
+ * other. A {@link CoroutineLocal} is per task by definition, with or without the agent's patches.
  *
  * <pre>java -javaagent:coro-agent.jar -cp coro-examples.jar dev.coro.examples.LocalsDemo [ms]</pre>
  *
@@ -55,12 +57,12 @@ public class LocalsDemo {
         }
     }
 
-    // ---- coroutines: the same ThreadLocal, then a CoroutineLocal ----
+    // ---- coroutines: the same ThreadLocal (per task, patched), then a CoroutineLocal ----
 
     @Coroutine
     static String processThreadLocal(String name, long wait) {
         LOCAL_SCHOOL.set(name);
-        Coro.sleep(wait); // the other coroutines run on this same thread meanwhile, and set it too
+        Coro.sleep(wait); // the other coroutines run on this same thread meanwhile, and set their own
         return line(LOCAL_SCHOOL.get(), name, "task " + Coro.current().name() + " on " + Thread.currentThread().getName());
     }
 
@@ -99,7 +101,7 @@ public class LocalsDemo {
         }
         threads();
         System.out.println();
-        coroutines("*** COROUTINES WITH A THREADLOCAL (all on one thread: one value for all)", false);
+        coroutines("*** COROUTINES WITH A THREADLOCAL (one thread, one value per task: the agent patches it)", false);
         System.out.println();
         coroutines("*** COROUTINES WITH A COROUTINELOCAL (one value per task)", true);
     }

@@ -210,6 +210,61 @@ public final class ClassHierarchy {
         return false;
     }
 
+    /**
+     * True if {@code owner.name desc} overrides a method that a proper supertype accepted by {@code where} declares
+     * (same name and parameters, neither private nor static) and that has a twin there, itself or through a bridge.
+     */
+    public boolean overridesIn(String owner, String name, String desc, java.util.function.Predicate<String> where) {
+        ClassInfo info = get(owner);
+        if (info == null || name.startsWith("<")) {
+            return false;
+        }
+        for (Map.Entry<String, String> bridge : info.bridges.entrySet()) {
+            // javac's bridge overrides the generic method and calls this one, which must then have a twin too
+            String b = bridge.getKey();
+            if (bridge.getValue().equals(name + desc) && !b.equals(name + desc)
+                    && overridesIn(owner, b.substring(0, b.indexOf('(')), b.substring(b.indexOf('(')), where)) {
+                return true;
+            }
+        }
+        String prefix = name + desc.substring(0, desc.indexOf(')') + 1);
+        for (ClassInfo s : properSupertypes(info)) {
+            if (where.test(s.name)) {
+                for (Map.Entry<String, Integer> m : s.methods.entrySet()) {
+                    if (m.getKey().startsWith(prefix) && (m.getValue() & (Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC)) == 0
+                            && s.hasTwin(name, m.getKey().substring(name.length()))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Every class and interface above {@code info} whose class file is found, each once. */
+    private List<ClassInfo> properSupertypes(ClassInfo info) {
+        List<ClassInfo> found = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<String> todo = new ArrayList<>();
+        if (info.superName != null) {
+            todo.add(info.superName);
+        }
+        todo.addAll(info.interfaces);
+        while (!todo.isEmpty()) {
+            String c = todo.remove(todo.size() - 1);
+            ClassInfo s = seen.add(c) ? get(c) : null;
+            if (s == null) {
+                continue;
+            }
+            found.add(s);
+            if (s.superName != null) {
+                todo.add(s.superName);
+            }
+            todo.addAll(s.interfaces);
+        }
+        return found;
+    }
+
     /** True if {@code name desc} is annotated in {@code owner} itself. */
     public boolean isAnnotated(String owner, String name, String desc) {
         ClassInfo info = get(owner);
@@ -247,23 +302,8 @@ public final class ClassHierarchy {
     }
 
     private boolean isCoroutineInSupertypes(ClassInfo info, String name, String desc) {
-        String params = desc.substring(0, desc.indexOf(')') + 1);
-        String prefix = name + params;
-        Set<String> seen = new HashSet<>();
-        List<String> todo = new ArrayList<>();
-        if (info.superName != null) {
-            todo.add(info.superName);
-        }
-        todo.addAll(info.interfaces);
-        while (!todo.isEmpty()) {
-            String c = todo.remove(todo.size() - 1);
-            if (!seen.add(c)) {
-                continue;
-            }
-            ClassInfo s = get(c);
-            if (s == null) {
-                continue;
-            }
+        String prefix = name + desc.substring(0, desc.indexOf(')') + 1);
+        for (ClassInfo s : properSupertypes(info)) {
             for (String a : s.annotated) {
                 if (a.startsWith(prefix)) {
                     Integer acc = s.methods.get(a);
@@ -274,14 +314,10 @@ public final class ClassHierarchy {
             }
             for (Map.Entry<String, String> bridge : s.bridges.entrySet()) {
                 String target = bridge.getValue();
-                if (target.startsWith(prefix) && isCoroutine(c, name, target.substring(name.length()))) {
+                if (target.startsWith(prefix) && isCoroutine(s.name, name, target.substring(name.length()))) {
                     return true;
                 }
             }
-            if (s.superName != null) {
-                todo.add(s.superName);
-            }
-            todo.addAll(s.interfaces);
         }
         return false;
     }

@@ -167,6 +167,9 @@ public final class ClassInstrumenter {
                 changed = true;
             }
         }
+        for (MethodNode m : cn.methods) {
+            changed |= patches.redirectPlain(m, policy.hierarchy()); // the twins in added are patched already
+        }
         if (!changed) {
             return new Result(null, problems, rewritten, foreign);
         }

@@ -18,7 +18,7 @@ public final class Patches {
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups of {@code patch=all}, the default. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc", "locals");
     /** Groups applied only when named ({@code patch=all,files}): file calls offloaded to the blocking pool. */
     public static final Set<String> OPT_IN = Set.of("files");
     static final String FILES = "dev/coro/internal/patch/PatchedFiles";
@@ -28,6 +28,7 @@ public final class Patches {
     static final String TLS = "dev/coro/internal/patch/PatchedTls";
     static final String CHANNELS = "dev/coro/internal/patch/PatchedChannels";
     static final String STREAMS = "dev/coro/internal/patch/SocketStreams";
+    static final String LOCALS = "dev/coro/internal/patch/PatchedLocals";
 
     private static final class Target {
         /** The groups that switch it on (any of them): most redirects have one. */
@@ -145,6 +146,14 @@ public final class Patches {
                 new Target("http", HTTP, "getInputStream", true, "java/net/URLConnection"));
 
         files();
+
+        // a value per task, not per loop thread (gevent patches threading.local so)
+        String threadLocal = "java/lang/ThreadLocal";
+        for (String owner : new String[] {threadLocal, "java/lang/InheritableThreadLocal"}) {
+            TABLE.put(owner + ".get()Ljava/lang/Object;", new Target("locals", LOCALS, "get", false, threadLocal));
+            TABLE.put(owner + ".set(Ljava/lang/Object;)V", new Target("locals", LOCALS, "set", false, threadLocal));
+            TABLE.put(owner + ".remove()V", new Target("locals", LOCALS, "remove", false, threadLocal));
+        }
 
         // java.util.concurrent: every call site's static type that javac emits for the common classes
         String lock = "java/util/concurrent/locks/Lock";
@@ -797,8 +806,59 @@ public final class Patches {
      * patched JDK class (a pool's own ReentrantLock) is patched too, when the JDK class is where the call resolves.
      */
     boolean redirect(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
+        Found f = find(call, hierarchy);
+        if (f == null) {
+            return false;
+        }
+        String desc = call.desc;
+        if (call.getOpcode() != Opcodes.INVOKESTATIC) {
+            String receiver = f.target.receiver != null ? f.target.receiver : f.owner;
+            desc = "(" + Type.getObjectType(receiver).getDescriptor() + desc.substring(1);
+        }
+        call.setOpcode(Opcodes.INVOKESTATIC);
+        call.owner = f.target.owner;
+        call.name = f.target.name;
+        call.desc = desc;
+        call.itf = false;
+        return f.target.suspends;
+    }
+
+    /**
+     * Redirects, in a method of a rewritten class that is not a coroutine, the calls that must be redirected in all
+     * of a task's code or in none (a ThreadLocal's value, set in a coroutine and read in a plain helper); returns
+     * whether it redirected any. Such a redirect never waits.
+     */
+    boolean redirectPlain(org.objectweb.asm.tree.MethodNode m, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
+        boolean any = false;
+        for (org.objectweb.asm.tree.AbstractInsnNode insn : m.instructions) {
+            if (insn instanceof MethodInsnNode) {
+                Found f = find((MethodInsnNode) insn, hierarchy);
+                if (f != null && java.util.Arrays.asList(f.target.groups).contains(EVERYWHERE)) {
+                    redirect((MethodInsnNode) insn, hierarchy);
+                    any = true;
+                }
+            }
+        }
+        return any;
+    }
+
+    /** The group whose redirects {@link #redirectPlain} applies. */
+    private static final String EVERYWHERE = "locals";
+
+    private static final class Found {
+        final Target target;
+        /** The JDK class the call resolves to. */
+        final String owner;
+
+        Found(Target target, String owner) {
+            this.target = target;
+            this.owner = owner;
+        }
+    }
+
+    private Found find(MethodInsnNode call, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
         if (call.name.equals("<init>") || call.getOpcode() == Opcodes.INVOKESPECIAL) {
-            return false; // super.flush() in a library's FilterOutputStream: a twin's virtual call would recurse
+            return null; // super.flush() in a library's FilterOutputStream: a twin's virtual call would recurse
         }
         String owner = call.owner;
         Target t = TABLE.get(owner + '.' + call.name + call.desc);
@@ -810,20 +870,7 @@ public final class Patches {
                 owner = declaring;
             }
         }
-        if (t == null || !t.in(enabled)) {
-            return false;
-        }
-        String desc = call.desc;
-        if (call.getOpcode() != Opcodes.INVOKESTATIC) {
-            String receiver = t.receiver != null ? t.receiver : owner;
-            desc = "(" + Type.getObjectType(receiver).getDescriptor() + desc.substring(1);
-        }
-        call.setOpcode(Opcodes.INVOKESTATIC);
-        call.owner = t.owner;
-        call.name = t.name;
-        call.desc = desc;
-        call.itf = false;
-        return t.suspends;
+        return t == null || !t.in(enabled) ? null : new Found(t, owner);
     }
 
     /**

@@ -44,8 +44,16 @@ public interface Policy {
                         || hierarchy.isAnnotated(c.name, m.name, m.desc)) {
                     return true;
                 }
-                return scope.test(c.name) && !m.name.startsWith("<")
-                        && (m.access & org.objectweb.asm.Opcodes.ACC_NATIVE) == 0;
+                if (m.name.startsWith("<") || (m.access & org.objectweb.asm.Opcodes.ACC_NATIVE) != 0) {
+                    return false;
+                }
+                // a user's serializer or callback that a library in scope calls must be able to suspend too
+                return scope.test(c.name) || (m.access & org.objectweb.asm.Opcodes.ACC_STATIC) == 0
+                        && overridesScoped(c.name, m.name, m.desc);
+            }
+
+            private boolean overridesScoped(String owner, String name, String desc) {
+                return hierarchy.overridesIn(owner, name, desc, s -> scope.test(s) && rewritten.test(s));
             }
 
             @Override
@@ -58,6 +66,10 @@ public interface Policy {
                     return false; // called as plain code: an implementation in scope then runs pinned
                 }
                 if (declaring != null && scope.test(declaring) && rewritten.test(declaring)
+                        && !isNative(declaring, name, desc)) {
+                    return true;
+                }
+                if (declaring != null && rewritten.test(declaring) && overridesScoped(declaring, name, desc)
                         && !isNative(declaring, name, desc)) {
                     return true;
                 }
