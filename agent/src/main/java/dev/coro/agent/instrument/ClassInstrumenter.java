@@ -85,6 +85,32 @@ public final class ClassInstrumenter {
 
     /** @param extraTargets name+desc of methods of this class to treat as coroutines (method-reference targets) */
     public Result instrument(byte[] classFile, Set<String> extraTargets) {
+        // a coroutine whose twin would be too large gets a pinned twin, and the class is rewritten again: callers
+        // elsewhere were rewritten to call its twins, so the class must not load without them
+        java.util.Map<String, Integer> pinned = new java.util.HashMap<>(); // method -> its twin's code size
+        while (true) {
+            try {
+                return instrument(classFile, extraTargets, pinned);
+            } catch (TwinTooLarge e) {
+                pinned.put(e.method, e.size);
+            }
+        }
+    }
+
+    /** A twin over the JVM's limit for a method's code, of a method not yet pinned. */
+    private static final class TwinTooLarge extends Exception {
+        final String method;
+        final int size;
+
+        TwinTooLarge(String method, int size) {
+            super(method, null, false, false);
+            this.method = method;
+            this.size = size;
+        }
+    }
+
+    private Result instrument(byte[] classFile, Set<String> extraTargets, java.util.Map<String, Integer> pinned)
+            throws TwinTooLarge {
         ClassReader reader = new ClassReader(classFile);
         ClassNode cn = new ClassNode(Opcodes.ASM9);
         reader.accept(new ClassVisitor(Opcodes.ASM9, cn) {
@@ -144,6 +170,15 @@ public final class ClassInstrumenter {
                 changed = true;
                 continue;
             }
+            if (pinned.containsKey(where)) {
+                problems.add(new Problem(Problem.Severity.ERROR, cn.name, where, Insns.firstLine(m),
+                        "rewritten as a coroutine it would take " + pinned.get(where) + " bytes, over the JVM's"
+                                + " 65535-byte limit for one method; it runs pinned (never suspends)",
+                        "split the method into smaller @Coroutine methods"));
+                added.add(Stubs.pinnedTwin(cn.name, itf, m));
+                changed = true;
+                continue;
+            }
             try {
                 int before = sizeOf(m);
                 MethodNode twin = rewrite(cn, m, problems);
@@ -180,6 +215,11 @@ public final class ClassInstrumenter {
             cn.accept(cw);
             return new Result(cw.toByteArray(), problems, rewritten, foreign);
         } catch (MethodTooLargeException e) {
+            String desc = e.getDescriptor();
+            String original = e.getMethodName() + desc.replace(Insns.STACK_DESC + ")", ")");
+            if (desc.contains(Insns.STACK_DESC + ")") && !pinned.containsKey(original)) {
+                throw new TwinTooLarge(original, e.getCodeSize());
+            }
             problems.add(new Problem(Problem.Severity.ERROR, cn.name, e.getMethodName() + e.getDescriptor(), -1,
                     "rewritten as a coroutine it would take " + e.getCodeSize()
                             + " bytes, over the JVM's 65535-byte limit for one method",

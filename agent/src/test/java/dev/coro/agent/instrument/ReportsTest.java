@@ -4,9 +4,11 @@ import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.agent.hierarchy.ClassHierarchy;
 import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.ClassNode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,7 +121,7 @@ class ReportsTest {
     }
 
     @Test
-    void aMethodThatWouldPassThe64KiBLimitIsReportedAndTheClassLeftAlone() {
+    void aMethodThatWouldPassThe64KiBLimitIsReportedAndGetsAPinnedTwinSoItsCallersFindOne() {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "gen/Huge", null, "java/lang/Object", null);
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "huge", "(IJD)V", null, null);
@@ -139,10 +141,16 @@ class ReportsTest {
         mv.visitEnd();
         cw.visitEnd();
         ClassInstrumenter.Result r = instrument(cw.toByteArray());
-        assertNull(r.bytes);
+        // code elsewhere rewritten to call huge's twin must find it: the class is rewritten, that method pinned
+        assertNotNull(r.bytes, r.problems.toString());
+        ClassNode rewritten = new ClassNode();
+        new ClassReader(r.bytes).accept(rewritten, 0);
+        assertTrue(rewritten.methods.stream().anyMatch(m -> (m.name + m.desc).equals("huge(IJDLdev/coro/internal/Stack;)V")),
+                "no twin of huge");
+        assertEquals(1, r.problems.size(), r.problems.toString());
         Problem p = r.problems.get(0);
         assertEquals(Problem.Severity.ERROR, p.severity());
-        assertTrue(p.reason().contains("65535-byte limit"), p.toString());
+        assertTrue(p.reason().contains("65535-byte limit") && p.reason().contains("runs pinned"), p.toString());
         assertTrue(p.method().startsWith("huge"), p.toString());
         assertTrue(p.fix().contains("split"), p.toString());
     }

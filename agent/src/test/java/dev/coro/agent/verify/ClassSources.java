@@ -110,6 +110,8 @@ final class ClassSources implements Closeable {
                     .map(f -> root.relativize(f).toString())
                     .map(n -> n.substring(0, n.length() - ".class".length()))
                     .filter(n -> !n.equals("module-info"))
+                    // JDK 17's jrt:/ lists a file twice in a directory once it has been looked up by name
+                    .distinct()
                     .sorted()
                     .collect(Collectors.toList());
         }

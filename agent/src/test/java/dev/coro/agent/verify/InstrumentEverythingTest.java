@@ -1,5 +1,6 @@
 package dev.coro.agent.verify;
 
+import dev.coro.agent.AgentSetup;
 import dev.coro.agent.hierarchy.ClassHierarchy;
 import dev.coro.agent.instrument.ClassInstrumenter;
 import dev.coro.agent.instrument.Policy;
@@ -10,6 +11,7 @@ import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.InsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
@@ -39,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,7 +69,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * define or link for another reason (a missing optional dependency, a package-private superclass in another
  * loader) is printed as "skipped: reason" and counted. Failures are grouped by kind and printed; the first example
  * of each kind is dumped (javap style, instructions numbered as the analyzer numbers them, with its frames) under
- * {@code target/instrument-everything/}. Both verification paths are first shown to reject broken code.
+ * {@code target/instrument-everything/PASS/}. Both verification paths are first shown to reject broken code.
+ *
+ * <p>Twin resolution ({@link TwinResolution}): every call a rewritten class makes to a twin, or into coro's
+ * runtime, must resolve (JVMS method resolution) against the classes as rewritten, since no verifier looks at the
+ * callee and a missing twin only throws NoSuchMethodError when the call runs. Under Policy.everything, which
+ * redirects every call, the twins the instrumenter refuses to make (of a native method, an annotation's member, an
+ * abstract method of a pre-Java-8 interface, a class left unchanged after a reported error) are counted, not
+ * failures. A second pass rewrites the ASM and JUnit jars with the agent's own {@code scope=} policy and default
+ * patches, as {@code -javaagent:coro-agent.jar=scope=...} would, and there no missing twin is allowed: that policy
+ * decides which calls go to twins, and it once sent calls to annotation members and to Java 7 interface methods
+ * to twins that do not exist. The check is first shown to find such calls.
  *
  * <p>Run: {@code mvn -q -pl agent test -Dtest='dev.coro.agent.verify.**'} (surefire reads a trailing {@code .*}
  * as a file extension, so {@code dev.coro.agent.verify.*} matches nothing). System properties:
@@ -104,6 +117,17 @@ class InstrumentEverythingTest {
         final Set<String> unresolved = ConcurrentHashMap.newKeySet();
         /** Rewritten classes chosen for the JVM's verifier. */
         final Queue<Sample> jvmSamples = new ConcurrentLinkedQueue<>();
+        int jvmSampled;
+        /** Classes the instrumenter returned unchanged after reporting an error. */
+        final Set<String> leftUnchanged = ConcurrentHashMap.newKeySet();
+        TwinResolution twins;
+        int twinTargets;
+        long twinSites;
+        /** Misses that are failures, for the report; and the others, by cause. */
+        final List<TwinResolution.Miss> twinMisses = new ArrayList<>();
+        final Map<TwinResolution.Cause, Integer> twinGaps = new java.util.EnumMap<>(TwinResolution.Cause.class);
+        final Map<TwinResolution.Cause, Integer> twinUnchecked =
+                new java.util.EnumMap<>(TwinResolution.Cause.class);
 
         void fail(String kind, String className, String method, String detail, Throwable t, Supplier<String> dump) {
             failures.increment();
@@ -157,14 +181,33 @@ class InstrumentEverythingTest {
         }
     }
 
+    /** One way of rewriting the code bases: which instrumenter, which classes the agent would rewrite at all. */
+    private static final class Pass {
+        final String label;
+        final List<ClassSources.CodeBase> codeBases;
+        final Supplier<ClassInstrumenter> instrumenter;
+        final Predicate<String> rewrites;
+        /** Policy.everything asks for twins the instrumenter refuses to make (and reports): not failures there. */
+        final Set<TwinResolution.Cause> policyGaps;
+
+        Pass(String label, List<ClassSources.CodeBase> codeBases, Supplier<ClassInstrumenter> instrumenter,
+             Predicate<String> rewrites, Set<TwinResolution.Cause> policyGaps) {
+            this.label = label;
+            this.codeBases = codeBases;
+            this.instrumenter = instrumenter;
+            this.rewrites = rewrites;
+            this.policyGaps = policyGaps;
+        }
+    }
+
     @Test
     void everyMethodOfAsmJunitAndJavaBaseVerifiesWhenRewrittenAsACoroutine() throws Exception {
-        long start = System.nanoTime();
         try (ClassSources sources = ClassSources.open()) {
             ClassHierarchy hierarchy = new ClassHierarchy(sources::find);
             // the checks must be able to fail: a broken method and a broken class are rejected by the same paths
             asmCheckRejectsBrokenCode(hierarchy);
             jvmCheckRejectsBrokenClass();
+            twinCheckFindsMissingTwins(sources);
 
             List<ClassSources.CodeBase> codeBases = new ArrayList<>(sources.jarCodeBases());
             assertFalse(codeBases.stream().noneMatch(c -> c.name.startsWith("asm-")),
@@ -173,79 +216,166 @@ class InstrumentEverythingTest {
                     "no JUnit jar on the class path: " + System.getProperty("java.class.path"));
             codeBases.add(sources.javaBase());
 
-            Run run = new Run();
             Policy policy = Policy.everything(hierarchy);
-            ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-            List<Future<?>> futures = new ArrayList<>();
-            Map<String, Integer> perCodeBase = new LinkedHashMap<>();
-            try {
-                for (ClassSources.CodeBase cb : codeBases) {
-                    int n = 0;
-                    for (int i = 0; i < cb.classes.size(); i++) {
-                        if (cb.jdk && i % JDK_STRIDE != 0) {
-                            continue;
-                        }
-                        String name = cb.classes.get(i);
-                        // java.* cannot be defined outside the boot loader; java.base's other packages can
-                        boolean jvmSample = (!cb.jdk || JDK_JVM && !name.startsWith("java/")) && i % JVM_STRIDE == 0;
-                        futures.add(pool.submit(() -> {
-                            try {
-                                processClass(sources, hierarchy, policy, cb, name, jvmSample, run);
-                            } catch (Throwable t) {
-                                run.fail("the check itself threw " + t.getClass().getName(), name, null,
-                                        stackTrace(t), t, null);
-                            }
-                        }));
-                        n++;
-                    }
-                    perCodeBase.put(cb.name, n);
-                }
-                for (Future<?> f : futures) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-            long rewrittenAt = System.nanoTime();
-
-            // the JVM's verifier, one fresh loader per class
-            List<Sample> samples = new ArrayList<>(run.jvmSamples);
-            samples.sort((a, b) -> a.name.compareTo(b.name));
-            ClassLoader parent = InstrumentEverythingTest.class.getClassLoader();
-            for (Sample s : samples) {
-                JvmVerifier.Outcome o = JvmVerifier.verify(s.name, s.bytes, n -> s.codeBase.read(sources, n), parent);
-                switch (o.kind) {
-                    case VERIFIED:
-                        run.jvmVerified.increment();
-                        break;
-                    case REJECTED:
-                        run.fail("JVM verifier: " + o.stage + ": " + o.error.getClass().getSimpleName() + ": "
-                                        + normalize(blurNames(String.valueOf(o.error.getMessage()))), s.name, null,
-                                o.reason(), o.error, () -> MethodDump.dumpClass(hierarchy, s.bytes, null));
-                        break;
-                    default:
-                        run.skippedCount.increment();
-                        String message = String.valueOf(o.error.getMessage())
-                                .replaceAll("'verify:[^']*' @\\p{XDigit}+", "a fresh loader");
-                        run.skipped.merge(o.stage + ": " + o.error.getClass().getSimpleName() + ": "
-                                + normalize(message), 1, Integer::sum);
-                        System.out.println("skipped: " + s.name.replace('/', '.') + ": " + o.reason());
-                }
-            }
-            long end = System.nanoTime();
-
-            report(run, perCodeBase, samples.size(), (rewrittenAt - start) / 1_000_000, (end - rewrittenAt) / 1_000_000);
-            if (run.failures.sum() > 0) {
-                fail(run.failures.sum() + " failures in " + run.failureKinds.size() + " kinds, first: "
-                        + run.failureKinds.values().iterator().next().kind + " (see the output above and "
-                        + DUMPS.toAbsolutePath() + ")");
-            }
-            // not vacuous: the code bases were found and most of their classes went through both checks
-            assertTrue(run.classesRead.sum() > 1000 && run.classesRewritten.sum() > run.classesRead.sum() / 2,
-                    "too few classes rewritten: " + run.classesRewritten + " of " + run.classesRead);
-            assertTrue(!samples.isEmpty() && run.jvmVerified.sum() >= samples.size() * 9L / 10,
-                    "the JVM check skipped too many classes: verified " + run.jvmVerified + " of " + samples.size());
+            // the runtime is never rewritten (its twins are written by hand); everything else would be
+            Pass pass = new Pass("everything", codeBases, () -> new ClassInstrumenter(policy),
+                    n -> !n.startsWith("dev/coro/"), java.util.EnumSet.of(TwinResolution.Cause.NATIVE,
+                    TwinResolution.Cause.ANNOTATION_MEMBER, TwinResolution.Cause.OLD_INTERFACE));
+            Run run = runPass(pass, sources, hierarchy);
+            assertNotVacuous(run);
         }
+    }
+
+    /** The code bases were found and most of their classes went through every check. */
+    private static void assertNotVacuous(Run run) {
+        assertTrue(run.classesRead.sum() > 1000 && run.classesRewritten.sum() > run.classesRead.sum() / 2,
+                "too few classes rewritten: " + run.classesRewritten + " of " + run.classesRead);
+        assertTrue(run.jvmSampled > 0 && run.jvmVerified.sum() >= run.jvmSampled * 9L / 10,
+                "the JVM check skipped too many classes: verified " + run.jvmVerified + " of " + run.jvmSampled);
+        assertTrue(run.twinSites > run.methodsRewritten.sum(),
+                "too few calls to twins checked: " + run.twinSites + " sites");
+    }
+
+    /**
+     * The agent's {@code scope=} policy (every method of the scoped packages is a coroutine; a call is redirected
+     * to a twin only where the policy believes there is one), with its default patches, over the ASM and JUnit
+     * jars, each class as the agent would rewrite it: the same checks, and no gap allowed in the twin check.
+     * java.base is not a code base here: the agent never rewrites the JDK, whatever {@code scope=} says.
+     */
+    @Test
+    void underScopeEveryMethodOfAsmAndJunitVerifiesAndEveryTwinItCallsExists() throws Exception {
+        try (ClassSources sources = ClassSources.open()) {
+            ClassHierarchy hierarchy = new ClassHierarchy(sources::find);
+            twinCheckFindsMissingTwins(sources);
+            AgentSetup agent = AgentSetup.parse(SCOPE);
+            List<ClassSources.CodeBase> codeBases = sources.jarCodeBases();
+            for (ClassSources.CodeBase cb : codeBases) {
+                for (String name : cb.classes) {
+                    assertTrue(agent.inScope(name), name + " of " + cb.name + " is outside " + SCOPE);
+                }
+            }
+            Pass pass = new Pass("scope", codeBases, () -> agent.instrumenter(hierarchy), agent::accepts,
+                    Set.of());
+            Run run = runPass(pass, sources, hierarchy);
+            assertNotVacuous(run);
+        }
+    }
+
+    /** The packages of the jar code bases, as {@code scope=} options. */
+    private static final String SCOPE = "scope=org.objectweb.asm.**,scope=org.junit.**,scope=org.opentest4j.**,"
+            + "scope=org.apiguardian.**";
+
+    /**
+     * Rewrites and checks every class of the pass's code bases, then resolves every call to a twin they make, then
+     * runs the JVM's verifier; prints the report and fails on any failure.
+     */
+    private static Run runPass(Pass pass, ClassSources sources, ClassHierarchy hierarchy) throws Exception {
+        long start = System.nanoTime();
+        Run run = new Run();
+        run.twins = new TwinResolution(sources::find, n -> rewriteElsewhere(sources, pass, n, run), pass.rewrites,
+                run.leftUnchanged);
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        List<Future<?>> futures = new ArrayList<>();
+        Map<String, Integer> perCodeBase = new LinkedHashMap<>();
+        try {
+            for (ClassSources.CodeBase cb : pass.codeBases) {
+                int n = 0;
+                for (int i = 0; i < cb.classes.size(); i++) {
+                    if (cb.jdk && i % JDK_STRIDE != 0) {
+                        continue;
+                    }
+                    String name = cb.classes.get(i);
+                    // java.* cannot be defined outside the boot loader; java.base's other packages can
+                    boolean jvmSample = (!cb.jdk || JDK_JVM && !name.startsWith("java/")) && i % JVM_STRIDE == 0;
+                    futures.add(pool.submit(() -> {
+                        try {
+                            processClass(sources, hierarchy, pass.instrumenter, cb, name, jvmSample, run);
+                        } catch (Throwable t) {
+                            run.fail("the check itself threw " + t.getClass().getName(), name, null,
+                                    stackTrace(t), t, null);
+                        }
+                    }));
+                    n++;
+                }
+                perCodeBase.put(cb.name, n);
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long rewrittenAt = System.nanoTime();
+
+        // every call to a twin, against the classes as rewritten (all of them are in now)
+        for (TwinResolution.Miss m : run.twins.check()) {
+            if (!m.cause().checked()) {
+                run.twinUnchecked.merge(m.cause(), 1, Integer::sum);
+            } else if (pass.policyGaps.contains(m.cause())) {
+                run.twinGaps.merge(m.cause(), 1, Integer::sum);
+            } else {
+                int dot = m.first().indexOf('.');
+                run.twinMisses.add(m);
+                run.fail("twin resolution: a call to a method that does not exist once rewritten: "
+                                + m.cause().text, m.first().substring(0, dot), m.first().substring(dot + 1),
+                        "calls " + m.target() + " (" + m.sites() + " call sites)", null, null);
+            }
+        }
+        run.twinTargets = run.twins.targetCount();
+        run.twinSites = run.twins.siteCount();
+        long resolvedAt = System.nanoTime();
+
+        // the JVM's verifier, one fresh loader per class
+        List<Sample> samples = new ArrayList<>(run.jvmSamples);
+        samples.sort((a, b) -> a.name.compareTo(b.name));
+        run.jvmSampled = samples.size();
+        ClassLoader parent = InstrumentEverythingTest.class.getClassLoader();
+        for (Sample s : samples) {
+            JvmVerifier.Outcome o = JvmVerifier.verify(s.name, s.bytes, n -> s.codeBase.read(sources, n), parent);
+            switch (o.kind) {
+                case VERIFIED:
+                    run.jvmVerified.increment();
+                    break;
+                case REJECTED:
+                    run.fail("JVM verifier: " + o.stage + ": " + o.error.getClass().getSimpleName() + ": "
+                                    + normalize(blurNames(String.valueOf(o.error.getMessage()))), s.name, null,
+                            o.reason(), o.error, () -> MethodDump.dumpClass(hierarchy, s.bytes, null));
+                    break;
+                default:
+                    run.skippedCount.increment();
+                    String message = String.valueOf(o.error.getMessage())
+                            .replaceAll("'verify:[^']*' @\\p{XDigit}+", "a fresh loader");
+                    run.skipped.merge(o.stage + ": " + o.error.getClass().getSimpleName() + ": "
+                            + normalize(message), 1, Integer::sum);
+                    System.out.println("skipped: " + s.name.replace('/', '.') + ": " + o.reason());
+            }
+        }
+        long end = System.nanoTime();
+
+        report(pass.label, run, perCodeBase, (rewrittenAt - start) / 1_000_000,
+                (resolvedAt - rewrittenAt) / 1_000_000, (end - resolvedAt) / 1_000_000);
+        if (run.failures.sum() > 0) {
+            fail(pass.label + ": " + run.failures.sum() + " failures in " + run.failureKinds.size()
+                    + " kinds, first: " + run.failureKinds.values().iterator().next().kind
+                    + " (see the output above and " + DUMPS.resolve(pass.label).toAbsolutePath() + ")");
+        }
+        return run;
+    }
+
+    /**
+     * A class outside the code bases that a call to a twin leads to (a supertype, a callee), as the agent would
+     * load it: rewritten by the same instrumenter if the agent rewrites it, else as it is.
+     */
+    private static byte[] rewriteElsewhere(ClassSources sources, Pass pass, String name, Run run) {
+        byte[] original = sources.find(name);
+        if (original == null) {
+            return null;
+        }
+        ClassInstrumenter.Result r = pass.instrumenter.get().instrument(original);
+        if (r.bytes == null && r.hasErrors()) {
+            run.leftUnchanged.add(name);
+        }
+        return r.bytes != null ? r.bytes : original;
     }
 
     @Test
@@ -260,9 +390,17 @@ class InstrumentEverythingTest {
         jvmCheckRejectsBrokenClass();
     }
 
+    @Test
+    void theTwinCheckFindsMissingTwins() throws IOException {
+        try (ClassSources sources = ClassSources.open()) {
+            twinCheckFindsMissingTwins(sources);
+        }
+    }
+
     /** Rewrites one class and checks the result; everything found goes into {@code run}. */
-    private static void processClass(ClassSources sources, ClassHierarchy hierarchy, Policy policy,
-                                     ClassSources.CodeBase cb, String name, boolean jvmSample, Run run) {
+    private static void processClass(ClassSources sources, ClassHierarchy hierarchy,
+                                     Supplier<ClassInstrumenter> instrumenter, ClassSources.CodeBase cb, String name,
+                                     boolean jvmSample, Run run) {
         byte[] original = cb.read(sources, name);
         if (original == null) {
             run.fail("class file unreadable", name, null, "no class file in " + cb.name, null, null);
@@ -271,7 +409,7 @@ class InstrumentEverythingTest {
         run.classesRead.increment();
         ClassInstrumenter.Result r;
         try {
-            r = new ClassInstrumenter(policy).instrument(original);
+            r = instrumenter.get().instrument(original);
         } catch (Throwable t) {
             run.fail("instrumenter threw " + t.getClass().getName() + ": " + normalize(String.valueOf(t.getMessage())),
                     name, null, stackTrace(t), t, null);
@@ -294,9 +432,14 @@ class InstrumentEverythingTest {
         }
         if (r.bytes == null) {
             run.classesUnchanged.increment();
+            if (r.hasErrors()) {
+                run.leftUnchanged.add(name); // what its callers were told has twins has none
+            }
+            run.twins.record(original, false);
             return;
         }
         run.classesRewritten.increment();
+        run.twins.record(r.bytes, true);
         asmVerify(hierarchy, name, original, r.bytes, run);
         if (jvmSample) {
             run.jvmSamples.add(new Sample(cb, name, r.bytes));
@@ -479,6 +622,105 @@ class InstrumentEverythingTest {
     }
 
     /**
+     * The twin check reports a call to a twin its target lacks and one that resolves to a static method from a
+     * non-static call, and passes a twin inherited from a superinterface's default method (hand-made classes); and
+     * through the real instrumenter, under Policy.everything (which, like {@code scope=} before it learned better,
+     * redirects every call), it reports the calls to the missing twins of an annotation's member and of a Java 7
+     * interface's abstract method, which are what threw NoSuchMethodError in Jackson and Gson, while the runtime
+     * calls the rewriting adds all resolve.
+     */
+    private static void twinCheckFindsMissingTwins(ClassSources sources) {
+        String p = "dev/coro/agent/verify/TwinSelfCheck";
+        String stack = TwinResolution.STACK_DESC;
+        Map<String, byte[]> made = new java.util.HashMap<>();
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_INTERFACE | Opcodes.ACC_ABSTRACT, p + "Itf", null,
+                "java/lang/Object", null);
+        emptyMethod(cw, Opcodes.ACC_PUBLIC, "inherited", "(" + stack + ")V");
+        made.put(p + "Itf", cw.toByteArray());
+        cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, p + "Target", null, "java/lang/Object",
+                new String[] {p + "Itf"});
+        emptyMethod(cw, Opcodes.ACC_PUBLIC, "plain", "()V"); // no twin
+        emptyMethod(cw, Opcodes.ACC_PUBLIC, "instance", "(" + stack + ")V");
+        made.put(p + "Target", cw.toByteArray());
+        cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, p + "Caller", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "calls", "(L" + p + "Target;" + stack + ")V", null,
+                null);
+        mv.visitCode();
+        for (String[] call : new String[][] {{"plain", "v"}, {"inherited", "v"}, {"instance", "s"}}) {
+            if (call[1].equals("v")) {
+                mv.visitVarInsn(Opcodes.ALOAD, 0);
+            }
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitMethodInsn(call[1].equals("v") ? Opcodes.INVOKEVIRTUAL : Opcodes.INVOKESTATIC, p + "Target",
+                    call[0], "(" + stack + ")V", false);
+        }
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(2, 2);
+        mv.visitEnd();
+        made.put(p + "Caller", cw.toByteArray());
+
+        // an annotation with a member and a Java 7 interface, and a class calling both, rewritten for real
+        cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_INTERFACE | Opcodes.ACC_ABSTRACT
+                | Opcodes.ACC_ANNOTATION, p + "Anno", null, "java/lang/Object",
+                new String[] {"java/lang/annotation/Annotation"});
+        cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_ABSTRACT, "value", "()I", null, null).visitEnd();
+        made.put(p + "Anno", cw.toByteArray());
+        cw = new ClassWriter(0);
+        cw.visit(Opcodes.V1_7, Opcodes.ACC_PUBLIC | Opcodes.ACC_INTERFACE | Opcodes.ACC_ABSTRACT, p + "Java7", null,
+                "java/lang/Object", null);
+        cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_ABSTRACT, "name", "()I", null, null).visitEnd();
+        made.put(p + "Java7", cw.toByteArray());
+        cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, p + "User", null, "java/lang/Object", null);
+        mv = cw.visitMethod(Opcodes.ACC_STATIC, "use", "(L" + p + "Anno;L" + p + "Java7;)I", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(Opcodes.ALOAD, 0);
+        mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, p + "Anno", "value", "()I", true);
+        mv.visitVarInsn(Opcodes.ALOAD, 1);
+        mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, p + "Java7", "name", "()I", true);
+        mv.visitInsn(Opcodes.IADD);
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(2, 2);
+        mv.visitEnd();
+        made.put(p + "User", cw.toByteArray());
+
+        java.util.function.Function<String, byte[]> find = n -> made.containsKey(n) ? made.get(n) : sources.find(n);
+        ClassInstrumenter instrumenter = new ClassInstrumenter(Policy.everything(new ClassHierarchy(find)));
+        Set<String> unchanged = ConcurrentHashMap.newKeySet();
+        TwinResolution twins = new TwinResolution(find, find, made::containsKey, unchanged);
+        for (String name : new String[] {"Itf", "Target", "Caller"}) {
+            twins.record(made.get(p + name), name.equals("Caller"));
+        }
+        for (String name : new String[] {"Anno", "Java7", "User"}) {
+            ClassInstrumenter.Result r = instrumenter.instrument(made.get(p + name));
+            twins.record(r.bytes != null ? r.bytes : made.get(p + name), r.bytes != null);
+        }
+        Map<String, TwinResolution.Cause> found = new TreeMap<>();
+        for (TwinResolution.Miss m : twins.check()) {
+            found.put(m.target().owner().substring(p.length()) + "." + m.target().name(), m.cause());
+        }
+        assertEquals(Map.of("Target.plain", TwinResolution.Cause.UNEXPLAINED,
+                        "Target.instance", TwinResolution.Cause.WRONG_KIND,
+                        "Anno.value", TwinResolution.Cause.ANNOTATION_MEMBER,
+                        "Java7.name", TwinResolution.Cause.OLD_INTERFACE), found,
+                "the twin check's verdicts on the self-check classes");
+        // and the stub, the twin and the runtime calls of User were checked too: they resolved
+        assertTrue(twins.targetCount() > found.size() + 3, "runtime calls checked: " + twins.targetCount());
+    }
+
+    private static void emptyMethod(ClassWriter cw, int access, String name, String desc) {
+        MethodVisitor mv = cw.visitMethod(access, name, desc, null, null);
+        mv.visitCode();
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, Type.getArgumentsAndReturnSizes(desc) >> 2);
+        mv.visitEnd();
+    }
+
+    /**
      * A class with {@code static int m(int)}: {@code return x != 0 ? 1 : 0} with correct frames, or with a defect:
      * a POP on an empty stack first ("underflow"), or a frame at the branch target that claims the int argument is a
      * String ("frame"). Written without COMPUTE flags, so nothing repairs the defect.
@@ -511,10 +753,13 @@ class InstrumentEverythingTest {
 
     // ---- reporting
 
-    private static void report(Run run, Map<String, Integer> perCodeBase, int jvmSampled, long rewriteMillis,
-                               long jvmMillis) throws IOException {
+    private static void report(String label, Run run, Map<String, Integer> perCodeBase, long rewriteMillis,
+                               long twinMillis, long jvmMillis) throws IOException {
+        int jvmSampled = run.jvmSampled;
+        Path dumps = DUMPS.resolve(label);
         StringBuilder out = new StringBuilder();
-        out.append("instrument-everything: code bases ").append(perCodeBase).append('\n');
+        out.append("instrument-everything (").append(label).append("): code bases ").append(perCodeBase)
+                .append('\n');
         if (JDK_STRIDE > 1) {
             out.append("  java.base sampled deterministically: every ").append(JDK_STRIDE)
                     .append("th class in name order\n");
@@ -536,7 +781,22 @@ class InstrumentEverythingTest {
                     .append(names.subList(0, Math.min(10, names.size()))).append(names.size() > 10 ? "..." : "")
                     .append('\n');
         }
-        Files.createDirectories(DUMPS);
+        out.append("  twin resolution: ").append(run.twinTargets).append(" distinct targets (")
+                .append(run.twinSites).append(" call sites) of calls to twins and into the runtime; ")
+                .append(run.twinMisses.size()).append(" missing; gaps Policy.everything asks for: ")
+                .append(run.twinGaps).append("; not checked: ").append(run.twinUnchecked).append('\n');
+        Map<TwinResolution.Cause, Integer> shown = new java.util.EnumMap<>(TwinResolution.Cause.class);
+        for (TwinResolution.Miss m : run.twinMisses) { // up to 20 of each cause, so that every cause shows
+            int n = shown.merge(m.cause(), 1, Integer::sum);
+            if (n <= 20) {
+                out.append("    missing: ").append(m.target()).append(", called by ").append(m.first())
+                        .append(m.sites() > 1 ? " and " + (m.sites() - 1) + " more sites" : "").append(": ")
+                        .append(m.cause().text).append('\n');
+            } else if (n == 21) {
+                out.append("    ... and more: ").append(m.cause().text).append('\n');
+            }
+        }
+        Files.createDirectories(dumps);
         int k = 0;
         synchronized (run.failureKinds) {
             List<Failure> kinds = new ArrayList<>(run.failureKinds.values());
@@ -557,24 +817,24 @@ class InstrumentEverythingTest {
                 if (dump != null) {
                     file.append(dump);
                 }
-                Path p = DUMPS.resolve("failure-" + k + ".txt");
+                Path p = dumps.resolve("failure-" + k + ".txt");
                 Files.writeString(p, file);
                 out.append("    dump: ").append(p.toAbsolutePath()).append('\n');
             }
         }
-        out.append(String.format("instrument-everything summary: classes read %d, classes rewritten %d "
+        out.append(String.format("instrument-everything (" + label + ") summary: classes read %d, classes rewritten %d "
                         + "(unchanged %d), methods rewritten %d, too-large reports %d, native reports %d, "
                         + "pre-Java-8 interface reports %d, "
                         + "pinned-call warnings %d, ASM-verified classes %d (methods %d), JVM-verified classes %d "
                         + "of %d sampled (jar classes%s, every %d%s), skipped %d, failures %d; %d threads, "
-                        + "rewrite+ASM %d ms, "
+                        + "rewrite+ASM %d ms, twin resolution %d ms, "
                         + "JVM %d ms%n",
                 run.classesRead.sum(), run.classesRewritten.sum(), run.classesUnchanged.sum(),
                 run.methodsRewritten.sum(), run.tooLarge.size(), run.nativeReports.sum(), run.oldInterfaceReports.sum(),
                 run.warnings.sum(),
                 run.asmVerifiedClasses.sum(), run.asmVerifiedMethods.sum(), run.jvmVerified.sum(), jvmSampled,
                 JDK_JVM ? " and java.base outside java.*" : "", JVM_STRIDE, JVM_STRIDE == 1 ? "st: all" : "th", run.skippedCount.sum(), run.failures.sum(),
-                THREADS, rewriteMillis, jvmMillis));
+                THREADS, rewriteMillis, twinMillis, jvmMillis));
         System.out.print(out);
         System.out.flush();
     }
