@@ -86,8 +86,8 @@ public final class Coro {
 
     /**
      * Runs {@code body} in the calling coroutine with a deadline: if it has not returned after {@code timeout}, it gets
-     * a {@link TimeoutExpiredException} where it is suspended (its {@code finally} blocks run), and so does the caller.
-     * Nested timeouts each fire their own. See also {@link Timeout} for a try-with-resources form.
+     * a {@link TimeoutExpiredException} where it is suspended (its {@code finally} blocks run), and so does the caller,
+     * also when a library in the body wrapped it in an exception of its own. Nested timeouts each fire their own. See also {@link Timeout} for a try-with-resources form.
      *
      * <pre>{@code
      * String page = Coro.withTimeout(Duration.ofSeconds(2), () -> fetch(url));
@@ -129,6 +129,10 @@ public final class Coro {
             result = body.call(stack);
         } catch (Throwable e) {
             t.close();
+            TimeoutExpiredException mine = dev.coro.internal.Failures.signal(e, TimeoutExpiredException.class);
+            if (mine != null && mine != e && mine.timeout() == t) {
+                throw mine; // a library in the body wrapped it (Jackson wraps what a serializer throws)
+            }
             throw e;
         }
         if (Suspend.isSuspending(stack)) {

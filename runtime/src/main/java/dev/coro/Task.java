@@ -35,8 +35,9 @@ public interface Task<T> {
      * Asks the task to stop: a task not yet started never runs; a suspended one gets a
      * {@link java.util.concurrent.CancellationException} where it is suspended, so its {@code finally} blocks run; a
      * running one at its next suspension point or loop head. A task that finishes before that ends normally, and
-     * keeps its value: nothing it was handed is dropped. {@link #isCancelled()} and {@link #join()} agree on how it
-     * ended.
+     * keeps its value: nothing it was handed is dropped. A task that ends with that exception, or with one that wraps
+     * it (a library in the way wraps what it catches), was cancelled. {@link #isCancelled()} and {@link #join()} agree
+     * on how it ended.
      *
      * @return false if the task had already finished; true if the request was made in time to be seen
      */

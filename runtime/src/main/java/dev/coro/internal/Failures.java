@@ -23,6 +23,20 @@ public final class Failures {
         handler = h == null ? DEFAULT : h;
     }
 
+    /**
+     * The exception of type {@code signal} that {@code e} is or wraps (its cause chain), or null. Coro's own
+     * signals, a cancel's {@code CancellationException} and a timeout's expiry, pass through the code they unwind,
+     * and a library wraps whatever it catches (Jackson, a JDBC driver): they must still be told from a failure.
+     */
+    public static <T extends Throwable> T signal(Throwable e, Class<T> signal) {
+        for (int depth = 0; e != null && depth < 32; depth++, e = e.getCause()) { // bounded: a cycle of causes
+            if (signal.isInstance(e)) {
+                return signal.cast(e);
+            }
+        }
+        return null;
+    }
+
     static void taskFailed(CoTask<?> t, Throwable error) {
         try {
             handler.accept(t, error);

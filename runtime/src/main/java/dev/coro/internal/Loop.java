@@ -517,7 +517,7 @@ public final class Loop {
         if (s == spare) {
             s.task = null; // back to the loop, empty, for the next task
         }
-        finish(t, value, error, error instanceof CancellationException && t.cancelRequested);
+        finish(t, value, error, t.cancelRequested && Failures.signal(error, CancellationException.class) != null);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -28,6 +28,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import dev.coro.Coro;
 import dev.coro.Coroutine;
+import dev.coro.Event;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +40,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -329,6 +332,41 @@ class JsonLibrariesTest {
     interface RoundTrip {
         @Coroutine
         String of(String who) throws Exception;
+    }
+
+    /** Says it is inside, then waits for good. */
+    static final class StuckSerializer extends JsonSerializer<Slow> {
+        final Event inside = new Event();
+        final CountDownLatch never = new CountDownLatch(1);
+
+        @Override
+        public void serialize(Slow value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            inside.set();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
+    }
+
+    @Test
+    void aTaskCancelledWhileItsSerializerWaitsEndsCancelledThoughJacksonWrapsTheCancel() {
+        StuckSerializer stuck = new StuckSerializer();
+        ObjectMapper mapper = new ObjectMapper().registerModule(new SimpleModule().addSerializer(Slow.class, stuck));
+        Coro.run(() -> {
+            Task<String> t = Coro.spawn(() -> mapper.writeValueAsString(List.of(new Slow("x"))));
+            stuck.inside.await();
+            assertTrue(t.cancel());
+            try {
+                t.join();
+            } catch (CancellationException expected) { // what a task cancelled throws from join
+                assertTrue(t.isCancelled());
+                return null;
+            }
+            fail("the cancelled task ended normally");
+            return null;
+        });
     }
 
     private static String withoutTheAgent(String program) throws Exception {
