@@ -779,11 +779,15 @@ public final class Loop {
         }
     }
 
-    /** Loading, rewriting or initialising a class on first use: a one-time cost, not a call that blocks the loop. */
+    /**
+     * Looking up, loading, rewriting or initialising a class on first use: a one-time cost, not a call that blocks the
+     * loop. Every load, the JVM's own on first use included, passes through ClassLoader.loadClass or defineClass.
+     */
     private static boolean loadingClasses(StackTraceElement[] trace) {
         for (StackTraceElement e : trace) {
-            if (e.getClassName().equals("java.lang.ClassLoader") && e.getMethodName().startsWith("defineClass")
-                    || e.getMethodName().equals("<clinit>")) {
+            String m = e.getMethodName();
+            boolean loader = e.getClassName().equals("java.lang.ClassLoader");
+            if (loader && (m.startsWith("defineClass") || m.startsWith("loadClass")) || m.equals("<clinit>")) {
                 return true;
             }
         }

@@ -145,4 +145,51 @@ class WatchdogTest {
             initialising.awaitEnd(10_000);
         }
     }
+
+    private static final CountDownLatch IN_LOOKUP = new CountDownLatch(1);
+    private static final CountDownLatch LEAVE_LOOKUP = new CountDownLatch(1);
+
+    /** Finds its classes slowly, as a loader reading a big jar or a remote one does, before any defineClass. */
+    static final class SlowLoader extends ClassLoader {
+        SlowLoader() {
+            super(null);
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            IN_LOOKUP.countDown();
+            try {
+                LEAVE_LOOKUP.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ClassNotFoundException(name);
+        }
+    }
+
+    /** Looking a class up to load it is part of loading it, also before the bytes reach defineClass. */
+    @Test
+    void aLoopLookingUpAClassToLoadIsNotReported() throws Exception {
+        Loop loading = Loop.startDaemon("watchdog-test-lookup");
+        loading.execute(() -> {
+            try {
+                Class.forName("example.NotThere", false, new SlowLoader());
+            } catch (ClassNotFoundException expected) {
+                // the point was the wait
+            }
+        });
+        try {
+            assertTrue(IN_LOOKUP.await(10, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            for (long t = 0; t <= 300; t += 5) {
+                Watchdog.tick(List.of(loading), t0 + t * MS, false, 0, BLOCKED);
+            }
+            assertEquals(0, warnings.stream().filter(w -> w.contains("watchdog-test-lookup")).count(),
+                    warnings.toString());
+        } finally {
+            LEAVE_LOOKUP.countDown();
+            loading.endDaemon();
+            loading.awaitEnd(10_000);
+        }
+    }
 }
