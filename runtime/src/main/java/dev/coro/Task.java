@@ -54,7 +54,7 @@ public interface Task<T> {
 
     /**
      * Runs {@code action} once the task is done (at once if it is), on the thread that completed it: keep it short and
-     * non-blocking.
+     * non-blocking. Actions run in the order they were added, and tasks joining it resume in the order they joined.
      */
     void onComplete(java.util.function.Consumer<? super Task<T>> action);
 

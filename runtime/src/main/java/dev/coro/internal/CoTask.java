@@ -450,10 +450,21 @@ public final class CoTask<T> implements Task<T> {
             }
         } while (!WAITERS.compareAndSet(this, ws, COMPLETED)); // a waiter came or left meanwhile: count again
         boolean any = ws != null;
-        while (ws instanceof WaiterNode) {
-            WaiterNode n = (WaiterNode) ws;
-            n.waiter.taskDone(this);
-            ws = n.next;
+        if (ws instanceof WaiterNode && ((WaiterNode) ws).next instanceof WaiterNode) {
+            // pushed newest first: run callbacks and wake joiners in the order they came
+            int n = 0;
+            for (Object w = ws; w instanceof WaiterNode; w = ((WaiterNode) w).next) {
+                n++;
+            }
+            Waiter[] inOrder = new Waiter[n];
+            for (Object w = ws; w instanceof WaiterNode; w = ((WaiterNode) w).next) {
+                inOrder[--n] = ((WaiterNode) w).waiter;
+            }
+            for (Waiter w : inOrder) {
+                w.taskDone(this);
+            }
+        } else if (ws instanceof WaiterNode) {
+            ((WaiterNode) ws).waiter.taskDone(this);
         }
         return any;
     }

@@ -119,6 +119,32 @@ class TaskApiTest extends PrimitiveTest {
     }
 
     @Test
+    void callbacksRunInTheOrderTheyWereAddedAndJoinersResumeInTheOrderTheyJoined() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            Task<String> t = Coro.spawn(() -> {
+                Coro.sleep(10);
+                return "v";
+            });
+            List<Task<Void>> joiners = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int id = i;
+                t.onComplete(done -> l.add("callback " + id));
+                joiners.add(Coro.spawn(() -> {
+                    t.join();
+                    l.add("joiner " + id);
+                }));
+            }
+            for (Task<Void> j : joiners) {
+                j.join();
+            }
+            return l;
+        });
+        assertEquals(List.of("callback 0", "callback 1", "callback 2", "callback 3",
+                "joiner 0", "joiner 1", "joiner 2", "joiner 3"), log);
+    }
+
+    @Test
     void exceptionIsNullWhileRunningOnSuccessAndWhenCancelledAndTheFailureOtherwise() {
         IllegalStateException boom = new IllegalStateException("boom");
         IOException io = new IOException("io");
