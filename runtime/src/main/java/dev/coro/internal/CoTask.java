@@ -215,6 +215,11 @@ public final class CoTask<T> implements Task<T> {
         }
     }
 
+    /** On its loop's thread, while it runs: it started {@code t} (see PatchedThreads). */
+    public void startedThread(Thread t) {
+        loop.startedThread(t);
+    }
+
     // ---- Task ----
 
     @Override

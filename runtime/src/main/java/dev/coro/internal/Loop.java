@@ -293,6 +293,9 @@ public final class Loop {
     private boolean turn(CoTask<?> root) {
         // Tasks readied during the batch run in it too (still FIFO): a yield costs no housekeeping of its own, and
         // the budget still lets timers, IO and the door in after at most MAX_BATCH resumes.
+        if (quiet && !ready.isEmpty()) {
+            quiet = false; // something moved: a deadlock's grace starts again
+        }
         CoTask<?> t;
         for (int budget = MAX_BATCH; budget > 0 && (t = ready.pollFirst()) != null; budget--) {
             resume(t);
@@ -354,11 +357,60 @@ public final class Loop {
         }
     }
 
+    /**
+     * How long the loop waits, with nothing of its own that could wake a task, for another thread to act before it
+     * declares a deadlock: a channel or event made in a task and handed to a thread is not known to be shared until
+     * that thread first touches it, which takes it a while (starting a thread alone takes tens of microseconds).
+     */
+    private static final long DEADLOCK_GRACE_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.deadlock.grace", 1_000, 0, Settings.MAX_MILLIS));
+    /** How often a loop waiting only on threads its tasks started looks whether they are still alive. */
+    private static final long THREAD_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Threads started by this loop's tasks (patched {@code Thread.start}); while one lives, it may wake a task. */
+    private java.util.ArrayList<Thread> startedThreads;
+    /** Whether the last look found nothing here that could wake a task, and since when. */
+    private boolean quiet;
+    private long quietSince;
+
+    /** Loop thread only: a task started {@code t}, which may end the waits of tasks on what it was handed. */
+    void startedThread(Thread t) {
+        if (startedThreads == null) {
+            startedThreads = new java.util.ArrayList<>();
+        }
+        startedThreads.removeIf(old -> !old.isAlive());
+        startedThreads.add(t);
+    }
+
+    /**
+     * Nothing of the loop's own can wake a task: how long to wait for another thread before looking again, or 0 if
+     * the grace is over and none acted, a deadlock.
+     */
+    private long graceLeft() {
+        if (startedThreads != null) {
+            startedThreads.removeIf(t -> !t.isAlive());
+            if (!startedThreads.isEmpty()) {
+                quiet = false; // the grace starts once the last of them has ended
+                return THREAD_POLL_NANOS;
+            }
+        }
+        long now = System.nanoTime();
+        if (!quiet) {
+            quiet = true;
+            quietSince = now;
+        }
+        return Math.max(0, quietSince + DEADLOCK_GRACE_NANOS - now);
+    }
+
     /** Nothing is ready: sleep until the next timer or until another thread knocks; false if neither can come. */
     private boolean idle(long now) {
+        long graceLeft = 0;
         if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()
                 && !countWaitsOnSharedPrimitives()) {
-            return false;
+            graceLeft = graceLeft();
+            if (graceLeft == 0) {
+                quiet = false;
+                return false;
+            }
         }
         if (Thread.interrupted()) {
             interruptPending = true; // parking with the flag set returns at once: keep it for the end of Coro.run
@@ -366,7 +418,7 @@ public final class Loop {
         parkState.set(PARKED);
         // re-check after publishing PARKED: a submitter that saw AWAKE has already enqueued, so we see its work
         if (inbox.isEmpty() && revocations.isEmpty() && ready.isEmpty()) {
-            long wait = timers.isEmpty() ? 0 : Math.max(1, timers.nextDeadline() - now);
+            long wait = graceLeft > 0 ? graceLeft : timers.isEmpty() ? 0 : Math.max(1, timers.nextDeadline() - now);
             if (ioWaits > 0) {
                 pollIo(wait == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
             } else if (wait == 0) {

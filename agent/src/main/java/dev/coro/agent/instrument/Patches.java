@@ -18,7 +18,8 @@ public final class Patches {
     static final String NET = "dev/coro/internal/patch/PatchedNet";
 
     /** The groups of {@code patch=all}, the default. */
-    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc", "locals");
+    public static final Set<String> GROUPS = Set.of("sleep", "futures", "sockets", "http", "sync", "jdbc", "locals",
+            "threads");
     /** Groups applied only when named ({@code patch=all,files}): file calls offloaded to the blocking pool. */
     public static final Set<String> OPT_IN = Set.of("files");
     static final String FILES = "dev/coro/internal/patch/PatchedFiles";
@@ -29,6 +30,7 @@ public final class Patches {
     static final String CHANNELS = "dev/coro/internal/patch/PatchedChannels";
     static final String STREAMS = "dev/coro/internal/patch/SocketStreams";
     static final String LOCALS = "dev/coro/internal/patch/PatchedLocals";
+    static final String THREADS = "dev/coro/internal/patch/PatchedThreads";
 
     private static final class Target {
         /** The groups that switch it on (any of them): most redirects have one. */
@@ -146,6 +148,9 @@ public final class Patches {
                 new Target("http", HTTP, "getInputStream", true, "java/net/URLConnection"));
 
         files();
+
+        // a thread a task starts may end its tasks' waits: no deadlock is declared while it lives
+        TABLE.put("java/lang/Thread.start()V", new Target("threads", THREADS, "start", false));
 
         // a value per task, not per loop thread (gevent patches threading.local so)
         String threadLocal = "java/lang/ThreadLocal";
@@ -825,15 +830,15 @@ public final class Patches {
 
     /**
      * Redirects, in a method of a rewritten class that is not a coroutine, the calls that must be redirected in all
-     * of a task's code or in none (a ThreadLocal's value, set in a coroutine and read in a plain helper); returns
-     * whether it redirected any. Such a redirect never waits.
+     * of a task's code or in none (a ThreadLocal's value, set in a coroutine and read in a plain helper; a thread
+     * started by a plain helper); returns whether it redirected any. Such a redirect never waits.
      */
     boolean redirectPlain(org.objectweb.asm.tree.MethodNode m, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
         boolean any = false;
         for (org.objectweb.asm.tree.AbstractInsnNode insn : m.instructions) {
             if (insn instanceof MethodInsnNode) {
                 Found f = find((MethodInsnNode) insn, hierarchy);
-                if (f != null && java.util.Arrays.asList(f.target.groups).contains(EVERYWHERE)) {
+                if (f != null && EVERYWHERE.containsAll(java.util.Arrays.asList(f.target.groups))) {
                     redirect((MethodInsnNode) insn, hierarchy);
                     any = true;
                 }
@@ -842,8 +847,8 @@ public final class Patches {
         return any;
     }
 
-    /** The group whose redirects {@link #redirectPlain} applies. */
-    private static final String EVERYWHERE = "locals";
+    /** The groups whose redirects {@link #redirectPlain} applies. */
+    private static final Set<String> EVERYWHERE = Set.of("locals", "threads");
 
     private static final class Found {
         final Target target;

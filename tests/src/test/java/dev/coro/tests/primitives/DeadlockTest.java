@@ -4,6 +4,7 @@ import dev.coro.Channel;
 import dev.coro.Coro;
 import dev.coro.CoroutineFunction;
 import dev.coro.DeadlockException;
+import dev.coro.Event;
 import dev.coro.Lock;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,6 +63,76 @@ class DeadlockTest extends PrimitiveTest {
         }));
         assertTrue(anyLine(e.tasks(), "lonely-receiver", "receive"), e.getMessage());
         assertEquals(2, e.tasks().size(), e.getMessage());
+    }
+
+    @Test
+    void aChannelMadeInATaskAndHandedToANewThreadIsNotADeadlock() {
+        for (int round = 0; round < 100; round++) {
+            // the receive waits before the thread has even started: only it can end the wait
+            assertEquals("hi", Coro.run(() -> {
+                Channel<String> ch = Channel.unbounded();
+                new Thread(() -> ch.send("hi")).start();
+                return ch.receive();
+            }), "round " + round);
+        }
+    }
+
+    @Test
+    void anEventHandedToAThreadAnExecutorRunsIsNotADeadlockIfTheThreadActsWithinTheGrace() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor(); // its thread is not one a task started
+        try {
+            for (int round = 0; round < 20; round++) {
+                Coro.run(() -> {
+                    Event done = new Event();
+                    pool.execute(() -> {
+                        sleepQuietly(20);
+                        done.set();
+                    });
+                    done.await();
+                    return null;
+                });
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aThreadATaskStartedMayTakeLongerThanTheGraceBeforeItActs() {
+        long start = System.nanoTime();
+        String got = Coro.run(() -> {
+            Channel<String> ch = Channel.bounded(0);
+            startWorker(() -> {
+                sleepQuietly(1_500); // past the grace: the loop keeps waiting while the thread lives
+                ch.send("late");
+            });
+            return ch.receive();
+        });
+        assertEquals("late", got);
+        assertTrue(msSince(start) >= 1_500, msSince(start) + " ms");
+    }
+
+    /** Not a coroutine: a thread started by a plain helper of a task counts as well. */
+    private static void startWorker(Runnable r) {
+        new Thread(r, "worker").start();
+    }
+
+    @Test
+    void aStartedThreadThatEndsWithoutActingLeavesTheDeadlockToBeReported() {
+        DeadlockException e = assertThrows(DeadlockException.class, () -> Coro.run(() -> {
+            Channel<String> ch = Channel.unbounded();
+            new Thread(() -> sleepQuietly(100)).start(); // never touches the channel
+            return Coro.spawn("forsaken", () -> ch.receive()).join();
+        }));
+        assertTrue(anyLine(e.tasks(), "forsaken", "receive"), e.getMessage());
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
