@@ -36,6 +36,25 @@ public final class AgentOptions {
         "dev.coro.*", "dev.coro.internal.**", "dev.coro.agent.**"
     };
 
+    private static final List<Pattern> ALWAYS_EXCLUDED_PATTERNS = new ArrayList<>();
+
+    static {
+        for (String g : ALWAYS_EXCLUDED) {
+            ALWAYS_EXCLUDED_PATTERNS.add(glob(g));
+        }
+    }
+
+    /** The JDK's classes and coro's own, which the agent never changes at all. */
+    static boolean alwaysExcluded(String internalName) {
+        String name = internalName.replace('/', '.');
+        for (Pattern p : ALWAYS_EXCLUDED_PATTERNS) {
+            if (p.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     final List<Pattern> includes = new ArrayList<>();
     final List<Pattern> excludes = new ArrayList<>();
     /** Classes whose every method is a coroutine (unmodified libraries). */

@@ -50,11 +50,12 @@ final class CoroTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain pd,
                             byte[] classFile) {
-        if (className == null || !options.accepts(className)) {
+        if (className == null || AgentOptions.alwaysExcluded(className)) {
             return null;
         }
         try {
-            return rewrite(loader, className, classFile);
+            return options.accepts(className) ? rewrite(loader, className, classFile)
+                    : pinnedTwins(loader, className, classFile);
         } catch (Throwable t) {
             String report = "coro: error: could not rewrite class " + className.replace('/', '.') + ": " + t
                     + "; it loads unchanged, so its coroutines run pinned. Please report this to the coro project";
@@ -72,7 +73,7 @@ final class CoroTransformer implements ClassFileTransformer {
         seen.add(className);
         Set<String> extra = pendingTargets.getOrDefault(className, Set.of());
         ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins, options::inScope), options.preempt,
-                new dev.coro.agent.instrument.Patches(options.patches), sites).instrument(classFile, extra);
+                new dev.coro.agent.instrument.Patches(patchesFor(loader)), sites).instrument(classFile, extra);
         for (String[] target : r.foreignTargets) {
             String owner = target[0];
             String method = target[1];
@@ -109,6 +110,60 @@ final class CoroTransformer implements ClassFileTransformer {
             Files.write(out, r.bytes);
         }
         return r.bytes;
+    }
+
+    /**
+     * A class that include=/exclude= leave unrewritten keeps its code, but an override of a coroutine (or of a method
+     * of a class in scope) gets a twin that runs it pinned: rewritten callers call twins, and would otherwise run
+     * the overridden method instead of the override.
+     */
+    private byte[] pinnedTwins(ClassLoader loader, String className, byte[] classFile) {
+        ClassHierarchy hierarchy = hierarchy(loader);
+        hierarchy.remember(classFile);
+        ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins,
+                options::inScope), false, dev.coro.agent.instrument.Patches.none(), sites).pinnedTwins(classFile);
+        if (r.bytes != null && options.verbose) {
+            err.println("coro: " + className.replace('/', '.') + " is not rewritten; its overrides of coroutines"
+                    + " run pinned: " + String.join(", ", r.rewritten));
+        }
+        return r.bytes;
+    }
+
+    /**
+     * The groups to apply to a class of {@code loader}: without those that change classes with no coroutine
+     * ({@link dev.coro.agent.instrument.Patches#EVERYWHERE}) when the loader cannot see coro's runtime (an isolated
+     * plugin loader): such a class never names coro, and would fail with NoClassDefFoundError instead of running.
+     */
+    private java.util.Set<String> patchesFor(ClassLoader loader) {
+        if (seesRuntime(loader)) {
+            return options.patches;
+        }
+        java.util.Set<String> without = new java.util.HashSet<>(options.patches);
+        without.removeAll(dev.coro.agent.instrument.Patches.EVERYWHERE);
+        return without;
+    }
+
+    private final Map<ClassLoader, Boolean> runtimeVisible = new WeakHashMap<>();
+
+    private boolean seesRuntime(ClassLoader loader) {
+        ClassLoader runtime = dev.coro.internal.AgentSupport.class.getClassLoader();
+        if (loader == runtime) {
+            return true;
+        }
+        if (loader == null) {
+            return false; // the boot loader sees only itself (and coro is not on its path unless runtime is null)
+        }
+        synchronized (runtimeVisible) {
+            return runtimeVisible.computeIfAbsent(loader, l -> {
+                // its delegation reaches coro's loader (the usual case), or it has coro's classes itself
+                for (ClassLoader c = l; c != null; c = c.getParent()) {
+                    if (c == runtime) {
+                        return true;
+                    }
+                }
+                return l.getResource("dev/coro/internal/patch/PatchedLocals.class") != null;
+            });
+        }
     }
 
     private void report(String line) {

@@ -447,6 +447,10 @@ public final class CoTask<T> implements Task<T> {
         entryOrOutcome = error != null ? error : value; // the body is dropped here
         outcome = wasCancelled ? CANCELLED : error != null ? FAILED : SUCCEEDED;
         state = DONE;
+        Extras ended = extras;
+        if (ended != null) {
+            ended.locals = null; // as a thread that ends drops its ThreadLocals: a kept Task does not keep its values
+        }
         Object ws;
         do {
             ws = waiters;

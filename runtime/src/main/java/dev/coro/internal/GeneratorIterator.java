@@ -87,6 +87,11 @@ public final class GeneratorIterator<T> implements Iterator<T> {
             }
         }
 
+        @Override
+        public boolean onBehalfOfTask() {
+            return consumerTask() != null;
+        }
+
         /** The task on whose behalf the body runs now (through nested generators too), or null. */
         CoTask<?> consumerTask() {
             for (Stack c = consumer; c != null; c = c instanceof BodyStack ? ((BodyStack) c).consumer : null) {

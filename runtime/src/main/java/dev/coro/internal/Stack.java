@@ -258,6 +258,11 @@ public class Stack {
         return task;
     }
 
+    /** True if code running on this stack runs on a task's behalf: its own, or a generator body's consumer's. */
+    public boolean onBehalfOfTask() {
+        return task != null;
+    }
+
     /** Leaves call this when the rewind reaches them: the suspension is over. */
     void resumed() {
         mode = RUNNING;

@@ -83,6 +83,40 @@ public final class ClassInstrumenter {
         return instrument(classFile, Set.of());
     }
 
+    /**
+     * For a class the agent must not rewrite: its code stays as it is, and each method that overrides a coroutine
+     * gets a twin that runs it pinned, so that rewritten callers (which call twins) reach the override.
+     */
+    public Result pinnedTwins(byte[] classFile) {
+        ClassNode cn = new ClassNode(Opcodes.ASM9);
+        new ClassReader(classFile).accept(cn, ClassReader.SKIP_FRAMES);
+        List<String> twins = new ArrayList<>();
+        boolean itf = (cn.access & Opcodes.ACC_INTERFACE) != 0;
+        if ((cn.access & Opcodes.ACC_ANNOTATION) != 0 || itf && (cn.version & 0xFFFF) < Opcodes.V1_8) {
+            return new Result(null, List.of(), twins, List.of());
+        }
+        Set<String> existing = new HashSet<>();
+        for (MethodNode m : cn.methods) {
+            existing.add(m.name + m.desc);
+        }
+        List<MethodNode> added = new ArrayList<>();
+        for (MethodNode m : cn.methods) {
+            if ((m.access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE | Opcodes.ACC_STATIC | Opcodes.ACC_PRIVATE)) == 0
+                    && !m.name.startsWith("<") && !m.desc.contains(Insns.STACK_DESC)
+                    && !existing.contains(m.name + Insns.twinDesc(m.desc)) && policy.isCoroutine(cn, m, Set.of())) {
+                added.add(Stubs.pinnedTwin(cn.name, itf, m));
+                twins.add(m.name + m.desc);
+            }
+        }
+        if (added.isEmpty()) {
+            return new Result(null, List.of(), twins, List.of());
+        }
+        cn.methods.addAll(added);
+        ClassWriter cw = new HierarchyClassWriter(policy.hierarchy());
+        cn.accept(cw);
+        return new Result(cw.toByteArray(), List.of(), twins, List.of());
+    }
+
     /** @param extraTargets name+desc of methods of this class to treat as coroutines (method-reference targets) */
     public Result instrument(byte[] classFile, Set<String> extraTargets) {
         // a coroutine whose twin would be too large gets a pinned twin, and the class is rewritten again: callers
@@ -203,7 +237,10 @@ public final class ClassInstrumenter {
             }
         }
         for (MethodNode m : cn.methods) {
-            changed |= patches.redirectPlain(m, policy.hierarchy()); // the twins in added are patched already
+            changed |= patches.redirectPlain(m, policy.hierarchy());
+        }
+        for (MethodNode m : added) {
+            patches.redirectPlain(m, policy.hierarchy()); // their calls are patched already; method references not
         }
         if (!changed) {
             return new Result(null, problems, rewritten, foreign);

@@ -836,7 +836,9 @@ public final class Patches {
     boolean redirectPlain(org.objectweb.asm.tree.MethodNode m, dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
         boolean any = false;
         for (org.objectweb.asm.tree.AbstractInsnNode insn : m.instructions) {
-            if (insn instanceof MethodInsnNode) {
+            if (insn instanceof org.objectweb.asm.tree.InvokeDynamicInsnNode) {
+                any |= redirectMethodReference((org.objectweb.asm.tree.InvokeDynamicInsnNode) insn, hierarchy);
+            } else if (insn instanceof MethodInsnNode) {
                 Found f = find((MethodInsnNode) insn, hierarchy);
                 if (f != null && EVERYWHERE.containsAll(java.util.Arrays.asList(f.target.groups))) {
                     redirect((MethodInsnNode) insn, hierarchy);
@@ -847,8 +849,38 @@ public final class Patches {
         return any;
     }
 
-    /** The groups whose redirects {@link #redirectPlain} applies. */
-    private static final Set<String> EVERYWHERE = Set.of("locals", "threads");
+    /**
+     * {@code local::get}, {@code local::set}: a method reference's target is called from a class the agent never
+     * sees (the lambda's hidden class), so it must be redirected where the reference is made, or a task's value set
+     * through one is the thread's. Only the plain metafactory: a serializable reference's target is checked by name
+     * when it is deserialised.
+     */
+    private boolean redirectMethodReference(org.objectweb.asm.tree.InvokeDynamicInsnNode indy,
+                                            dev.coro.agent.hierarchy.ClassHierarchy hierarchy) {
+        if (!indy.bsm.getOwner().equals("java/lang/invoke/LambdaMetafactory")
+                || !indy.bsm.getName().equals("metafactory") || indy.bsmArgs.length < 3
+                || !(indy.bsmArgs[1] instanceof org.objectweb.asm.Handle)) {
+            return false;
+        }
+        org.objectweb.asm.Handle h = (org.objectweb.asm.Handle) indy.bsmArgs[1];
+        if (h.getTag() != Opcodes.H_INVOKEVIRTUAL) {
+            return false;
+        }
+        MethodInsnNode call = new MethodInsnNode(Opcodes.INVOKEVIRTUAL, h.getOwner(), h.getName(), h.getDesc(), false);
+        Found f = find(call, hierarchy);
+        if (f == null || !EVERYWHERE.containsAll(java.util.Arrays.asList(f.target.groups))) {
+            return false;
+        }
+        redirect(call, hierarchy);
+        indy.bsmArgs[1] = new org.objectweb.asm.Handle(Opcodes.H_INVOKESTATIC, call.owner, call.name, call.desc, false);
+        return true;
+    }
+
+    /**
+     * The groups whose redirects {@link #redirectPlain} applies: in classes that may have no coroutine at all, so
+     * the agent leaves them out for a class loader that cannot see coro's runtime.
+     */
+    public static final Set<String> EVERYWHERE = Set.of("locals", "threads");
 
     private static final class Found {
         final Target target;

@@ -20,7 +20,8 @@ import java.util.WeakHashMap;
  */
 public final class PatchedLocals {
     /** Each task's values; weak keys, as a thread's own map has, so a dropped local does not stay for the task. */
-    private static final CoroutineLocal<Map<ThreadLocal<?>, Object>> VALUES = CoroutineLocal.withInitial(WeakHashMap::new);
+    private static final CoroutineLocal<Map<ThreadLocal<?>, Object>> VALUES =
+            CoroutineLocal.withInitial(WeakHashMap::new);
     /** Stands for a value set to null. */
     private static final Object NULL = new Object();
     /** {@code ThreadLocal.initialValue()}, protected: the agent opens {@code java.lang} to the runtime for it. */
@@ -29,8 +30,35 @@ public final class PatchedLocals {
     private PatchedLocals() {
     }
 
+    /**
+     * A subclass that overrides get, set or remove keeps its own code, with the thread's value (its
+     * {@code super.get()} is the JDK's): a redirect would skip its override, or store where its override never reads.
+     */
+    private static final ClassValue<Boolean> OVERRIDES = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> c) {
+            for (; c != ThreadLocal.class && c != InheritableThreadLocal.class && c != null; c = c.getSuperclass()) {
+                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                    String n = m.getName();
+                    if (!java.lang.reflect.Modifier.isStatic(m.getModifiers())
+                            && (n.equals("get") && m.getParameterCount() == 0
+                            || n.equals("set") && m.getParameterCount() == 1
+                            || n.equals("remove") && m.getParameterCount() == 0)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    };
+
+    /** In a task (or a generator body run on a task's behalf), for a local whose get/set/remove are ThreadLocal's. */
+    private static boolean perTask(ThreadLocal<?> local) {
+        return Stack.current().onBehalfOfTask() && !OVERRIDES.get(local.getClass());
+    }
+
     public static Object get(ThreadLocal<?> local) {
-        if (Stack.current().task() == null) {
+        if (!perTask(local)) {
             return local.get();
         }
         Map<ThreadLocal<?>, Object> values = VALUES.get();
@@ -45,7 +73,7 @@ public final class PatchedLocals {
 
     @SuppressWarnings("unchecked")
     public static void set(ThreadLocal<?> local, Object value) {
-        if (Stack.current().task() == null) {
+        if (!perTask(local)) {
             ((ThreadLocal<Object>) local).set(value);
             return;
         }
@@ -53,7 +81,7 @@ public final class PatchedLocals {
     }
 
     public static void remove(ThreadLocal<?> local) {
-        if (Stack.current().task() == null) {
+        if (!perTask(local)) {
             local.remove();
             return;
         }
