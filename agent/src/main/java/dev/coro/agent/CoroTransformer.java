@@ -119,6 +119,9 @@ final class CoroTransformer implements ClassFileTransformer {
      */
     private byte[] pinnedTwins(ClassLoader loader, String className, byte[] classFile) {
         ClassHierarchy hierarchy = hierarchy(loader);
+        if (!extendsRewritten(hierarchy, classFile)) {
+            return null; // most classes: only a look at their supertypes' names, no parse of their methods
+        }
         hierarchy.remember(classFile);
         ClassInstrumenter.Result r = new ClassInstrumenter(Policy.coroutines(hierarchy, options::hasTwins,
                 options::inScope), false, dev.coro.agent.instrument.Patches.none(), sites).pinnedTwins(classFile);
@@ -127,6 +130,33 @@ final class CoroTransformer implements ClassFileTransformer {
                     + " run pinned: " + String.join(", ", r.rewritten));
         }
         return r.bytes;
+    }
+
+    /** Whether a supertype of this class is one the agent rewrites: only then can it override a coroutine. */
+    private boolean extendsRewritten(ClassHierarchy hierarchy, byte[] classFile) {
+        org.objectweb.asm.ClassReader r = new org.objectweb.asm.ClassReader(classFile);
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.Arrays.asList(r.getInterfaces()));
+        if (r.getSuperName() != null) {
+            todo.add(r.getSuperName());
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String c = todo.pop();
+            if (!seen.add(c) || AgentOptions.alwaysExcluded(c)) {
+                continue; // the JDK's classes extend none of the application's
+            }
+            if (options.accepts(c)) {
+                return true;
+            }
+            dev.coro.agent.hierarchy.ClassInfo info = hierarchy.get(c);
+            if (info != null) {
+                if (info.superName() != null) {
+                    todo.add(info.superName());
+                }
+                todo.addAll(info.interfaces());
+            }
+        }
+        return false;
     }
 
     /**

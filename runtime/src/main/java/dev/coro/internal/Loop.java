@@ -406,7 +406,7 @@ public final class Loop {
         long graceLeft = 0;
         if (timers.isEmpty() && externalWaits == 0 && ioWaits == 0 && inbox.isEmpty() && revocations.isEmpty()
                 && !countWaitsOnSharedPrimitives()) {
-            graceLeft = graceLeft();
+            graceLeft = liveHead == null ? 0 : graceLeft(); // no task left to wake: the end of Coro.run
             if (graceLeft == 0) {
                 quiet = false;
                 return false;

@@ -127,6 +127,23 @@ class DeadlockTest extends PrimitiveTest {
         assertTrue(anyLine(e.tasks(), "forsaken", "receive"), e.getMessage());
     }
 
+    @Test
+    void theEndOfCoroRunDoesNotWaitTheGraceForTheTasksItCancels() {
+        long start = System.nanoTime();
+        for (int round = 0; round < 5; round++) {
+            assertEquals("done", Coro.run(() -> {
+                Coro.spawn(() -> {
+                    Coro.sleep(60_000);
+                    return null;
+                });
+                Coro.yield(); // the sleeper sleeps; the end of the run cancels it, and then nothing is left to wait for
+                return "done";
+            }));
+        }
+        // each run took the whole grace (1 s) before: nothing was left, yet the loop waited for another thread
+        assertTrue(msSince(start) < 2_500, msSince(start) + " ms for 5 runs");
+    }
+
     private static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);
