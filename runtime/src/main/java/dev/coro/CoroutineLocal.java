@@ -3,7 +3,6 @@ package dev.coro;
 import dev.coro.internal.Stack;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -20,9 +19,7 @@ import java.util.function.Supplier;
  * @param <T> the value type
  */
 public class CoroutineLocal<T> {
-    private static final AtomicInteger INDEXES = new AtomicInteger();
-
-    private final int index = INDEXES.getAndIncrement();
+    private final int index = Stack.newLocalIndex();
     private final Supplier<? extends T> initial;
 
     /** A local whose value is null until set. */

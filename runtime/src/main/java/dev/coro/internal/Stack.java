@@ -1,6 +1,7 @@
 package dev.coro.internal;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The saved frames of one coroutine, and the contract between instrumented code and the runtime.
@@ -231,6 +232,13 @@ public class Stack {
     /** Drops this plain stack's coroutine-local values. */
     void clearLocals() {
         locals = null;
+    }
+
+    private static final AtomicInteger LOCAL_INDEXES = new AtomicInteger();
+
+    /** A new slot for {@link #local}: each coroutine-local has one, and so has each per-task table of the runtime. */
+    public static int newLocalIndex() {
+        return LOCAL_INDEXES.getAndIncrement();
     }
 
     /** Registers a coroutine-local whose value a spawned task starts with. */

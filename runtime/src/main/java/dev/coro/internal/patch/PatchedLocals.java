@@ -1,13 +1,11 @@
 package dev.coro.internal.patch;
 
-import dev.coro.CoroutineLocal;
 import dev.coro.internal.Stack;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.Objects;
 
 /**
  * {@code ThreadLocal.get/set/remove} in rewritten code (agent patch group {@code locals}), as gevent's
@@ -19,11 +17,8 @@ import java.util.WeakHashMap;
  * {@code InheritableThreadLocal} too. Code that is not rewritten (the JDK's) keeps the thread's values.
  */
 public final class PatchedLocals {
-    /** Each task's values; weak keys, as a thread's own map has, so a dropped local does not stay for the task. */
-    private static final CoroutineLocal<Map<ThreadLocal<?>, Object>> VALUES =
-            CoroutineLocal.withInitial(WeakHashMap::new);
-    /** Stands for a value set to null. */
-    private static final Object NULL = new Object();
+    /** Each task's {@link TaskLocalTable}, kept as a coroutine-local is: dropped with the task when it ends. */
+    private static final int TABLE = Stack.newLocalIndex();
     /** {@code ThreadLocal.initialValue()}, protected: the agent opens {@code java.lang} to the runtime for it. */
     private static final MethodHandle INITIAL_VALUE = initialValueHandle();
 
@@ -33,6 +28,7 @@ public final class PatchedLocals {
     /**
      * A subclass that overrides get, set or remove keeps its own code, with the thread's value (its
      * {@code super.get()} is the JDK's): a redirect would skip its override, or store where its override never reads.
+     * Asked only on a miss: such a local never gets an entry in a task's table.
      */
     private static final ClassValue<Boolean> OVERRIDES = new ClassValue<>() {
         @Override
@@ -52,40 +48,77 @@ public final class PatchedLocals {
         }
     };
 
-    /** In a task (or a generator body run on a task's behalf), for a local whose get/set/remove are ThreadLocal's. */
-    private static boolean perTask(ThreadLocal<?> local) {
-        return Stack.current().onBehalfOfTask() && !OVERRIDES.get(local.getClass());
+    private static boolean overrides(ThreadLocal<?> local) {
+        return OVERRIDES.get(local.getClass());
+    }
+
+    /**
+     * The table of the task on whose behalf {@code s} runs (its own, or a generator body's consumer's), made on
+     * first need; null outside any task.
+     */
+    private static TaskLocalTable table(Stack s, boolean make) {
+        if (!s.onBehalfOfTask()) {
+            return null;
+        }
+        Object t = s.local(TABLE);
+        if (t != Stack.UNSET) {
+            return (TaskLocalTable) t;
+        }
+        if (!make) {
+            return null;
+        }
+        TaskLocalTable made = new TaskLocalTable();
+        s.setLocal(TABLE, made);
+        return made;
     }
 
     public static Object get(ThreadLocal<?> local) {
-        if (!perTask(local)) {
-            return local.get();
+        Objects.requireNonNull(local); // as the JDK's call on null; a cleared entry must not match it
+        Stack s = Stack.current();
+        TaskLocalTable table = table(s, true);
+        if (table != null) {
+            TaskLocalTable.Entry e = table.find(local);
+            if (e != null) {
+                return e.value;
+            }
+            if (!overrides(local)) {
+                Object v = initialValue(local);
+                table.put(local, v); // looks again: initialValue() may have set it, as ThreadLocal's does
+                return v;
+            }
         }
-        Map<ThreadLocal<?>, Object> values = VALUES.get();
-        Object v = values.get(local);
-        if (v == null) {
-            v = initialValue(local);
-            values.put(local, v == null ? NULL : v);
-            return v;
-        }
-        return v == NULL ? null : v;
+        return local.get();
     }
 
     @SuppressWarnings("unchecked")
     public static void set(ThreadLocal<?> local, Object value) {
-        if (!perTask(local)) {
-            ((ThreadLocal<Object>) local).set(value);
-            return;
+        Objects.requireNonNull(local);
+        TaskLocalTable table = table(Stack.current(), true);
+        if (table != null) {
+            table.expungeDropped(); // before the hit: a task that only sets one local still lets dropped values go
+            TaskLocalTable.Entry e = table.find(local);
+            if (e != null) {
+                e.value = value;
+                return;
+            }
+            if (!overrides(local)) {
+                table.put(local, value);
+                return;
+            }
         }
-        VALUES.get().put(local, value == null ? NULL : value);
+        ((ThreadLocal<Object>) local).set(value);
     }
 
     public static void remove(ThreadLocal<?> local) {
-        if (!perTask(local)) {
-            local.remove();
-            return;
+        Objects.requireNonNull(local);
+        Stack s = Stack.current();
+        if (s.onBehalfOfTask()) {
+            TaskLocalTable table = table(s, false);
+            if (table != null && table.remove(local) || !overrides(local)) {
+                return;
+            }
         }
-        VALUES.get().remove(local);
+        local.remove();
     }
 
     private static Object initialValue(ThreadLocal<?> local) {
