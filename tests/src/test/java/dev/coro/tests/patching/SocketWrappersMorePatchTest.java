@@ -154,7 +154,8 @@ class SocketWrappersMorePatchTest {
         System.out.println(n + " clients: " + r.ms + " ms (sequential " + sequential + " ms), " + r.ticks
                 + " ticks, longest gap between ticks " + r.maxGapMs + " ms");
         assertTrue(r.ms < sequential / 2, "the clients did not overlap: " + r.ms + " ms, sequential " + sequential);
-        assertTrue(r.ticks >= perClientMs / 10 / 2, "ticks: " + r.ticks + " in " + r.ms + " ms");
+        // a 10 ms ticker: on a loaded machine each sleep may take a few times longer, so count against the run's time
+        assertTrue(r.ticks >= Math.max(2, r.ms / 40), "ticks: " + r.ticks + " in " + r.ms + " ms");
         assertTrue(r.maxGapMs < 250, "the loop stalled " + r.maxGapMs + " ms");
     }
 
