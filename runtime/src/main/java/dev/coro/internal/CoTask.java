@@ -215,9 +215,9 @@ public final class CoTask<T> implements Task<T> {
         }
     }
 
-    /** On its loop's thread, while it runs: it started {@code t} (see PatchedThreads). */
-    public void startedThread(Thread t) {
-        loop.startedThread(t);
+    /** On its loop's thread, while it runs: it handed work to another thread (see PatchedThreads). */
+    public void handedOff(Handoff h) {
+        loop.handedOff(h);
     }
 
     // ---- Task ----

@@ -364,21 +364,25 @@ public final class Loop {
      */
     private static final long DEADLOCK_GRACE_NANOS =
             TimeUnit.MILLISECONDS.toNanos(Settings.number("coro.deadlock.grace", 1_000, 0, Settings.MAX_MILLIS));
-    /** How often a loop waiting only on threads its tasks started looks whether they are still alive. */
-    private static final long THREAD_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Threads started by this loop's tasks (patched {@code Thread.start}); while one lives, it may wake a task. */
-    private java.util.ArrayList<Thread> startedThreads;
+    /** How often a loop waiting only on work its tasks handed to other threads looks whether it is still pending. */
+    private static final long HANDOFF_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Work this loop's tasks handed to other threads (patch group threads); while some is pending, it may wake one. */
+    private java.util.ArrayList<Handoff> handoffs;
+    /** The size at which the next hand-off first drops those that are over: a task handing off much keeps it small. */
+    private int handoffsPruneAt = 64;
     /** Whether the last look found nothing here that could wake a task, and since when. */
     private boolean quiet;
     private long quietSince;
 
-    /** Loop thread only: a task started {@code t}, which may end the waits of tasks on what it was handed. */
-    void startedThread(Thread t) {
-        if (startedThreads == null) {
-            startedThreads = new java.util.ArrayList<>();
+    /** Loop thread only: a task handed work to another thread, which may end the waits of tasks on what it got. */
+    void handedOff(Handoff h) {
+        if (handoffs == null) {
+            handoffs = new java.util.ArrayList<>();
+        } else if (handoffs.size() >= handoffsPruneAt) {
+            handoffs.removeIf(Handoff::over);
+            handoffsPruneAt = Math.max(64, 2 * handoffs.size());
         }
-        startedThreads.removeIf(old -> !old.isAlive());
-        startedThreads.add(t);
+        handoffs.add(h);
     }
 
     /**
@@ -386,11 +390,11 @@ public final class Loop {
      * the grace is over and none acted, a deadlock.
      */
     private long graceLeft() {
-        if (startedThreads != null) {
-            startedThreads.removeIf(t -> !t.isAlive());
-            if (!startedThreads.isEmpty()) {
-                quiet = false; // the grace starts once the last of them has ended
-                return THREAD_POLL_NANOS;
+        if (handoffs != null) {
+            handoffs.removeIf(Handoff::over);
+            if (!handoffs.isEmpty()) {
+                quiet = false; // the grace starts once the last of them is over
+                return HANDOFF_POLL_NANOS;
             }
         }
         long now = System.nanoTime();

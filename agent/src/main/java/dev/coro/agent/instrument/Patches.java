@@ -151,6 +151,7 @@ public final class Patches {
 
         // a thread a task starts may end its tasks' waits: no deadlock is declared while it lives
         TABLE.put("java/lang/Thread.start()V", new Target("threads", THREADS, "start", false));
+        executors();
 
         // a value per task, not per loop thread (gevent patches threading.local so)
         String threadLocal = "java/lang/ThreadLocal";
@@ -206,6 +207,47 @@ public final class Patches {
             sync(owner, queue, "offer", "(Ljava/lang/Object;)Z", false);
             sync(owner, queue, "add", "(Ljava/lang/Object;)Z", false);
             sync(owner, queue, "poll", "()Ljava/lang/Object;", false);
+        }
+    }
+
+    /**
+     * Work given to an executor (group {@code threads}, as a thread a task starts): pending until it ends, it may end
+     * the waits of the task's loop. Each static type javac names for the JDK's executors; {@code invokeAll} and
+     * {@code invokeAny} block their caller anyway.
+     */
+    private static void executors() {
+        String cu = "java/util/concurrent/";
+        String executor = cu + "Executor";
+        String service = cu + "ExecutorService";
+        String fjp = cu + "ForkJoinPool";
+        String runnable = "Ljava/lang/Runnable;";
+        String future = ")L" + cu + "Future;";
+        for (String owner : new String[] {executor, service, cu + "ScheduledExecutorService",
+                cu + "AbstractExecutorService", cu + "ThreadPoolExecutor", cu + "ScheduledThreadPoolExecutor", fjp}) {
+            TABLE.put(owner + ".execute(" + runnable + ")V", new Target("threads", THREADS, "execute", false,
+                    executor));
+        }
+        for (String owner : new String[] {service, cu + "ScheduledExecutorService", cu + "AbstractExecutorService",
+                cu + "ThreadPoolExecutor", cu + "ScheduledThreadPoolExecutor"}) {
+            for (String args : new String[] {runnable, runnable + "Ljava/lang/Object;", "L" + cu + "Callable;"}) {
+                TABLE.put(owner + ".submit(" + args + future, new Target("threads", THREADS, "submit", false,
+                        service));
+            }
+        }
+        String fjTask = "L" + cu + "ForkJoinTask;";
+        TABLE.put(fjp + ".execute(" + fjTask + ")V", new Target("threads", THREADS, "execute", false));
+        for (String args : new String[] {runnable, runnable + "Ljava/lang/Object;", "L" + cu + "Callable;", fjTask}) {
+            TABLE.put(fjp + ".submit(" + args + ")" + fjTask, new Target("threads", THREADS, "submit", false));
+        }
+        String cf = cu + "CompletableFuture";
+        String supplier = "Ljava/util/function/Supplier;";
+        String exec = "L" + executor + ";";
+        for (String desc : new String[] {"(" + runnable + ")", "(" + runnable + exec + ")"}) {
+            TABLE.put(cf + ".runAsync" + desc + "L" + cf + ";", new Target("threads", THREADS, "runAsync", false));
+        }
+        for (String desc : new String[] {"(" + supplier + ")", "(" + supplier + exec + ")"}) {
+            TABLE.put(cf + ".supplyAsync" + desc + "L" + cf + ";", new Target("threads", THREADS, "supplyAsync",
+                    false));
         }
     }
 
