@@ -2,6 +2,7 @@ package dev.coro.tests.constructs;
 
 import dev.coro.Coro;
 import dev.coro.Coroutine;
+import dev.coro.tests.libraries.scoped.Directory;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.InvocationHandler;
@@ -46,6 +47,14 @@ class ProxyDispatchTest extends CoroTest {
         String expected = "greet(a) by the handler | greetTwice(b) by the handler";
         assertEquals(expected, g.greet("a") + " | " + g.greetTwice("b"));
         assertEquals(expected, Coro.run(() -> g.greet("a") + " | " + g.greetTwice("b")));
+    }
+
+    @Test
+    void aProxyOfAnInterfaceInScopeRunsItsHandlerForAbstractAndDefaultMethods() {
+        Directory d = proxy(Directory.class);
+        String expected = "find(a) by the handler | findTwice(b) by the handler";
+        assertEquals(expected, d.find("a") + " | " + d.findTwice("b"));
+        assertEquals(expected, Coro.run(() -> d.find("a") + " | " + d.findTwice("b")));
     }
 
     @Test
