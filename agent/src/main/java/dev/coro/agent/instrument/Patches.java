@@ -234,6 +234,19 @@ public final class Patches {
                         service));
             }
         }
+        // a delayed or periodic hand-off: pending until it ran (a periodic one: until cancelled)
+        String scheduled = cu + "ScheduledExecutorService";
+        String delay = "JL" + cu + "TimeUnit;)L" + cu + "ScheduledFuture;";
+        for (String owner : new String[] {scheduled, cu + "ScheduledThreadPoolExecutor"}) {
+            for (String args : new String[] {runnable, "L" + cu + "Callable;"}) {
+                TABLE.put(owner + ".schedule(" + args + delay, new Target("threads", THREADS, "schedule", false,
+                        scheduled));
+            }
+            for (String name : new String[] {"scheduleAtFixedRate", "scheduleWithFixedDelay"}) {
+                TABLE.put(owner + "." + name + "(" + runnable + "J" + delay, new Target("threads", THREADS, name,
+                        false, scheduled));
+            }
+        }
         String fjTask = "L" + cu + "ForkJoinTask;";
         TABLE.put(fjp + ".execute(" + fjTask + ")V", new Target("threads", THREADS, "execute", false));
         for (String args : new String[] {runnable, runnable + "Ljava/lang/Object;", "L" + cu + "Callable;", fjTask}) {

@@ -13,13 +13,17 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.Future;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Hand-offs to other threads in rewritten code (agent patch group {@code threads}): {@code Thread.start()}, and work
- * given to an executor ({@code Executor.execute}, {@code ExecutorService.submit}, {@code ForkJoinPool}'s, and
- * {@code CompletableFuture.runAsync}/{@code supplyAsync}). Made in a task, each is told to its loop, which does not
+ * given to an executor ({@code Executor.execute}, {@code ExecutorService.submit}, {@code ForkJoinPool}'s,
+ * {@code CompletableFuture.runAsync}/{@code supplyAsync}, and {@code ScheduledExecutorService}'s delayed and periodic
+ * work). Made in a task, each is told to its loop, which does not
  * take the waits of its tasks for a deadlock while the work is pending: it may still send on the channel, or set the
  * event, it was handed. Outside a task each is the JDK's call with the same arguments.
  */
@@ -70,6 +74,26 @@ public final class PatchedThreads {
 
     public static <T> Future<T> submit(ExecutorService e, Callable<T> c) {
         return handedOff(e.submit(c), e);
+    }
+
+    public static ScheduledFuture<?> schedule(ScheduledExecutorService e, Runnable r, long delay, TimeUnit unit) {
+        return handedOff(e.schedule(r, delay, unit), e);
+    }
+
+    public static <V> ScheduledFuture<V> schedule(ScheduledExecutorService e, Callable<V> c, long delay,
+                                                  TimeUnit unit) {
+        return handedOff(e.schedule(c, delay, unit), e);
+    }
+
+    /** Periodic work is pending until it is cancelled or fails: each run may wake a task. */
+    public static ScheduledFuture<?> scheduleAtFixedRate(ScheduledExecutorService e, Runnable r, long initialDelay,
+                                                         long period, TimeUnit unit) {
+        return handedOff(e.scheduleAtFixedRate(r, initialDelay, period, unit), e);
+    }
+
+    public static ScheduledFuture<?> scheduleWithFixedDelay(ScheduledExecutorService e, Runnable r,
+                                                            long initialDelay, long delay, TimeUnit unit) {
+        return handedOff(e.scheduleWithFixedDelay(r, initialDelay, delay, unit), e);
     }
 
     public static void execute(ForkJoinPool p, ForkJoinTask<?> t) {

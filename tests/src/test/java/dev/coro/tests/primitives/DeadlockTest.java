@@ -25,6 +25,7 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -256,8 +257,34 @@ class DeadlockTest extends PrimitiveTest {
     void everyOtherFormOfHandOffToAnExecutorIsPendingWorkToo() throws Exception {
         ExecutorService pool = pool(4);
         ForkJoinPool forkJoin = new ForkJoinPool(2);
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
         try {
             Map<String, CompletableFuture<String>> loops = new LinkedHashMap<>();
+            loops.put("schedule(Runnable)", loopThread("schedule-runnable", () -> {
+                Channel<String> ch = Channel.unbounded();
+                scheduler.schedule(() -> ch.send("schedule(Runnable)"), LATE_MS, TimeUnit.MILLISECONDS);
+                return ch.receive();
+            }));
+            loops.put("schedule(Callable)", loopThread("schedule-callable", () -> {
+                Channel<String> ch = Channel.unbounded();
+                scheduler.schedule(() -> {
+                    ch.send("schedule(Callable)");
+                    return 0;
+                }, LATE_MS, TimeUnit.MILLISECONDS);
+                return ch.receive();
+            }));
+            loops.put("scheduleWithFixedDelay", loopThread("schedule-fixed-delay", () -> {
+                Channel<String> ch = Channel.unbounded();
+                scheduler.scheduleWithFixedDelay(() -> ch.send("scheduleWithFixedDelay"), LATE_MS, 60_000,
+                        TimeUnit.MILLISECONDS);
+                return ch.receive();
+            }));
+            loops.put("scheduleAtFixedRate", loopThread("schedule-fixed-rate", () -> {
+                Channel<String> ch = Channel.unbounded();
+                scheduler.scheduleAtFixedRate(() -> ch.send("scheduleAtFixedRate"), LATE_MS, 60_000,
+                        TimeUnit.MILLISECONDS);
+                return ch.receive();
+            }));
             loops.put("submit(Runnable)", loopThread("submit-runnable", () -> {
                 Channel<String> ch = Channel.unbounded();
                 pool.submit(lateSend(ch, "submit(Runnable)"));
@@ -315,6 +342,7 @@ class DeadlockTest extends PrimitiveTest {
         } finally {
             pool.shutdownNow();
             forkJoin.shutdownNow();
+            scheduler.shutdownNow();
         }
     }
 
