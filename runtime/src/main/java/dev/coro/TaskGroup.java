@@ -2,6 +2,7 @@ package dev.coro;
 
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
+import dev.coro.internal.TimeoutTimer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,15 +28,27 @@ public final class TaskGroup implements AutoCloseable {
     /** Cancelled (see {@link #cancel}), or its closing task was: children spawned from now on never run. */
     private boolean cancelled;
 
-    private TaskGroup() {
+    /** The timeout it was opened in, if any: when that expires, the children are cancelled (see {@link #open}). */
+    private final TimeoutTimer scope;
+    private final Runnable onExpiry = this::cancel;
+
+    private TaskGroup(TimeoutTimer scope) {
+        this.scope = scope;
+        if (scope != null) {
+            scope.addScope(onExpiry);
+        }
     }
 
-    /** Opens a group on the current loop. */
+    /**
+     * Opens a group on the current loop. Opened inside a timeout ({@link Timeout}, {@link Coro#withTimeout}), the
+     * group ends with it: when it expires the children are cancelled at once, and {@code close()} returns once they
+     * are done, so that the expiry bounds the whole scope and not only the opening task.
+     */
     public static TaskGroup open() {
         if (Coro.current() == null) {
             throw new IllegalStateException("TaskGroup.open() outside a coroutine: open it inside Coro.run(...)");
         }
-        return new TaskGroup();
+        return new TaskGroup(TimeoutTimer.innermost());
     }
 
     public <T> Task<T> spawn(CoroutineCallable<T> body) {
@@ -162,6 +175,9 @@ public final class TaskGroup implements AutoCloseable {
                 pending = children.stream().filter(t -> !t.isDone()).toArray(Task<?>[]::new);
                 if (pending.length == 0) {
                     closed = true;
+                    if (scope != null) {
+                        scope.removeScope(onExpiry);
+                    }
                     break;
                 }
             }

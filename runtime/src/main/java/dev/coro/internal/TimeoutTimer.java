@@ -18,6 +18,11 @@ public final class TimeoutTimer extends TimerNode {
     TimeoutTimer outer;
     private TimeoutTimer inner;
     private boolean fired;
+    /**
+     * What ends with it when it fires: the task groups opened while it was the task's innermost open timeout (a
+     * timeout around a group bounds its children too, as it bounds the task). Null until one is opened; loop thread.
+     */
+    private java.util.ArrayList<Runnable> scopes;
 
     private TimeoutTimer(CoTask<?> task, long nanos, Object owner, long deadline) {
         this.task = task;
@@ -74,9 +79,37 @@ public final class TimeoutTimer extends TimerNode {
         return false;
     }
 
+    /** The running task's innermost open timeout, or null (outside a task too). */
+    public static TimeoutTimer innermost() {
+        CoTask<?> t = Stack.current().task;
+        return t == null ? null : t.openTimeouts();
+    }
+
+    /** Runs {@code cancel} when this timeout, or one it encloses, fires (unless {@link #removeScope} came first). */
+    public void addScope(Runnable cancel) {
+        if (scopes == null) {
+            scopes = new java.util.ArrayList<>(2);
+        }
+        scopes.add(cancel);
+    }
+
+    public void removeScope(Runnable cancel) {
+        if (scopes != null) {
+            scopes.remove(cancel);
+        }
+    }
+
     @Override
     void fire(Loop loop) {
         fired = true;
+        // what was opened in its scope ends with it, in the scopes of the timeouts inside it as well
+        for (TimeoutTimer x = this; x != null; x = x.inner) {
+            if (x.scopes != null) {
+                for (Runnable cancel : x.scopes.toArray(new Runnable[0])) {
+                    cancel.run();
+                }
+            }
+        }
         if (task.state != CoTask.DONE) {
             TimeoutTimer pending = task.firedTimeout();
             // Of several expired ones, the outermost is thrown: it ends every scope inside it, while an inner one's

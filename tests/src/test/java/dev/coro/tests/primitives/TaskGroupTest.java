@@ -1,12 +1,16 @@
 package dev.coro.tests.primitives;
 
 import dev.coro.Coro;
+import dev.coro.Pool;
 import dev.coro.Task;
 import dev.coro.TaskFailedException;
 import dev.coro.TaskGroup;
+import dev.coro.Timeout;
+import dev.coro.TimeoutExpiredException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -188,6 +192,111 @@ class TaskGroupTest extends PrimitiveTest {
             return l;
         });
         assertEquals(List.of("child finally"), log);
+    }
+
+    /** A child that would sleep for a minute, and says whether its finally block ran. */
+    private static Task<Object> sleeper(TaskGroup g, List<String> log, String name) {
+        return g.spawn(name, () -> {
+            try {
+                Coro.sleep(60_000);
+            } finally {
+                log.add(name + " finally");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20) // without the fix, close() waits out the children's minute
+    void aTimeoutAroundAGroupCancelsItsChildrenWhenItExpires() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            Task<Object> child = null;
+            try (Timeout t = Timeout.after(Duration.ofMillis(30))) {
+                try (TaskGroup g = TaskGroup.open()) {
+                    child = sleeper(g, l, "child");
+                    Coro.sleep(60_000);
+                }
+            } catch (TimeoutExpiredException e) {
+                l.add("expired");
+            }
+            l.add("child cancelled: " + child.isCancelled());
+            return l;
+        });
+        assertEquals(List.of("child finally", "expired", "child cancelled: true"), log);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void withTimeoutAroundAGroupAndAPoolCancelsTheirChildrenWhenItExpires() throws Exception {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        String r = Coro.run(() -> {
+            try {
+                return Coro.withTimeout(Duration.ofMillis(30), () -> {
+                    try (Pool pool = Pool.open(2); TaskGroup g = TaskGroup.open()) {
+                        pool.spawn(() -> {
+                            try {
+                                Coro.sleep(60_000);
+                            } finally {
+                                log.add("pooled finally");
+                            }
+                            return null;
+                        });
+                        sleeper(g, log, "grouped");
+                        Coro.sleep(60_000);
+                        return "body ended";
+                    }
+                });
+            } catch (TimeoutExpiredException e) {
+                return "expired";
+            }
+        });
+        assertEquals("expired", r);
+        assertEquals(List.of("grouped finally", "pooled finally"), log.stream().sorted().toList());
+    }
+
+    @Test
+    void aTimeoutInsideAGroupLeavesTheGroupsChildrenAlone() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            try (TaskGroup g = TaskGroup.open()) {
+                g.spawn(() -> {
+                    Coro.sleep(50);
+                    l.add("child done");
+                });
+                try (Timeout t = Timeout.after(Duration.ofMillis(10))) {
+                    Coro.sleep(60_000);
+                } catch (TimeoutExpiredException e) {
+                    l.add("inner expired");
+                }
+            }
+            l.add("closed");
+            return l;
+        });
+        assertEquals(List.of("inner expired", "child done", "closed"), log);
+    }
+
+    @Test
+    void aGroupClosedBeforeItsTimeoutExpiresIsNotTouchedByIt() {
+        List<String> log = Coro.run(() -> {
+            List<String> l = new ArrayList<>();
+            try (Timeout t = Timeout.after(Duration.ofMillis(50))) {
+                try (TaskGroup g = TaskGroup.open()) {
+                    g.spawn(() -> l.add("first group's child"));
+                }
+                try (TaskGroup later = TaskGroup.open()) {
+                    later.spawn(() -> {
+                        Coro.sleep(10);
+                        l.add("second group's child");
+                    });
+                }
+                Coro.sleep(60_000);
+            } catch (TimeoutExpiredException e) {
+                l.add("expired");
+            }
+            return l;
+        });
+        assertEquals(List.of("first group's child", "second group's child", "expired"), log);
     }
 
     @Test
