@@ -14,8 +14,9 @@ import java.time.Duration;
  *
  * <pre>{@code
  * Event ready = new Event();
- * Coro.spawn(() -> { ready.await(); System.out.println("go"); });
+ * Task<Void> waiter = Coro.spawn(() -> { ready.await(); System.out.println("go"); });
  * ready.set();
+ * waiter.join(); // prints "go
  * }</pre>
  */
 public final class Event {

@@ -585,6 +585,9 @@ public final class Loop {
         if (error != null && !cancelled && !observed && t != root) {
             Failures.taskFailed(t, error);
         }
+        if (t == root) {
+            batchOver = true; // Coro.run's body is done: the tasks readied after it are cancelled, never started
+        }
     }
 
     /** Called by a leaf on the loop thread: the running task is about to unwind and wait for {@code what}. */

@@ -287,6 +287,25 @@ class LoopEdgeCasesTest extends PrimitiveTest {
     }
 
     @Test
+    void tasksTheBodySpawnedThatHaveNotStartedWhenItReturnsNeverRun() {
+        List<String> ran = new ArrayList<>();
+        List<Task<Void>> spawned = new ArrayList<>();
+        String r = Coro.run(() -> {
+            for (int i = 0; i < 3; i++) {
+                String name = "child " + i;
+                spawned.add(Coro.spawn(() -> {
+                    ran.add(name);
+                    Coro.sleep(10);
+                }));
+            }
+            return "body done";
+        });
+        assertEquals("body done", r);
+        assertEquals(List.of(), ran, "a task cancelled before it started ran");
+        assertTrue(spawned.stream().allMatch(Task::isCancelled));
+    }
+
+    @Test
     void aTaskSpawnedByAFinallyBlockDuringTheEndOfRunIsCancelledToo() throws Exception {
         AtomicInteger late = new AtomicInteger();
         CompletableFuture<String> loop = loopThread("loop-late", () -> {
