@@ -136,6 +136,8 @@ public final class TaskGroup implements AutoCloseable {
      * Waits for every child, including children spawned while waiting. Throws the first failure. If the caller is
      * cancelled or its timeout expires while waiting, the children are cancelled, and that exception is thrown once
      * they are all done (their failures attached as suppressed): a group never returns with a child still running.
+     * An exception thrown by the body of a try-with-resources does not cancel them: {@code close()} cannot tell it
+     * runs because of one, so it joins them first; call {@link #cancel()} in a {@code catch} to end them sooner.
      */
     @Coroutine
     @Override
