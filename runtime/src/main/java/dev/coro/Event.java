@@ -16,7 +16,7 @@ import java.time.Duration;
  * Event ready = new Event();
  * Task<Void> waiter = Coro.spawn(() -> { ready.await(); System.out.println("go"); });
  * ready.set();
- * waiter.join(); // prints "go
+ * waiter.join(); // prints "go"
  * }</pre>
  */
 public final class Event {

@@ -88,8 +88,8 @@ public final class GeneratorIterator<T> implements Iterator<T> {
         }
 
         @Override
-        public boolean onBehalfOfTask() {
-            return consumerTask() != null;
+        public CoTask<?> taskOnBehalf() {
+            return consumerTask();
         }
 
         /** The task on whose behalf the body runs now (through nested generators too), or null. */

@@ -27,7 +27,13 @@ public abstract class Handoff {
 
     /** Loop thread: it can no longer wake a task. */
     final boolean over() {
-        if (ended()) {
+        try {
+            if (ended()) {
+                return true;
+            }
+        } catch (RuntimeException e) {
+            // a library's Future whose isDone() throws: polled from the loop itself, its exception would end
+            // Coro.run with the tasks left running; it cannot tell, so the grace covers that work
             return true;
         }
         if (executor instanceof ExecutorService) {

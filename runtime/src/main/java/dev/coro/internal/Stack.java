@@ -266,9 +266,17 @@ public class Stack {
         return task;
     }
 
+    /**
+     * The task code running on this stack runs on behalf of: its own, or the task consuming a generator body that
+     * runs here (see GeneratorIterator.BodyStack); null outside any. Loop thread.
+     */
+    public CoTask<?> taskOnBehalf() {
+        return task;
+    }
+
     /** True if code running on this stack runs on a task's behalf: its own, or a generator body's consumer's. */
-    public boolean onBehalfOfTask() {
-        return task != null;
+    public final boolean onBehalfOfTask() {
+        return taskOnBehalf() != null;
     }
 
     /** Leaves call this when the rewind reaches them: the suspension is over. */

@@ -39,10 +39,7 @@ public final class Suspend {
     public static void preempt() {
         Stack s = Stack.current();
         s.preempt = false;
-        CoTask<?> t = s.task;
-        if (t == null && s instanceof GeneratorIterator.BodyStack) {
-            t = ((GeneratorIterator.BodyStack) s).consumerTask();
-        }
+        CoTask<?> t = s.taskOnBehalf();
         if (t != null) {
             TimeoutTimer.expireDue(t, System.nanoTime());
             checkCancelled(t);
@@ -67,8 +64,8 @@ public final class Suspend {
             t.loop.suspendPreempted(t);
             return;
         }
-        if (t == null && s instanceof GeneratorIterator.BodyStack) {
-            t = ((GeneratorIterator.BodyStack) s).consumerTask();
+        if (t == null) {
+            t = s.taskOnBehalf(); // a generator body's consumer
         }
         if (t != null) {
             TimeoutTimer.expireDue(t, System.nanoTime());

@@ -23,6 +23,11 @@ public final class TimeoutTimer extends TimerNode {
      * timeout around a group bounds its children too, as it bounds the task). Null until one is opened; loop thread.
      */
     private java.util.ArrayList<Runnable> scopes;
+    /**
+     * The timeout that took over its scopes when it closed before them (the one open around it then), or null: a
+     * group that outlives the timeout it was opened in is still inside that one (see {@link #unlink}).
+     */
+    private TimeoutTimer heir;
 
     private TimeoutTimer(CoTask<?> task, long nanos, Object owner, long deadline) {
         this.task = task;
@@ -94,8 +99,10 @@ public final class TimeoutTimer extends TimerNode {
     }
 
     public void removeScope(Runnable cancel) {
-        if (scopes != null) {
-            scopes.remove(cancel);
+        for (TimeoutTimer x = this; x != null; x = x.heir) {
+            if (x.scopes != null && x.scopes.remove(cancel)) {
+                return;
+            }
         }
     }
 
@@ -151,7 +158,15 @@ public final class TimeoutTimer extends TimerNode {
         }
         if (outer != null) {
             outer.inner = inner;
+            // a group opened in it and still open is still inside the outer one, whose expiry must end it too
+            if (scopes != null && !scopes.isEmpty()) {
+                for (Runnable cancel : scopes) {
+                    outer.addScope(cancel);
+                }
+                heir = outer;
+            }
         }
+        scopes = null; // closed: it never fires, and keeps no group alive
         inner = outer = null;
     }
 

@@ -23,9 +23,9 @@ import java.util.function.Supplier;
  * Hand-offs to other threads in rewritten code (agent patch group {@code threads}): {@code Thread.start()}, and work
  * given to an executor ({@code Executor.execute}, {@code ExecutorService.submit}, {@code ForkJoinPool}'s,
  * {@code CompletableFuture.runAsync}/{@code supplyAsync}, and {@code ScheduledExecutorService}'s delayed and periodic
- * work). Made in a task, each is told to its loop, which does not
- * take the waits of its tasks for a deadlock while the work is pending: it may still send on the channel, or set the
- * event, it was handed. Outside a task each is the JDK's call with the same arguments.
+ * work). Made in a task (or in a generator body a task consumes, which runs on its behalf), each is told to its
+ * loop, which does not take the waits of its tasks for a deadlock while the work is pending: it may still send on the
+ * channel, or set the event, it was handed. Outside a task each is the JDK's call with the same arguments.
  */
 public final class PatchedThreads {
     private PatchedThreads() {
@@ -33,7 +33,7 @@ public final class PatchedThreads {
 
     public static void start(Thread t) {
         t.start();
-        CoTask<?> task = Stack.current().task();
+        CoTask<?> task = Stack.current().taskOnBehalf();
         if (task != null) {
             task.handedOff(Handoff.of(t));
         }
@@ -47,7 +47,7 @@ public final class PatchedThreads {
      * covers it.
      */
     public static void execute(Executor e, Runnable r) {
-        CoTask<?> task = Stack.current().task();
+        CoTask<?> task = Stack.current().taskOnBehalf();
         if (task == null || r == null || ordersItsWork(e)) {
             e.execute(r);
         } else if (r instanceof RunnableFuture) {
@@ -135,7 +135,7 @@ public final class PatchedThreads {
     }
 
     private static <F extends Future<?>> F handedOff(F f, Executor e) {
-        CoTask<?> task = Stack.current().task();
+        CoTask<?> task = Stack.current().taskOnBehalf();
         if (task != null && f != null) { // null: an executor of a library's that breaks the contract
             task.handedOff(Handoff.of(f, e));
         }

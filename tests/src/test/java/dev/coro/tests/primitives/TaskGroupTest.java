@@ -195,7 +195,7 @@ class TaskGroupTest extends PrimitiveTest {
     }
 
     /** A child that would sleep for a minute, and says whether its finally block ran. */
-    private static Task<Object> sleeper(TaskGroup g, List<String> log, String name) {
+    static Task<Object> sleeper(TaskGroup g, List<String> log, String name) {
         return g.spawn(name, () -> {
             try {
                 Coro.sleep(60_000);
