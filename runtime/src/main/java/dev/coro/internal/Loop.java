@@ -819,6 +819,11 @@ public final class Loop {
         }
         if (blockedNanos > 0 && stuck >= blockedNanos && !reportedStuck) {
             StackTraceElement[] trace = thread.getStackTrace();
+            if (turns != seen || parkState.get() != AWAKE) {
+                // it turned, or went to sleep, while the trace was taken: the trace shows what came after the stall
+                // (a report showed a loop "blocked" in its own idle select), not its cause; the next stall is seen anew
+                return;
+            }
             if (loadingClasses(trace)) {
                 return; // loading (and rewriting) classes on first use: a one-time cost; look again later
             }
@@ -839,14 +844,18 @@ public final class Loop {
     }
 
     /**
-     * Looking up, loading, rewriting or initialising a class on first use: a one-time cost, not a call that blocks the
-     * loop. Every load, the JVM's own on first use included, passes through ClassLoader.loadClass or defineClass.
+     * Looking up, loading, rewriting or initialising a class, or linking an invokedynamic call site or dynamic constant
+     * (a lambda, a string concatenation: the JDK spins classes for it), on first use: a one-time cost, not a call that
+     * blocks the loop. Every load, the JVM's own on first use included, passes through ClassLoader.loadClass or
+     * defineClass, and every such link through MethodHandleNatives.link*.
      */
-    private static boolean loadingClasses(StackTraceElement[] trace) {
+    static boolean loadingClasses(StackTraceElement[] trace) {
         for (StackTraceElement e : trace) {
             String m = e.getMethodName();
-            boolean loader = e.getClassName().equals("java.lang.ClassLoader");
-            if (loader && (m.startsWith("defineClass") || m.startsWith("loadClass")) || m.equals("<clinit>")) {
+            String c = e.getClassName();
+            if (c.equals("java.lang.ClassLoader") && (m.startsWith("defineClass") || m.startsWith("loadClass"))
+                    || c.equals("java.lang.invoke.MethodHandleNatives") && m.startsWith("link")
+                    || m.equals("<clinit>")) {
                 return true;
             }
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -191,5 +192,33 @@ class WatchdogTest {
             loading.endDaemon();
             loading.awaitEnd(10_000);
         }
+    }
+
+    private static StackTraceElement frame(String cls, String method) {
+        return new StackTraceElement(cls, method, null, -1);
+    }
+
+    /**
+     * Linking a call site on first use (here a string concatenation's, whose bootstrap spins a class: the trace a
+     * worker's loop was reported with at its start) is a one-time cost; a sleep under the same frames is not.
+     */
+    @Test
+    void linkingACallSiteOnFirstUseCountsAsLoadingAndASleepDoesNot() {
+        StackTraceElement[] below = {
+            frame("java.lang.invoke.MethodHandleNatives", "linkCallSite"),
+            frame("dev.coro.Manager", "start"),
+            frame("dev.coro.internal.Loop", "resume"),
+        };
+        StackTraceElement[] linking = new StackTraceElement[below.length + 2];
+        linking[0] = frame("java.lang.invoke.InvokerBytecodeGenerator", "generateCustomizedCodeBytes");
+        linking[1] = frame("java.lang.invoke.StringConcatFactory", "makeConcatWithConstants");
+        System.arraycopy(below, 0, linking, 2, below.length);
+        assertTrue(Loop.loadingClasses(linking));
+        StackTraceElement[] sleeping = {
+            frame("java.lang.Thread", "sleep"),
+            frame("dev.coro.Manager", "start"),
+            frame("dev.coro.internal.Loop", "resume"),
+        };
+        assertFalse(Loop.loadingClasses(sleeping));
     }
 }
