@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Task-level waiting on the JDK's own synchronizers (locks, conditions, latches, semaphores, blocking queues) for
@@ -194,6 +196,15 @@ public final class TaskSync {
      * Another task of the same loop holding it means no, although the thread could re-enter it.
      */
     public static boolean tryLock(Lock l, CoTask<?> me) {
+        return tryLock(l, me, false);
+    }
+
+    /** As {@link #tryLock(Lock, CoTask)} for the task's own {@code tryLock()}, which may barge as the JDK's does. */
+    public static boolean tryLockBarging(Lock l, CoTask<?> me) {
+        return tryLock(l, me, true);
+    }
+
+    private static boolean tryLock(Lock l, CoTask<?> me, boolean barge) {
         State st = state(l);
         synchronized (st) {
             if (st.owner == me) {
@@ -204,12 +215,30 @@ public final class TaskSync {
             if (st.owner != null && st.owner.loop == me.loop) {
                 return false;
             }
-            if (!l.tryLock()) {
+            if (!(barge ? l.tryLock() : takeAsLockWould(l))) {
                 return false;
             }
             st.owner = me;
             st.holds = 1;
             return true;
+        }
+    }
+
+    /**
+     * Takes {@code l} if {@code lock()} would take it at once. {@code tryLock()} barges even past the threads queued
+     * on a fair lock, so a task polling that way could overtake a plain thread that waited first (seen in CI); the
+     * JDK's locks' timed {@code tryLock} keeps their policy, as their {@code lock()} does.
+     */
+    private static boolean takeAsLockWould(Lock l) {
+        if (!(l instanceof ReentrantLock || l instanceof ReentrantReadWriteLock.ReadLock
+                || l instanceof ReentrantReadWriteLock.WriteLock)) {
+            return l.tryLock();
+        }
+        try {
+            return l.tryLock(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the loop thread's flag is kept for the end of Coro.run, not ours
+            return l.tryLock();
         }
     }
 

@@ -117,7 +117,7 @@ public final class PatchedSync {
 
     public static boolean tryLock(Lock l) {
         CoTask<?> me = Stack.current().task();
-        return me == null ? l.tryLock() : TaskSync.tryLock(l, me);
+        return me == null ? l.tryLock() : TaskSync.tryLockBarging(l, me);
     }
 
     public static boolean tryLock(Lock l, long time, TimeUnit unit, Stack s) throws InterruptedException {

@@ -1358,4 +1358,43 @@ class PatchEdgeCasesTest {
         coroThread.join();
         assertEquals(List.of("thread", "task"), order);
     }
+
+    /** Records which of its forms took it. */
+    static final class RecordingFairLock extends ReentrantLock {
+        final List<String> forms = Collections.synchronizedList(new ArrayList<>());
+
+        RecordingFairLock() {
+            super(true);
+        }
+
+        @Override
+        public boolean tryLock() {
+            forms.add("tryLock()");
+            return super.tryLock();
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            forms.add("tryLock(" + time + ")");
+            return super.tryLock(time, unit);
+        }
+    }
+
+    /**
+     * The race the test above can lose only rarely, pinned: a task's lock() takes a fair lock the way lock() would
+     * (tryLock() barges past the threads queued on it), while its own tryLock() may barge, as the JDK's does.
+     */
+    @Test
+    void aTasksLockTakesAFairLockInItsOrderAndItsTryLockMayBarge() {
+        RecordingFairLock recording = new RecordingFairLock();
+        ReentrantLock lock = recording;
+        Coro.run(() -> {
+            lock.lock();
+            lock.unlock();
+            if (lock.tryLock()) {
+                lock.unlock();
+            }
+        });
+        assertEquals(List.of("tryLock(0)", "tryLock()"), recording.forms);
+    }
 }
