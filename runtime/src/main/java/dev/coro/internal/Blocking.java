@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -75,6 +76,74 @@ public final class Blocking {
             }
         });
         return null;
+    }
+
+    /**
+     * Where a task's waits on another thread's work run ({@link #callInterruptibly}): a future's {@code get}, a
+     * thread's {@code join}, an executor's {@code invokeAll}. Not the bounded pool: such a wait may last as long as
+     * the work, and a thousand of them must not hold up offloaded calls; up to {@code coro.wait.threads} (default
+     * 512) daemon threads, which go when idle.
+     */
+    public static final Executor WAITS = new Workers("coro-wait-", Settings.count("coro.wait.threads", 512, 1,
+            1 << 15));
+
+    /**
+     * Makes the blocking call {@code call} on a worker of {@link #WAITS} while the task suspends: its result, or
+     * null while {@code s} is suspending (called again on resume, it returns the result or throws what the call
+     * threw, as it was thrown). If the task stops waiting first (its cancel or timeout, thrown here), the worker is
+     * interrupted, as a thread blocked in the call would be: a {@code get} or {@code join} ends at once, an
+     * {@code invokeAll} cancels the work it has not finished. A plain thread, or a task that cannot suspend, just
+     * makes the call.
+     */
+    public static Object callInterruptibly(Stack s, Callable<?> call) throws Exception {
+        Interruptible c = s.mode == Stack.RESUMING ? (Interruptible) s.popA() : new Interruptible(call);
+        Object result;
+        try {
+            result = call(s, s.mode == Stack.RESUMING ? null : c, WAITS, true);
+        } catch (Throwable e) {
+            c.interrupt(); // nothing left to interrupt if the call itself threw
+            throw e;
+        }
+        if (s.mode == Stack.SUSPENDING) {
+            s.pushA(c);
+        }
+        return result;
+    }
+
+    /** A call a worker makes for a task, which the task can interrupt once it no longer waits for it. */
+    private static final class Interruptible implements Callable<Object> {
+        private final Callable<?> call;
+        /** The worker while it makes the call; guarded by this. */
+        private Thread runner;
+        private boolean interrupted;
+
+        Interruptible(Callable<?> call) {
+            this.call = call;
+        }
+
+        @Override
+        public Object call() throws Exception {
+            synchronized (this) {
+                if (interrupted) {
+                    throw new InterruptedException("the waiting task gave up before the call started");
+                }
+                runner = Thread.currentThread();
+            }
+            try {
+                return call.call();
+            } finally {
+                synchronized (this) {
+                    runner = null; // the worker clears a late interrupt before its next call
+                }
+            }
+        }
+
+        synchronized void interrupt() {
+            interrupted = true;
+            if (runner != null) {
+                runner.interrupt();
+            }
+        }
     }
 
     /**

@@ -181,6 +181,11 @@ public class Stack {
         return v;
     }
 
+    /** The last reference saved, left in place: for a twin whose way back depends on what it saved. */
+    public Object peekA() {
+        return refs[rp - 1];
+    }
+
     /** Instrumented code found a resume point it does not have: the saved frames do not match the code. */
     public IllegalStateException corrupt() {
         IllegalStateException e = new IllegalStateException("coro: saved frames do not match the code being resumed"

@@ -31,6 +31,7 @@ public final class Patches {
     static final String STREAMS = "dev/coro/internal/patch/SocketStreams";
     static final String LOCALS = "dev/coro/internal/patch/PatchedLocals";
     static final String THREADS = "dev/coro/internal/patch/PatchedThreads";
+    static final String WAITS = "dev/coro/internal/patch/PatchedWaits";
 
     private static final class Target {
         /** The groups that switch it on (any of them): most redirects have one. */
@@ -75,12 +76,13 @@ public final class Patches {
     static {
         add("sleep", "java/lang/Thread", "sleep", "(J)V", "sleep");
         add("sleep", "java/lang/Thread", "sleep", "(JI)V", "sleep");
+        add("sleep", "java/lang/Thread", "sleep", "(Ljava/time/Duration;)V", "sleep"); // JDK 19
         add("sleep", "java/lang/Thread", "yield", "()V", "yield");
         add("futures", "java/util/concurrent/CompletableFuture", "join", "()Ljava/lang/Object;", "join");
         add("futures", "java/util/concurrent/CompletableFuture", "get", "()Ljava/lang/Object;", "get");
         add("futures", "java/util/concurrent/CompletableFuture", "get",
                 "(JLjava/util/concurrent/TimeUnit;)Ljava/lang/Object;", "get");
-        add("futures", "java/util/concurrent/Future", "get", "()Ljava/lang/Object;", "futureGet");
+        waits();
         // a child process's end, awaited through Process.onExit()
         add("futures", "java/lang/Process", "waitFor", "()I", "waitFor");
         add("futures", "java/lang/Process", "waitFor", "(JLjava/util/concurrent/TimeUnit;)Z", "waitFor");
@@ -212,8 +214,8 @@ public final class Patches {
 
     /**
      * Work given to an executor (group {@code threads}, as a thread a task starts): pending until it ends, it may end
-     * the waits of the task's loop. Each static type javac names for the JDK's executors; {@code invokeAll} and
-     * {@code invokeAny} block their caller anyway.
+     * the waits of the task's loop. Each static type javac names for the JDK's executors ({@code invokeAll} and
+     * {@code invokeAny} wait for their work: group {@code futures}).
      */
     private static void executors() {
         String cu = "java/util/concurrent/";
@@ -261,6 +263,70 @@ public final class Patches {
         for (String desc : new String[] {"(" + supplier + ")", "(" + supplier + exec + ")"}) {
             TABLE.put(cf + ".supplyAsync" + desc + "L" + cf + ";", new Target("threads", THREADS, "supplyAsync",
                     false));
+        }
+    }
+
+    /**
+     * Waits for other threads' work that no callback reports (group {@code futures}, runtime PatchedWaits): a
+     * future's {@code get} (other than a CompletableFuture's own, above), a ForkJoinTask's {@code join}, a thread's
+     * {@code join}, an executor's {@code invokeAll}/{@code invokeAny}/{@code awaitTermination}; and a
+     * CompletionService's {@code take}/{@code poll}. Each static type javac names for the JDK's classes (a subclass
+     * of a library's is found through the hierarchy).
+     */
+    private static void waits() {
+        String cu = "java/util/concurrent/";
+        String future = cu + "Future";
+        String obj = "Ljava/lang/Object;";
+        String timed = "JL" + cu + "TimeUnit;";
+        String[] forkJoinTasks = {cu + "ForkJoinTask", cu + "RecursiveTask", cu + "RecursiveAction",
+            cu + "CountedCompleter"};
+        java.util.List<String> futures = new java.util.ArrayList<>(java.util.List.of(future, cu + "RunnableFuture",
+                cu + "ScheduledFuture", cu + "RunnableScheduledFuture", cu + "FutureTask"));
+        futures.addAll(java.util.List.of(forkJoinTasks));
+        for (String owner : futures) {
+            TABLE.put(owner + ".get()" + obj, new Target("futures", WAITS, "get", true, future));
+            TABLE.put(owner + ".get(" + timed + ")" + obj, new Target("futures", WAITS, "get", true, future));
+        }
+        for (String owner : forkJoinTasks) {
+            TABLE.put(owner + ".join()" + obj, new Target("futures", WAITS, "join", true, cu + "ForkJoinTask"));
+        }
+        String fjTask = "L" + cu + "ForkJoinTask;";
+        TABLE.put(cu + "ForkJoinPool.invoke(" + fjTask + ")" + obj, new Target("futures", WAITS, "invoke", true));
+        String service = cu + "ExecutorService";
+        String all = "(Ljava/util/Collection;";
+        for (String owner : new String[] {service, cu + "ScheduledExecutorService", cu + "AbstractExecutorService",
+                cu + "ThreadPoolExecutor", cu + "ScheduledThreadPoolExecutor", cu + "ForkJoinPool"}) {
+            TABLE.put(owner + ".invokeAll" + all + ")Ljava/util/List;", new Target("futures", WAITS, "invokeAll",
+                    true, service));
+            TABLE.put(owner + ".invokeAll" + all + timed + ")Ljava/util/List;", new Target("futures", WAITS,
+                    "invokeAll", true, service));
+            TABLE.put(owner + ".invokeAny" + all + ")" + obj, new Target("futures", WAITS, "invokeAny", true,
+                    service));
+            TABLE.put(owner + ".invokeAny" + all + timed + ")" + obj, new Target("futures", WAITS, "invokeAny",
+                    true, service));
+            TABLE.put(owner + ".awaitTermination(" + timed + ")Z", new Target("futures", WAITS,
+                    "awaitTermination", true, service));
+            TABLE.put(owner + ".close()V", new Target("futures", WAITS, "close", true, service)); // JDK 19
+        }
+        for (String desc : new String[] {"()V", "(J)V", "(JI)V", "(Ljava/time/Duration;)Z"}) {
+            TABLE.put("java/lang/Thread.join" + desc, new Target("futures", WAITS, "join", true));
+        }
+        // a barrier's or phaser's party waiting (group sync): a worker thread waits in its place
+        String barrier = cu + "CyclicBarrier";
+        TABLE.put(barrier + ".await()I", new Target("sync", WAITS, "await", true));
+        TABLE.put(barrier + ".await(" + timed + ")I", new Target("sync", WAITS, "await", true));
+        String phaser = cu + "Phaser";
+        TABLE.put(phaser + ".arriveAndAwaitAdvance()I", new Target("sync", WAITS, "arriveAndAwaitAdvance", true));
+        TABLE.put(phaser + ".awaitAdvance(I)I", new Target("sync", WAITS, "awaitAdvance", true));
+        TABLE.put(phaser + ".awaitAdvanceInterruptibly(I)I", new Target("sync", WAITS, "awaitAdvanceInterruptibly",
+                true));
+        TABLE.put(phaser + ".awaitAdvanceInterruptibly(I" + timed + ")I", new Target("sync", WAITS,
+                "awaitAdvanceInterruptibly", true));
+        String completion = cu + "CompletionService";
+        for (String owner : new String[] {completion, cu + "ExecutorCompletionService"}) {
+            TABLE.put(owner + ".take()L" + future + ";", new Target("futures", SYNC, "take", true, completion));
+            TABLE.put(owner + ".poll(" + timed + ")L" + future + ";", new Target("futures", SYNC, "poll", true,
+                    completion));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.coro.internal.Blocking;
 import dev.coro.internal.Settings;
 import dev.coro.internal.Stack;
 import dev.coro.internal.Suspend;
+import dev.coro.internal.Workers;
 import dev.coro.internal.patch.ChannelStreams.CoopOutput;
 import dev.coro.internal.patch.ChannelStreams.Sink;
 
@@ -19,8 +20,6 @@ import java.io.OutputStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.coro.internal.patch.ChannelStreams.plain;
 
@@ -65,110 +64,8 @@ public final class CoopObjects {
      * {@code ObjectInputStream}'s, the zip, digest and cipher filters' of {@link CoopFilters}): {@link Workers}, up
      * to {@code coro.streams.threads} (default 512).
      */
-    static final Executor EXECUTOR = new Workers(Settings.count("coro.streams.threads", 512, 1, 1 << 15));
-
-    /**
-     * A pool that gives every call a thread at once (an idle one, else a new one, up to {@code max}; beyond that
-     * calls queue), so no call waits behind another one that waits on a peer. Its daemon threads go after 30 s
-     * idle. Threads are started by a starter thread of its own, never by the caller: a loop thread that hands a
-     * call over never pays a thread's start (tens of milliseconds on a loaded machine).
-     */
-    static final class Workers implements Executor {
-        private final int max;
-        private final java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
-        private final AtomicInteger names = new AtomicInteger();
-        /** Workers waiting for a task; workers alive or being started; starts asked of the starter. */
-        private int idle;
-        private int threads;
-        private int toStart;
-        private Thread starter;
-
-        Workers(int max) {
-            this.max = max;
-        }
-
-        @Override
-        public synchronized void execute(Runnable r) {
-            tasks.add(r);
-            if (idle + toStart >= tasks.size()) {
-                notifyAll(); // an idle worker takes it (the starter ignores the wake-up)
-                return;
-            }
-            if (threads < max) {
-                threads++;
-                toStart++;
-                if (starter == null) {
-                    starter = new Thread(this::startWorkers, "coro-stream-starter");
-                    starter.setDaemon(true);
-                    starter.start();
-                }
-                notifyAll();
-            }
-        }
-
-        private void startWorkers() {
-            for (;;) {
-                synchronized (this) {
-                    while (toStart == 0) {
-                        try {
-                            wait();
-                        } catch (InterruptedException e) {
-                            // a daemon that serves the process: keep serving
-                        }
-                    }
-                }
-                Thread t = new Thread(this::work, "coro-stream-" + names.incrementAndGet());
-                t.setDaemon(true);
-                t.start();
-                synchronized (this) {
-                    toStart--;
-                    idle++; // counted idle until it takes a task
-                }
-            }
-        }
-
-        private void work() {
-            try {
-                serve();
-            } finally {
-                dev.coro.internal.IoWait.releaseBlockingSelector(); // its socket waits' selector: no fds left behind
-            }
-        }
-
-        private void serve() {
-            for (;;) {
-                Runnable r;
-                synchronized (this) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (tasks.isEmpty()) {
-                        long left = deadline - System.nanoTime();
-                        if (left <= 0) {
-                            idle--;
-                            threads--;
-                            return;
-                        }
-                        try {
-                            TimeUnit.NANOSECONDS.timedWait(this, left);
-                        } catch (InterruptedException e) {
-                            // not ours to stop: a call's interrupt must not end the worker
-                        }
-                    }
-                    idle--;
-                    r = tasks.poll();
-                }
-                try {
-                    r.run();
-                } catch (Throwable e) {
-                    // the calls report their own failures to the waiting task; nothing else runs here
-                } finally {
-                    Thread.interrupted(); // a call's interrupt status does not follow into the next
-                    synchronized (this) {
-                        idle++;
-                    }
-                }
-            }
-        }
-    }
+    static final Executor EXECUTOR = new Workers("coro-stream-",
+            Settings.count("coro.streams.threads", 512, 1, 1 << 15));
 
     /** A call that may throw what an object stream's calls throw. */
     @FunctionalInterface

@@ -7,7 +7,6 @@ import dev.coro.internal.Suspend;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -46,10 +45,6 @@ public final class Patched {
     public static Object get(CompletableFuture<?> f, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
         return f.get(timeout, unit);
-    }
-
-    public static Object futureGet(Future<?> f) throws InterruptedException, ExecutionException {
-        return f.get();
     }
 
     public static int waitFor(Process p) throws InterruptedException {
@@ -94,6 +89,26 @@ public final class Patched {
         }
         long n = TimeUnit.MILLISECONDS.toNanos(millis); // saturates: adding the nanos must not wrap
         Suspend.sleep(s, n >= dev.coro.internal.Nanos.FOREVER ? n : n + nanos);
+    }
+
+    /** {@code Thread.sleep(Duration)} (JDK 19): a negative duration does not wait, as the JDK's. */
+    public static void sleep(java.time.Duration d, Stack s) throws InterruptedException {
+        if (Suspend.isResuming(s)) {
+            Suspend.sleep(s, 0);
+            return;
+        }
+        if (s.task() == null) {
+            NewerJdk.sleep(d);
+            return;
+        }
+        long nanos = TimeUnit.NANOSECONDS.convert(d); // saturates; a null duration throws, as the JDK's
+        if (nanos >= 0) {
+            Suspend.sleep(s, nanos);
+        }
+    }
+
+    public static void sleep(java.time.Duration d) throws InterruptedException {
+        NewerJdk.sleep(d);
     }
 
     public static void yield(Stack s) {
@@ -176,14 +191,6 @@ public final class Patched {
             cause = x;
         }
         return e == cause || e.getCause() == cause;
-    }
-
-    /** {@code Future.get()}: cooperative for a CompletableFuture, else the blocking call (reported as pinned). */
-    public static Object futureGet(Future<?> f, Stack s) throws InterruptedException, ExecutionException {
-        if (Suspend.isResuming(s) || f instanceof CompletableFuture) {
-            return get((CompletableFuture<?>) f, s);
-        }
-        return f.get();
     }
 
     // ---- java.lang.Process ----

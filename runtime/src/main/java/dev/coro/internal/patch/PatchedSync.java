@@ -525,4 +525,38 @@ public final class PatchedSync {
         }
         return item;
     }
+
+    // ---- CompletionService: its queue is filled by the executor's threads, so a waiting task polls it ----
+
+    public static java.util.concurrent.Future<?> take(java.util.concurrent.CompletionService<?> cs, Stack s)
+            throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return take(cs);
+        }
+        java.util.concurrent.Future<?>[] got = new java.util.concurrent.Future<?>[1];
+        waitUntil(s, cs, "CompletionService.take", -1, () -> (got[0] = cs.poll()) != null);
+        return got[0];
+    }
+
+    public static java.util.concurrent.Future<?> take(java.util.concurrent.CompletionService<?> cs)
+            throws InterruptedException {
+        pinned(Stack.current(), "CompletionService.take");
+        return cs.take();
+    }
+
+    public static java.util.concurrent.Future<?> poll(java.util.concurrent.CompletionService<?> cs, long time,
+            TimeUnit unit, Stack s) throws InterruptedException {
+        if (!Suspend.isResuming(s) && TaskSync.mustBlock(s)) {
+            return poll(cs, time, unit);
+        }
+        java.util.concurrent.Future<?>[] got = new java.util.concurrent.Future<?>[1];
+        waitUntil(s, cs, "CompletionService.poll", timed(time, unit), () -> (got[0] = cs.poll()) != null);
+        return got[0];
+    }
+
+    public static java.util.concurrent.Future<?> poll(java.util.concurrent.CompletionService<?> cs, long time,
+            TimeUnit unit) throws InterruptedException {
+        pinned(Stack.current(), "CompletionService.poll");
+        return cs.poll(time, unit);
+    }
 }

@@ -4,6 +4,7 @@ import dev.coro.Coro;
 import dev.coro.Coroutine;
 import dev.coro.Task;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,7 +13,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * java.util.concurrent's blocking calls inside coroutines (patch group sync): a lock excludes the other tasks of the
  * same loop although they share its thread, and every wait suspends the task, never the loop.
  */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a loop blocked in a JDK wait hangs
 class SyncPatchTest {
 
     /** Enters the lock, stays inside across a suspension, leaves; logs both. */
@@ -382,5 +386,104 @@ class SyncPatchTest {
             return l;
         });
         assertEquals(List.of("m0", "m1", "m2", "m3", "m4"), got);
+    }
+
+    // ---- CyclicBarrier, Phaser: parties that are tasks of one loop ----
+
+    @Coroutine
+    static String meet(CyclicBarrier barrier, List<String> log, String who, long beforeMs) throws Exception {
+        Thread.sleep(beforeMs);
+        log.add(who + " arrives");
+        int index = barrier.await(5, TimeUnit.SECONDS);
+        log.add(who + " passes");
+        return who + " " + index;
+    }
+
+    @Test
+    void tasksOfOneLoopMeetAtACyclicBarrier() {
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<String> actions = Collections.synchronizedList(new ArrayList<>());
+        CyclicBarrier barrier = new CyclicBarrier(3, () -> actions.add("tripped"));
+        List<String> results = Coro.run(() -> {
+            Task<String> a = Coro.spawn(() -> meet(barrier, log, "a", 0));
+            Task<String> b = Coro.spawn(() -> meet(barrier, log, "b", 30));
+            Task<String> c = Coro.spawn(() -> meet(barrier, log, "c", 60));
+            return List.of(a.join(), b.join(), c.join());
+        });
+        // a task waiting at the barrier would otherwise hold the loop's thread: the others could never arrive
+        assertEquals(List.of("a arrives", "b arrives", "c arrives"), log.subList(0, 3));
+        assertEquals(List.of("a 2", "b 1", "c 0"), results); // arrival indexes, as the JDK counts them
+        assertEquals(List.of("tripped"), actions);
+        assertEquals(6, log.size());
+    }
+
+    @Test
+    void aTaskCancelledAtABarrierBreaksItAsAnInterruptedThreadWould() {
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        String r = Coro.run(() -> {
+            Task<Integer> waiting = Coro.spawn(() -> barrier.await());
+            Thread.sleep(50);
+            waiting.cancel();
+            try {
+                waiting.join();
+                return "passed";
+            } catch (CancellationException e) {
+                return "cancelled";
+            }
+        });
+        assertEquals("cancelled", r);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!barrier.isBroken() && System.nanoTime() < deadline) {
+            Thread.yield();
+        }
+        assertTrue(barrier.isBroken(), "the party that gave up broke the barrier, so the others do not wait for ever");
+    }
+
+    @Coroutine
+    static void phases(Phaser phaser, List<String> log, String who) {
+        for (int round = 0; round < 3; round++) {
+            log.add(who + " in " + round);
+            int next = phaser.arriveAndAwaitAdvance();
+            log.add(who + " next " + next);
+        }
+        phaser.arriveAndDeregister();
+    }
+
+    @Test
+    void tasksOfOneLoopAdvanceAPhaserTogether() {
+        Phaser phaser = new Phaser(3);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Coro.run(() -> {
+            Task<Void> a = Coro.spawn(() -> phases(phaser, log, "a"));
+            Task<Void> b = Coro.spawn(() -> phases(phaser, log, "b"));
+            Task<Void> c = Coro.spawn(() -> {
+                Thread.sleep(20);
+                phases(phaser, log, "c");
+            });
+            Coro.joinAll(a, b, c);
+        });
+        for (int round = 0; round < 3; round++) {
+            int lastIn = Math.max(log.indexOf("a in " + round), Math.max(log.indexOf("b in " + round),
+                    log.indexOf("c in " + round)));
+            for (String who : List.of("a", "b", "c")) {
+                assertTrue(log.indexOf(who + " next " + (round + 1)) > lastIn, "round " + round + ": " + log);
+            }
+        }
+        assertTrue(phaser.isTerminated(), "every party deregistered");
+    }
+
+    @Test
+    void aPhasersTimedWaitTimesOutInATaskAsTheJdks() throws Exception {
+        Phaser phaser = new Phaser(2);
+        String r = Coro.run(() -> {
+            int phase = phaser.arrive();
+            try {
+                phaser.awaitAdvanceInterruptibly(phase, 50, TimeUnit.MILLISECONDS);
+                return "advanced";
+            } catch (java.util.concurrent.TimeoutException e) {
+                return "timed out in phase " + phaser.getPhase();
+            }
+        });
+        assertEquals("timed out in phase 0", r);
     }
 }
