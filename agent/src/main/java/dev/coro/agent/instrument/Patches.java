@@ -86,6 +86,11 @@ public final class Patches {
         // a child process's end, awaited through Process.onExit()
         add("futures", "java/lang/Process", "waitFor", "()I", "waitFor");
         add("futures", "java/lang/Process", "waitFor", "(JLjava/util/concurrent/TimeUnit;)Z", "waitFor");
+        // its pipes: what is read from them or written to them in a task waits on a worker
+        for (String[] pipe : new String[][] {{"getInputStream", "Ljava/io/InputStream;"},
+            {"getErrorStream", "Ljava/io/InputStream;"}, {"getOutputStream", "Ljava/io/OutputStream;"}}) {
+            TABLE.put("java/lang/Process." + pipe[0] + "()" + pipe[1], new Target("futures", PATCHED, pipe[0], false));
+        }
 
         String socket = "java/net/Socket";
         String server = "java/net/ServerSocket";

@@ -225,4 +225,27 @@ public final class Patched {
         }
         return (Boolean) ended || !p.isAlive();
     }
+
+    /**
+     * A child process's pipes, taken in a task: a read waits until the child writes, a write while the pipe is
+     * full, so their reads and writes at patched call sites (and those of the readers, buffers and scanners made
+     * around them there) run on a worker while the task suspends, as a URL's stream's do. Taken on a plain thread,
+     * the JDK's own stream; read plainly, the wrapper is the JDK's stream call for call.
+     */
+    public static java.io.InputStream getInputStream(Process p) {
+        return pipe(p.getInputStream());
+    }
+
+    public static java.io.InputStream getErrorStream(Process p) {
+        return pipe(p.getErrorStream());
+    }
+
+    public static java.io.OutputStream getOutputStream(Process p) {
+        java.io.OutputStream out = p.getOutputStream();
+        return Stack.current().task() == null ? out : new OffloadedOutputStream(out);
+    }
+
+    private static java.io.InputStream pipe(java.io.InputStream in) {
+        return Stack.current().task() == null ? in : new OffloadedInputStream(in);
+    }
 }

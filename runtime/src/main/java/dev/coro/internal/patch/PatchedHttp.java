@@ -68,16 +68,9 @@ public final class PatchedHttp {
             return (java.util.concurrent.Executor) java.util.concurrent.Executors.class
                     .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
         } catch (ReflectiveOperationException beforeJdk21) {
-            int max = Settings.count("coro.http.threads", 512, 1, 1 << 15);
-            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(max, max, 30,
-                    java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "coro-http-" + n.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-            pool.allowCoreThreadTimeOut(true);
-            return pool;
+            // threads started by the pool's own starter: the loop thread that hands a call over never waits for
+            // a thread to start (a ThreadPoolExecutor starts its core threads in execute, on the caller's thread)
+            return new dev.coro.internal.Workers("coro-http-", Settings.count("coro.http.threads", 512, 1, 1 << 15));
         }
     }
 

@@ -861,9 +861,18 @@ public final class SocketStreams {
 
     // ---- new ...(...) at patched call sites ----
 
+    /**
+     * A stream whose reader is to read on a worker: one of the offloaded filters, or a stream whose reads coro
+     * offloads (a URL's, a child process's pipe): a reader made over it reads through JDK frames, which cannot
+     * suspend.
+     */
+    private static boolean peer(InputStream in) {
+        return CoopFilters.is(in) || in instanceof OffloadedInputStream;
+    }
+
     public static InputStreamReader newInputStreamReader(InputStream in) {
         if (!coop(in)) {
-            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in) : new InputStreamReader(in);
+            return peer(in) ? new CoopFilters.PeerReader(in) : new InputStreamReader(in);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s));
@@ -871,7 +880,7 @@ public final class SocketStreams {
 
     public static InputStreamReader newInputStreamReader(InputStream in, Charset cs) {
         if (!coop(in)) {
-            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, cs) : new InputStreamReader(in, cs);
+            return peer(in) ? new CoopFilters.PeerReader(in, cs) : new InputStreamReader(in, cs);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), cs);
@@ -880,7 +889,7 @@ public final class SocketStreams {
     public static InputStreamReader newInputStreamReader(InputStream in, String csName)
             throws UnsupportedEncodingException {
         if (!coop(in)) {
-            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, csName) : new InputStreamReader(in, csName);
+            return peer(in) ? new CoopFilters.PeerReader(in, csName) : new InputStreamReader(in, csName);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), csName);
@@ -888,7 +897,7 @@ public final class SocketStreams {
 
     public static InputStreamReader newInputStreamReader(InputStream in, CharsetDecoder dec) {
         if (!coop(in)) {
-            return CoopFilters.is(in) ? new CoopFilters.PeerReader(in, dec) : new InputStreamReader(in, dec);
+            return peer(in) ? new CoopFilters.PeerReader(in, dec) : new InputStreamReader(in, dec);
         }
         InputStream s = stream(in);
         return new ChannelReader(s, sourceOf(s), dec);

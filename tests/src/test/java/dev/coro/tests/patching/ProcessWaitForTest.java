@@ -7,12 +7,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,5 +94,54 @@ class ProcessWaitForTest {
         assertEquals(List.of(10, 11, 12, 13, 14), codes);
         System.out.println("5 children of 0.5 s waited for on one loop: " + ms + " ms");
         assertTrue(ms < 2000, "the waits did not overlap: " + ms + " ms"); // one after another: 2.5 s
+    }
+
+    // ---- the child's pipes ----
+
+    /** A child that answers each line it reads on stdin, after a pause, and says goodbye on stderr. */
+    @Coroutine
+    static String talkToChild(long pauseMs) throws Exception {
+        Process p = child("while read line; do sleep " + pauseMs / 1000.0 + "; echo \"got $line\"; done; "
+                + "echo bye >&2");
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), UTF_8));
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), UTF_8));
+        OutputStream in = p.getOutputStream();
+        List<String> t = new ArrayList<>();
+        for (String word : List.of("one", "two")) {
+            in.write((word + "\n").getBytes(UTF_8));
+            in.flush();
+            t.add(out.readLine());
+        }
+        in.close();
+        t.add(String.valueOf(out.readLine())); // the end of its output
+        t.add(err.readLine());
+        t.add("exit " + p.waitFor());
+        return String.join(", ", t);
+    }
+
+    @Test
+    void aChildsPipesGiveTheSameInAndOutOfCoroutines() throws Exception {
+        String plain = talkToChild(10);
+        assertEquals("got one, got two, null, bye, exit 0", plain);
+        assertEquals(plain, Coro.run(() -> talkToChild(10)));
+    }
+
+    @Test
+    void readingChildrenOutputSuspendsTheTasksNotTheLoop() {
+        SocketWrappersMorePatchTest.Ticked<List<String>> r = SocketWrappersMorePatchTest.ticking(() -> {
+            List<Task<String>> talks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                talks.add(Coro.spawn(() -> talkToChild(150)));
+            }
+            List<String> out = new ArrayList<>();
+            for (Task<String> t : talks) {
+                out.add(t.join());
+            }
+            return out;
+        });
+        for (String transcript : r.value) {
+            assertEquals("got one, got two, null, bye, exit 0", transcript);
+        }
+        SocketWrappersMorePatchTest.assertOverlapped(r, 4, 300); // each child takes two pauses of 150 ms
     }
 }
