@@ -5,31 +5,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Waits that another thread ends: calls offloaded to a bounded pool of worker threads (gevent's threadpool), and
- * futures. The pool's threads are daemons that retire after a minute idle, so nothing lingers after the loop.
+ * futures. The pool's threads are daemons that retire after 30 s idle, so nothing lingers after the loop.
  */
 public final class Blocking {
     private static final int THREADS = Settings.count("coro.blocking.threads",
             Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), 1, 1 << 15);
-    private static final ThreadPoolExecutor POOL;
-
-    static {
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory f = r -> {
-            Thread t = new Thread(r, "coro-blocking-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        POOL = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), f);
-        POOL.allowCoreThreadTimeOut(true);
-    }
+    /** Its threads start from a starter thread of their own: a loop that hands a call over never starts one. */
+    private static final Executor POOL = new Workers("coro-blocking-", THREADS);
 
     private Blocking() {
     }

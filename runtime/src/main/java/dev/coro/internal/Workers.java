@@ -38,7 +38,7 @@ public final class Workers implements Executor {
             threads++;
             toStart++;
             if (starter == null) {
-                starter = new Thread(this::startWorkers, prefix + "starter");
+                starter = new Thread(this::startWorkers, "coro-starter of " + prefix + "N");
                 starter.setDaemon(true);
                 starter.start();
             }
