@@ -51,6 +51,102 @@ public final class TaskGroup implements AutoCloseable {
         return new TaskGroup(TimeoutTimer.innermost());
     }
 
+    /**
+     * Opens a group, runs {@code body} with it and closes it, as Kotlin's {@code coroutineScope}: returns the body's
+     * value once every child is done. Unlike a try-with-resources block, it sees an exception the body throws: the
+     * children are then cancelled at once, and that exception is thrown once they are done, with a child's failure
+     * attached as suppressed. A child's failure cancels the other children (not the body, which runs in the calling
+     * task) and is thrown when the body has returned, as {@link #close()} throws it.
+     *
+     * <pre>{@code
+     * String page = TaskGroup.scope(g -> {
+     *     Task<String> a = g.spawn(() -> fetch("https://a.example"));
+     *     Task<String> b = g.spawn(() -> fetch("https://b.example"));
+     *     return a.join() + b.join(); // if either join throws, the other fetch is cancelled before scope throws
+     * });
+     * }</pre>
+     */
+    @Coroutine
+    public static <T> T scope(CoroutineFunction<? super TaskGroup, ? extends T> body) throws Exception {
+        Stack s = Stack.current();
+        boolean root = s.enter(); // a method reference as a task's body: the task's own entry
+        if (!root) {
+            s.pin();
+        }
+        try {
+            return scope(body, s);
+        } finally {
+            if (!root) {
+                s.unpin();
+            }
+        }
+    }
+
+    /** @hidden A hand-written frame: its state is {@link ScopeState}. */
+    @SuppressWarnings("unchecked")
+    public static <T> T scope(CoroutineFunction<? super TaskGroup, ? extends T> body, Stack s) throws Exception {
+        ScopeState st;
+        if (Suspend.isResuming(s)) {
+            st = (ScopeState) s.popA();
+        } else {
+            if (body == null) {
+                throw new NullPointerException("body is null");
+            }
+            st = new ScopeState((CoroutineFunction<Object, Object>) body, open());
+        }
+        if (!st.closing) { // on resume, closing says which of the two calls below this frame was suspended in
+            try {
+                Object v = st.body.apply(st.group, s);
+                if (Suspend.isSuspending(s)) {
+                    s.pushA(st);
+                    return null;
+                }
+                st.value = v;
+            } catch (Throwable e) {
+                st.thrown = e;
+                st.group.cancel();
+            }
+            st.closing = true;
+        }
+        try {
+            st.group.close(s);
+        } catch (Throwable e) {
+            if (st.thrown == null) {
+                throw e;
+            }
+            if (e != st.thrown) { // the body may have joined the failed child and rethrown its failure
+                st.thrown.addSuppressed(e);
+            }
+        }
+        if (Suspend.isSuspending(s)) {
+            s.pushA(st);
+            return null;
+        }
+        if (st.thrown != null) {
+            throw TaskGroup.<RuntimeException>thrown(st.thrown); // as the body threw it, whatever its type
+        }
+        return (T) st.value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E thrown(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private static final class ScopeState {
+        final CoroutineFunction<Object, Object> body;
+        final TaskGroup group;
+        /** Past the body: in {@code close}. */
+        boolean closing;
+        Object value;
+        Throwable thrown;
+
+        ScopeState(CoroutineFunction<Object, Object> body, TaskGroup group) {
+            this.body = body;
+            this.group = group;
+        }
+    }
+
     public <T> Task<T> spawn(CoroutineCallable<T> body) {
         return adopt(Coro.spawn(body));
     }

@@ -303,4 +303,141 @@ class TaskGroupTest extends PrimitiveTest {
     void openOutsideACoroutineIsRefused() {
         assertThrows(IllegalStateException.class, TaskGroup::open);
     }
+
+    // ---- TaskGroup.scope: a group that sees its body's exception ----
+
+    @Test
+    void scopeReturnsTheBodysValueOnceEveryChildIsDone() throws Exception {
+        List<String> log = new ArrayList<>();
+        int v = Coro.run(() -> TaskGroup.scope(g -> {
+            g.spawn(() -> {
+                Coro.sleep(40);
+                log.add("slow child done");
+            });
+            Task<Integer> quick = g.spawn(() -> {
+                Coro.sleep(5);
+                return 20;
+            });
+            int sum = 0;
+            for (int i = 1; i <= 3; i++) { // the body suspends several times before it returns
+                Coro.sleep(1);
+                sum += i;
+            }
+            log.add("body returns");
+            return sum + quick.join() + 16;
+        }));
+        assertEquals(42, v);
+        assertEquals(List.of("body returns", "slow child done"), log);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20) // a scope that did not cancel its children would wait out their minute
+    void anExceptionOfTheBodyCancelsTheChildrenAtOnceAndIsThrownOnceTheyAreDone() {
+        List<String> log = new ArrayList<>();
+        long start = System.nanoTime();
+        String r = Coro.run(() -> {
+            try {
+                TaskGroup.scope(g -> {
+                    sleeper(g, log, "a");
+                    sleeper(g, log, "b");
+                    Coro.sleep(20);
+                    throw new IllegalStateException("the body gave up");
+                });
+                return "returned";
+            } catch (IllegalStateException e) {
+                return e.getMessage() + ", suppressed " + e.getSuppressed().length;
+            }
+        });
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("the body gave up, suppressed 0", r);
+        assertEquals(List.of("a finally", "b finally"), log); // done before scope threw
+        assertTrue(ms < 10_000, ms + " ms");
+    }
+
+    @Test
+    void aChildsFailureRethrownByTheBodyIsThrownOnceAndOthersAreAttached() {
+        String r = Coro.run(() -> {
+            try {
+                return TaskGroup.scope(g -> {
+                    Task<Object> bad = g.spawn(() -> {
+                        Coro.sleep(10);
+                        throw new ArithmeticException("child failed");
+                    });
+                    g.spawn(() -> {
+                        Coro.sleep(10);
+                        throw new IllegalArgumentException("another child failed");
+                    });
+                    return String.valueOf(bad.join()); // throws the child's failure, which the body passes on
+                });
+            } catch (ArithmeticException e) {
+                List<String> suppressed = new ArrayList<>();
+                for (Throwable x : e.getSuppressed()) {
+                    suppressed.add(x.getMessage());
+                }
+                return e.getMessage() + " " + suppressed;
+            }
+        });
+        // thrown once (not suppressed into itself); the other child's failure, if it came first or as well, attached
+        assertTrue(r.equals("child failed []") || r.equals("child failed [another child failed]"), r);
+    }
+
+    @Test
+    void aChildsFailureAfterTheBodyReturnedIsThrownByScope() {
+        String r = Coro.run(() -> {
+            try {
+                TaskGroup.scope(g -> {
+                    g.spawn(() -> {
+                        Coro.sleep(20);
+                        throw new IllegalStateException("late failure");
+                    });
+                    return "body value";
+                });
+                return "no failure";
+            } catch (IllegalStateException e) {
+                return e.getMessage();
+            }
+        });
+        assertEquals("late failure", r);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aCancelledCallerCancelsTheScopesChildrenAndEndsOnceTheyAreDone() {
+        List<String> log = new ArrayList<>();
+        String r = Coro.run(() -> {
+            Task<Object> caller = Coro.spawn(() -> TaskGroup.scope(g -> {
+                sleeper(g, log, "child");
+                Coro.sleep(60_000);
+                return "body returned";
+            }));
+            Coro.sleep(30);
+            caller.cancel();
+            try {
+                return String.valueOf(caller.join());
+            } catch (java.util.concurrent.CancellationException e) {
+                return "cancelled";
+            }
+        });
+        assertEquals("cancelled", r);
+        assertEquals(List.of("child finally"), log);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aTimeoutAroundAScopeEndsItsBodyAndItsChildren() {
+        List<String> log = new ArrayList<>();
+        String r = Coro.run(() -> {
+            try {
+                return Coro.withTimeout(java.time.Duration.ofMillis(50), () -> TaskGroup.scope(g -> {
+                    sleeper(g, log, "child");
+                    Coro.sleep(60_000);
+                    return "body returned";
+                }));
+            } catch (dev.coro.TimeoutExpiredException e) {
+                return "timed out";
+            }
+        });
+        assertEquals("timed out", r);
+        assertEquals(List.of("child finally"), log);
+    }
 }
