@@ -91,6 +91,12 @@ public final class Patches {
             {"getErrorStream", "Ljava/io/InputStream;"}, {"getOutputStream", "Ljava/io/OutputStream;"}}) {
             TABLE.put("java/lang/Process." + pipe[0] + "()" + pipe[1], new Target("futures", PATCHED, pipe[0], false));
         }
+        for (String reader : new String[] {"inputReader", "errorReader"}) {
+            for (String arg : new String[] {"", "Ljava/nio/charset/Charset;"}) {
+                TABLE.put("java/lang/Process." + reader + "(" + arg + ")Ljava/io/BufferedReader;",
+                        new Target("futures", PATCHED, reader, false));
+            }
+        }
 
         String socket = "java/net/Socket";
         String server = "java/net/ServerSocket";

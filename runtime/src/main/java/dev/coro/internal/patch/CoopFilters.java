@@ -158,6 +158,65 @@ public final class CoopFilters {
     }
 
     /**
+     * A marked view of a reader the JDK made and keeps ({@code Process.inputReader()}, which hands out the same
+     * reader every time): every call goes to that reader, with no buffer of its own, so views taken at different
+     * times never split its text between them.
+     */
+    static final class PeerView extends BufferedReader implements Peer {
+        private final BufferedReader jdk;
+
+        PeerView(BufferedReader jdk) {
+            super(jdk, 1);
+            this.jdk = jdk;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return jdk.read();
+        }
+
+        @Override
+        public int read(char[] cbuf, int off, int len) throws IOException {
+            return jdk.read(cbuf, off, len);
+        }
+
+        @Override
+        public String readLine() throws IOException {
+            return jdk.readLine();
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return jdk.skip(n);
+        }
+
+        @Override
+        public boolean ready() throws IOException {
+            return jdk.ready();
+        }
+
+        @Override
+        public boolean markSupported() {
+            return jdk.markSupported();
+        }
+
+        @Override
+        public void mark(int readAheadLimit) throws IOException {
+            jdk.mark(readAheadLimit);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            jdk.reset();
+        }
+
+        @Override
+        public void close() throws IOException {
+            jdk.close();
+        }
+    }
+
+    /**
      * Whether {@code in} is one of the offloaded input filters: a class-identity check only (no type-hierarchy
      * walk, no lookup), so the twins of {@code InputStream}'s calls stay cheap for every other stream.
      */

@@ -245,6 +245,31 @@ public final class Patched {
         return Stack.current().task() == null ? out : new OffloadedOutputStream(out);
     }
 
+    /**
+     * {@code Process.inputReader()} and {@code errorReader()}, with or without a charset: the JDK's reader (made
+     * once, checked against the charset as the JDK does), seen in a task through a view whose reads at patched call
+     * sites run on a worker.
+     */
+    public static java.io.BufferedReader inputReader(Process p) {
+        return pipe(p.inputReader());
+    }
+
+    public static java.io.BufferedReader inputReader(Process p, java.nio.charset.Charset cs) {
+        return pipe(p.inputReader(cs));
+    }
+
+    public static java.io.BufferedReader errorReader(Process p) {
+        return pipe(p.errorReader());
+    }
+
+    public static java.io.BufferedReader errorReader(Process p, java.nio.charset.Charset cs) {
+        return pipe(p.errorReader(cs));
+    }
+
+    private static java.io.BufferedReader pipe(java.io.BufferedReader r) {
+        return Stack.current().task() == null ? r : new CoopFilters.PeerView(r);
+    }
+
     private static java.io.InputStream pipe(java.io.InputStream in) {
         return Stack.current().task() == null ? in : new OffloadedInputStream(in);
     }

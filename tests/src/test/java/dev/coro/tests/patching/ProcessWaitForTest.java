@@ -126,12 +126,34 @@ class ProcessWaitForTest {
         assertEquals(plain, Coro.run(() -> talkToChild(10)));
     }
 
+    /** The same through the JDK's own readers (JDK 17): the same reader each time, read a line at a time. */
+    @Coroutine
+    static String readersOfAChild(long pauseMs) throws Exception {
+        Process p = child("for w in one two three; do sleep " + pauseMs / 1000.0 + "; echo $w; done; echo bye >&2");
+        List<String> t = new ArrayList<>();
+        for (String line; (line = p.inputReader(UTF_8).readLine()) != null;) { // a new call each time, as written
+            t.add(line);
+        }
+        t.add(p.errorReader().readLine());
+        t.add("exit " + p.waitFor());
+        return String.join(", ", t);
+    }
+
+    @Test
+    void aChildsReadersGiveTheSameInAndOutOfCoroutinesWithoutBlockingTheLoop() throws Exception {
+        String plain = readersOfAChild(10);
+        assertEquals("one, two, three, bye, exit 0", plain);
+        SocketWrappersMorePatchTest.Ticked<String> r = SocketWrappersMorePatchTest.ticking(() -> readersOfAChild(300));
+        assertEquals(plain, r.value);
+        assertTrue(r.maxGapMs < 250, "the loop stalled " + r.maxGapMs + " ms"); // each line comes after 300 ms
+    }
+
     @Test
     void readingChildrenOutputSuspendsTheTasksNotTheLoop() {
         SocketWrappersMorePatchTest.Ticked<List<String>> r = SocketWrappersMorePatchTest.ticking(() -> {
             List<Task<String>> talks = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                talks.add(Coro.spawn(() -> talkToChild(150)));
+                talks.add(Coro.spawn(() -> talkToChild(300)));
             }
             List<String> out = new ArrayList<>();
             for (Task<String> t : talks) {
@@ -142,6 +164,6 @@ class ProcessWaitForTest {
         for (String transcript : r.value) {
             assertEquals("got one, got two, null, bye, exit 0", transcript);
         }
-        SocketWrappersMorePatchTest.assertOverlapped(r, 4, 300); // each child takes two pauses of 150 ms
+        SocketWrappersMorePatchTest.assertOverlapped(r, 4, 600); // each child takes two pauses of 300 ms
     }
 }
