@@ -81,10 +81,24 @@ public final class Blocking {
      * makes the call.
      */
     public static Object callInterruptibly(Stack s, Callable<?> call) throws Exception {
+        return callInterruptibly(s, call, WAITS);
+    }
+
+    /**
+     * Where a task's party waits at a {@code CyclicBarrier}. Not {@link #WAITS}: a get's wait queued behind its cap
+     * only starts late, but a barrier's party has not arrived until its call starts, so with more task parties than
+     * the cap the calls queued behind the waiting ones never start and the barrier never trips (600 tasks meeting
+     * at a barrier of 600 would all wait for good, which 600 threads do not). As a thread per waiting party is
+     * what the barrier asks for anyway, no cap but the JVM's; the threads go when idle.
+     */
+    public static final Executor PARTIES = new Workers("coro-wait-party-", 1 << 15);
+
+    /** {@link #callInterruptibly(Stack, Callable)} on {@code workers} (a fresh call's; unused on resume). */
+    public static Object callInterruptibly(Stack s, Callable<?> call, Executor workers) throws Exception {
         Interruptible c = s.mode == Stack.RESUMING ? (Interruptible) s.popA() : new Interruptible(call);
         Object result;
         try {
-            result = call(s, s.mode == Stack.RESUMING ? null : c, WAITS, true);
+            result = call(s, s.mode == Stack.RESUMING ? null : c, workers, true);
         } catch (Throwable e) {
             c.interrupt(); // nothing left to interrupt if the call itself threw
             throw e;

@@ -41,7 +41,7 @@ public final class PatchedWaits {
         if (Suspend.isResuming(s) ? s.peekA() instanceof CompletableFuture : f instanceof CompletableFuture) {
             return Patched.get((CompletableFuture<?>) f, s); // a callback ends its wait, no worker needed
         }
-        if (!Suspend.isResuming(s) && (s.task() == null || f.isDone())) {
+        if (!Suspend.isResuming(s) && (s.task() == null || isDone(f))) {
             return f.get();
         }
         return offload(s, Suspend.isResuming(s) ? null : f::get);
@@ -51,12 +51,25 @@ public final class PatchedWaits {
         return f.get();
     }
 
+    /**
+     * Whether {@code f} is done, asked only to spare a worker. A library's future may implement nothing but its
+     * {@code get} (an adapter whose {@code isDone()} throws {@code UnsupportedOperationException}): the JDK call
+     * never asks, so its answer must not fail the get; such a future is waited for by a worker.
+     */
+    private static boolean isDone(Future<?> f) {
+        try {
+            return f.isDone();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public static Object get(Future<?> f, long timeout, TimeUnit unit, Stack s)
             throws InterruptedException, ExecutionException, TimeoutException {
         if (Suspend.isResuming(s) ? s.peekA() instanceof CompletableFuture : f instanceof CompletableFuture) {
             return Patched.get((CompletableFuture<?>) f, timeout, unit, s);
         }
-        if (!Suspend.isResuming(s) && (s.task() == null || f.isDone() || timeout <= 0)) {
+        if (!Suspend.isResuming(s) && (s.task() == null || isDone(f) || timeout <= 0)) {
             return f.get(timeout, unit);
         }
         return offloadTimed(s, Suspend.isResuming(s) ? null : () -> f.get(timeout, unit));
@@ -188,7 +201,7 @@ public final class PatchedWaits {
 
     public static boolean awaitTermination(ExecutorService e, long timeout, TimeUnit unit, Stack s)
             throws InterruptedException {
-        if (!Suspend.isResuming(s) && (s.task() == null || e.isTerminated() || timeout <= 0)) {
+        if (!Suspend.isResuming(s) && (s.task() == null || isTerminated(e) || timeout <= 0)) {
             return e.awaitTermination(timeout, unit);
         }
         Object done = offloadInterruptible(s, Suspend.isResuming(s) ? null
@@ -199,6 +212,15 @@ public final class PatchedWaits {
     public static boolean awaitTermination(ExecutorService e, long timeout, TimeUnit unit)
             throws InterruptedException {
         return e.awaitTermination(timeout, unit);
+    }
+
+    /** As {@link #isDone}: a library's executor may implement {@code awaitTermination} but not this. */
+    private static boolean isTerminated(ExecutorService e) {
+        try {
+            return e.isTerminated();
+        } catch (RuntimeException x) {
+            return false;
+        }
     }
 
     // ---- Thread ----
@@ -306,11 +328,12 @@ public final class PatchedWaits {
         }
         Object r;
         try {
-            r = Blocking.callInterruptibly(s, Suspend.isResuming(s) ? null : () -> b.await(timeout, unit));
+            r = Blocking.callInterruptibly(s, Suspend.isResuming(s) ? null : () -> b.await(timeout, unit),
+                    Blocking.PARTIES);
         } catch (InterruptedException | BrokenBarrierException | TimeoutException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw PatchedWaits.<RuntimeException>thrown(e); // as the JDK call would: see offload
         }
         return r == null ? 0 : (Integer) r;
     }
@@ -322,11 +345,11 @@ public final class PatchedWaits {
 
     private static Object barrier(Stack s, Callable<?> call) throws InterruptedException, BrokenBarrierException {
         try {
-            return Blocking.callInterruptibly(s, call);
+            return Blocking.callInterruptibly(s, call, Blocking.PARTIES); // each party a thread: see there
         } catch (InterruptedException | BrokenBarrierException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw PatchedWaits.<RuntimeException>thrown(e);
         }
     }
 
@@ -341,7 +364,15 @@ public final class PatchedWaits {
         } else if (s.task() == null) {
             return p.arriveAndAwaitAdvance();
         } else {
+            // The JDK's returns the next phase to the party whose arrival advances the phaser, even if that advance
+            // terminates it (onAdvance true), while the parties it releases get the negative phase: awaitAdvance
+            // below would give the negative one. Only one party is left to arrive: this one (in a root phaser; a
+            // child's last arrival is its parent's arrival, which need not advance it).
+            boolean last = p.getParent() == null && p.getUnarrivedParties() == 1;
             phase = p.arrive();
+            if (last && phase >= 0 && p.getPhase() != phase) {
+                return (phase + 1) & Integer.MAX_VALUE;
+            }
         }
         return awaitAdvance(p, phase, s);
     }
@@ -390,7 +421,7 @@ public final class PatchedWaits {
         } catch (InterruptedException | TimeoutException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw PatchedWaits.<RuntimeException>thrown(e);
         }
         return r == null ? 0 : (Integer) r;
     }
@@ -402,13 +433,18 @@ public final class PatchedWaits {
 
     // ---- the offloaded call, its exceptions as the JDK call declares them ----
 
+    /**
+     * The call's outcome. A checked exception it does not declare is thrown as it is, not wrapped: the JDK's classes
+     * throw none, but a library's future or executor may (a sneaky throw, as Lombok's {@code @SneakyThrows}), and
+     * the JDK call would hand it to the caller unchanged.
+     */
     private static Object offload(Stack s, Callable<?> call) throws InterruptedException, ExecutionException {
         try {
             return Blocking.callInterruptibly(s, call);
         } catch (InterruptedException | ExecutionException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e); // a call that declares no other checked exception
+            throw PatchedWaits.<RuntimeException>thrown(e);
         }
     }
 
@@ -419,7 +455,7 @@ public final class PatchedWaits {
         } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw PatchedWaits.<RuntimeException>thrown(e);
         }
     }
 
@@ -429,7 +465,13 @@ public final class PatchedWaits {
         } catch (InterruptedException | RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw PatchedWaits.<RuntimeException>thrown(e);
         }
+    }
+
+    /** Throws {@code e} as it is, whatever its type. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E thrown(Throwable e) throws E {
+        throw (E) e;
     }
 }
