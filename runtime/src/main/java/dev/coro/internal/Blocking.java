@@ -73,18 +73,6 @@ public final class Blocking {
             1 << 15));
 
     /**
-     * Makes the blocking call {@code call} on a worker of {@link #WAITS} while the task suspends: its result, or
-     * null while {@code s} is suspending (called again on resume, it returns the result or throws what the call
-     * threw, as it was thrown). If the task stops waiting first (its cancel or timeout, thrown here), the worker is
-     * interrupted, as a thread blocked in the call would be: a {@code get} or {@code join} ends at once, an
-     * {@code invokeAll} cancels the work it has not finished. A plain thread, or a task that cannot suspend, just
-     * makes the call.
-     */
-    public static Object callInterruptibly(Stack s, Callable<?> call) throws Exception {
-        return callInterruptibly(s, call, WAITS);
-    }
-
-    /**
      * Where a task's party waits at a {@code CyclicBarrier}. Not {@link #WAITS}: a get's wait queued behind its cap
      * only starts late, but a barrier's party has not arrived until its call starts, so with more task parties than
      * the cap the calls queued behind the waiting ones never start and the barrier never trips (600 tasks meeting
@@ -93,7 +81,14 @@ public final class Blocking {
      */
     public static final Executor PARTIES = new Workers("coro-wait-party-", 1 << 15);
 
-    /** {@link #callInterruptibly(Stack, Callable)} on {@code workers} (a fresh call's; unused on resume). */
+    /**
+     * Makes the blocking call {@code call} on a worker of {@code workers} ({@link #WAITS}, or {@link #PARTIES})
+     * while the task suspends: its result, or null while {@code s} is suspending (called again on resume, it returns
+     * the result or throws what the call threw, as it was thrown). If the task stops waiting first (its cancel or
+     * timeout, thrown here), the worker is interrupted, as a thread blocked in the call would be: a {@code get} or
+     * {@code join} ends at once, an {@code invokeAll} cancels the work it has not finished. A plain thread, or a task
+     * that cannot suspend, just makes the call.
+     */
     public static Object callInterruptibly(Stack s, Callable<?> call, Executor workers) throws Exception {
         Interruptible c = s.mode == Stack.RESUMING ? (Interruptible) s.popA() : new Interruptible(call);
         Object result;

@@ -72,7 +72,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || isDone(f) || timeout <= 0)) {
             return f.get(timeout, unit);
         }
-        return offloadTimed(s, Suspend.isResuming(s) ? null : () -> f.get(timeout, unit));
+        return offload(s, Suspend.isResuming(s) ? null : () -> f.get(timeout, unit));
     }
 
     public static Object get(Future<?> f, long timeout, TimeUnit unit)
@@ -121,21 +121,14 @@ public final class PatchedWaits {
 
     /** Suspends until {@code t} is done, whatever its outcome (asked of {@code t} afterwards). */
     private static void awaitDone(Stack s, ForkJoinTask<?> t) {
-        try {
-            offload(s, Suspend.isResuming(s) ? null : () -> {
-                try {
-                    t.get();
-                } catch (ExecutionException | CancellationException e) {
-                    // done: its own join() throws what the JDK's would
-                }
-                return null;
-            });
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e); // the call above throws none
-        } catch (InterruptedException e) {
-            // the worker is interrupted only once its task gave up waiting, which then throws its own exception
-            throw new IllegalStateException(e);
-        }
+        offload(s, Suspend.isResuming(s) ? null : () -> {
+            try {
+                t.get();
+            } catch (ExecutionException | CancellationException e) {
+                // done: its own join() throws what the JDK's would
+            }
+            return null;
+        });
     }
 
     // ---- ExecutorService ----
@@ -145,7 +138,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && s.task() == null) {
             return e.invokeAll(tasks);
         }
-        return (List) offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> e.invokeAll(tasks));
+        return (List) offload(s, Suspend.isResuming(s) ? null : () -> e.invokeAll(tasks));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -159,7 +152,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && s.task() == null) {
             return e.invokeAll(tasks, timeout, unit);
         }
-        return (List) offloadInterruptible(s, Suspend.isResuming(s) ? null
+        return (List) offload(s, Suspend.isResuming(s) ? null
                 : () -> e.invokeAll(tasks, timeout, unit));
     }
 
@@ -190,7 +183,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && s.task() == null) {
             return e.invokeAny(tasks, timeout, unit);
         }
-        return offloadTimed(s, Suspend.isResuming(s) ? null : () -> e.invokeAny(tasks, timeout, unit));
+        return offload(s, Suspend.isResuming(s) ? null : () -> e.invokeAny(tasks, timeout, unit));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -204,7 +197,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || isTerminated(e) || timeout <= 0)) {
             return e.awaitTermination(timeout, unit);
         }
-        Object done = offloadInterruptible(s, Suspend.isResuming(s) ? null
+        Object done = offload(s, Suspend.isResuming(s) ? null
                 : () -> e.awaitTermination(timeout, unit));
         return done != null && (Boolean) done;
     }
@@ -230,7 +223,7 @@ public final class PatchedWaits {
             t.join();
             return;
         }
-        offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> {
+        offload(s, Suspend.isResuming(s) ? null : () -> {
             t.join();
             return null;
         });
@@ -245,7 +238,7 @@ public final class PatchedWaits {
             t.join(millis); // the JDK's argument check, or a thread already ended (0 waits for ever: below)
             return;
         }
-        offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> {
+        offload(s, Suspend.isResuming(s) ? null : () -> {
             t.join(millis);
             return null;
         });
@@ -261,7 +254,7 @@ public final class PatchedWaits {
             t.join(millis, nanos); // the JDK's argument checks, or a thread already ended
             return;
         }
-        offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> {
+        offload(s, Suspend.isResuming(s) ? null : () -> {
             t.join(millis, nanos);
             return null;
         });
@@ -276,7 +269,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || !t.isAlive() || d.isNegative() || d.isZero())) {
             return NewerJdk.join(t, d); // an ended or unstarted thread (that throws), or no wait at all
         }
-        Object ended = offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> NewerJdk.join(t, d));
+        Object ended = offload(s, Suspend.isResuming(s) ? null : () -> NewerJdk.join(t, d));
         return ended != null && (Boolean) ended;
     }
 
@@ -293,14 +286,10 @@ public final class PatchedWaits {
             NewerJdk.close(e);
             return;
         }
-        try {
-            offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> {
-                NewerJdk.close(e);
-                return null;
-            });
-        } catch (InterruptedException x) {
-            throw new IllegalStateException(x); // close() takes the interrupt as a cue to stop the work, not thrown
-        }
+        offload(s, Suspend.isResuming(s) ? null : () -> {
+            NewerJdk.close(e);
+            return null;
+        });
     }
 
     public static void close(ExecutorService e) {
@@ -313,7 +302,8 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && s.task() == null) {
             return b.await();
         }
-        Object r = barrier(s, Suspend.isResuming(s) ? null : b::await);
+        // each party a thread of its own: see Blocking.PARTIES
+        Object r = offload(s, Suspend.isResuming(s) ? null : b::await, Blocking.PARTIES);
         return r == null ? 0 : (Integer) r;
     }
 
@@ -326,31 +316,13 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && s.task() == null) {
             return b.await(timeout, unit);
         }
-        Object r;
-        try {
-            r = Blocking.callInterruptibly(s, Suspend.isResuming(s) ? null : () -> b.await(timeout, unit),
-                    Blocking.PARTIES);
-        } catch (InterruptedException | BrokenBarrierException | TimeoutException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw PatchedWaits.<RuntimeException>thrown(e); // as the JDK call would: see offload
-        }
+        Object r = offload(s, Suspend.isResuming(s) ? null : () -> b.await(timeout, unit), Blocking.PARTIES);
         return r == null ? 0 : (Integer) r;
     }
 
     public static int await(CyclicBarrier b, long timeout, TimeUnit unit)
             throws InterruptedException, BrokenBarrierException, TimeoutException {
         return b.await(timeout, unit);
-    }
-
-    private static Object barrier(Stack s, Callable<?> call) throws InterruptedException, BrokenBarrierException {
-        try {
-            return Blocking.callInterruptibly(s, call, Blocking.PARTIES); // each party a thread: see there
-        } catch (InterruptedException | BrokenBarrierException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw PatchedWaits.<RuntimeException>thrown(e);
-        }
     }
 
     /**
@@ -385,12 +357,8 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || phase < 0 || p.getPhase() != phase)) {
             return p.awaitAdvance(phase); // a plain thread, or nothing to wait for
         }
-        try {
-            Object r = offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> p.awaitAdvanceInterruptibly(phase));
-            return r == null ? 0 : (Integer) r;
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e); // the worker is interrupted only once its task gave up
-        }
+        Object r = offload(s, Suspend.isResuming(s) ? null : () -> p.awaitAdvanceInterruptibly(phase));
+        return r == null ? 0 : (Integer) r;
     }
 
     public static int awaitAdvance(Phaser p, int phase) {
@@ -401,7 +369,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || phase < 0 || p.getPhase() != phase)) {
             return p.awaitAdvanceInterruptibly(phase);
         }
-        Object r = offloadInterruptible(s, Suspend.isResuming(s) ? null : () -> p.awaitAdvanceInterruptibly(phase));
+        Object r = offload(s, Suspend.isResuming(s) ? null : () -> p.awaitAdvanceInterruptibly(phase));
         return r == null ? 0 : (Integer) r;
     }
 
@@ -414,15 +382,7 @@ public final class PatchedWaits {
         if (!Suspend.isResuming(s) && (s.task() == null || phase < 0 || p.getPhase() != phase)) {
             return p.awaitAdvanceInterruptibly(phase, timeout, unit);
         }
-        Object r;
-        try {
-            r = Blocking.callInterruptibly(s, Suspend.isResuming(s) ? null
-                    : () -> p.awaitAdvanceInterruptibly(phase, timeout, unit));
-        } catch (InterruptedException | TimeoutException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw PatchedWaits.<RuntimeException>thrown(e);
-        }
+        Object r = offload(s, Suspend.isResuming(s) ? null : () -> p.awaitAdvanceInterruptibly(phase, timeout, unit));
         return r == null ? 0 : (Integer) r;
     }
 
@@ -431,39 +391,22 @@ public final class PatchedWaits {
         return p.awaitAdvanceInterruptibly(phase, timeout, unit);
     }
 
-    // ---- the offloaded call, its exceptions as the JDK call declares them ----
+    // ---- the offloaded call ----
 
     /**
-     * The call's outcome. A checked exception it does not declare is thrown as it is, not wrapped: the JDK's classes
-     * throw none, but a library's future or executor may (a sneaky throw, as Lombok's {@code @SneakyThrows}), and
-     * the JDK call would hand it to the caller unchanged.
+     * The call's outcome, made on a worker of {@link Blocking#WAITS}; whatever it throws is thrown here as it is, as
+     * the JDK call would throw it (each twin declares what its JDK call declares). That includes a checked exception
+     * the call does not declare: the JDK's classes throw none, but a library's future or executor may (a sneaky
+     * throw, as Lombok's {@code @SneakyThrows}), and the JDK call would hand it to the caller unchanged. An
+     * interrupt of the worker never reaches the task: the worker is interrupted only once its task gave up waiting.
      */
-    private static Object offload(Stack s, Callable<?> call) throws InterruptedException, ExecutionException {
-        try {
-            return Blocking.callInterruptibly(s, call);
-        } catch (InterruptedException | ExecutionException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw PatchedWaits.<RuntimeException>thrown(e);
-        }
+    private static Object offload(Stack s, Callable<?> call) {
+        return offload(s, call, Blocking.WAITS);
     }
 
-    private static Object offloadTimed(Stack s, Callable<?> call)
-            throws InterruptedException, ExecutionException, TimeoutException {
+    private static Object offload(Stack s, Callable<?> call, java.util.concurrent.Executor workers) {
         try {
-            return Blocking.callInterruptibly(s, call);
-        } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw PatchedWaits.<RuntimeException>thrown(e);
-        }
-    }
-
-    private static Object offloadInterruptible(Stack s, Callable<?> call) throws InterruptedException {
-        try {
-            return Blocking.callInterruptibly(s, call);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            throw e;
+            return Blocking.callInterruptibly(s, call, workers);
         } catch (Exception e) {
             throw PatchedWaits.<RuntimeException>thrown(e);
         }
