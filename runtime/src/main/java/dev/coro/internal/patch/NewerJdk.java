@@ -3,7 +3,6 @@ package dev.coro.internal.patch;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 
@@ -43,30 +42,30 @@ final class NewerJdk {
     static void sleep(Duration d) throws InterruptedException {
         try {
             Sleep.H.invokeExact(d);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new UndeclaredThrowableException(e);
+            throw NewerJdk.<RuntimeException>thrown(e);
         }
     }
 
     static boolean join(Thread t, Duration d) throws InterruptedException {
         try {
             return (boolean) Join.H.invokeExact(t, d);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new UndeclaredThrowableException(e);
+            throw NewerJdk.<RuntimeException>thrown(e);
         }
     }
 
     static void close(ExecutorService e) {
         try {
             Close.H.invokeExact(e);
-        } catch (RuntimeException | Error x) {
-            throw x;
         } catch (Throwable x) {
-            throw new UndeclaredThrowableException(x);
+            throw NewerJdk.<RuntimeException>thrown(x);
         }
+    }
+
+    /** Throws {@code e} as it is: what the method threw (a library's override may throw what it does not declare). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E thrown(Throwable e) throws E {
+        throw (E) e;
     }
 }

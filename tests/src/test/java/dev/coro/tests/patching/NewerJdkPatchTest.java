@@ -51,14 +51,30 @@ class NewerJdkPatchTest {
             "        Future<String> f = ex.submit(() -> { Thread.sleep(400); return \"work done\"; });",
             "        ex.close();",
             "        t.add(\"closed \" + ex.isTerminated() + \" \" + f.get());",
+            "        ExecutorService failing = new FailingClose();",
+            "        failing.submit(() -> { Thread.sleep(100); return null; });",
+            "        try {",
+            "            failing.close();",
+            "        } catch (Exception e) {",
+            "            t.add(\"close threw \" + e);",
+            "        }",
             "        try (ExecutorService ex2 = Executors.newSingleThreadExecutor()) {",
             "            ex2.execute(() -> t.add(\"ran before close\"));",
             "        }",
             "        return String.join(\", \", t);",
             "    }",
+            "    /** A library's executor whose close() throws what it does not declare. */",
+            "    static final class FailingClose extends ThreadPoolExecutor {",
+            "        FailingClose() { super(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>()); }",
+            "        @Override public void close() { super.close(); FailingClose.<RuntimeException>sneaky(); }",
+            "        @SuppressWarnings(\"unchecked\")",
+            "        static <E extends Throwable> void sneaky() throws E {",
+            "            throw (E) new java.io.IOException(\"close failed\");",
+            "        }",
+            "    }",
             "}");
 
-    static byte[] compile() {
+    static Map<String, byte[]> compile() {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         Map<String, ByteArrayOutputStream> out = new HashMap<>();
         JavaFileObject src = new SimpleJavaFileObject(URI.create("string:///gen/Newer.java"),
@@ -84,16 +100,19 @@ class NewerJdkPatchTest {
         boolean ok = javac.getTask(null, fm, null, List.of("-g", "-classpath", System.getProperty("java.class.path")),
                 null, List.of(src)).call();
         assertTrue(ok, "javac failed");
-        return out.get("gen.Newer").toByteArray();
+        Map<String, byte[]> classes = new HashMap<>();
+        out.forEach((name, bytes) -> classes.put(name, bytes.toByteArray()));
+        return classes;
     }
 
     @SuppressWarnings("unchecked")
-    static CoroutineCallable<String> load(byte[] newer) throws Exception {
+    static CoroutineCallable<String> load(Map<String, byte[]> classes) throws Exception {
         ClassLoader loader = new ClassLoader(NewerJdkPatchTest.class.getClassLoader()) {
             @Override
             protected Class<?> findClass(String name) throws ClassNotFoundException {
-                if (name.equals("gen.Newer")) {
-                    return defineClass(name, ByteBuffer.wrap(newer), null);
+                byte[] b = classes.get(name);
+                if (b != null) {
+                    return defineClass(name, ByteBuffer.wrap(b), null);
                 }
                 throw new ClassNotFoundException(name);
             }
@@ -107,7 +126,7 @@ class NewerJdkPatchTest {
         CoroutineCallable<String> body = load(compile());
         String plain = body.call();
         assertEquals("slept, joined early false, joined true, joined again true, closed true work done, "
-                + "ran before close", plain);
+                + "close threw java.io.IOException: close failed, ran before close", plain);
         Ticked<String> r = ticking(body::call);
         assertEquals(plain, r.value);
         System.out.println("newer JDK waits in a task: " + r.ms + " ms, " + r.ticks + " ticks, longest gap "
